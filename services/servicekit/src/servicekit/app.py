@@ -1,0 +1,63 @@
+"""The FastAPI application every service starts from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from servicekit.errors import install_problem_handlers
+from servicekit.health import health_router
+from servicekit.logging import RequestContextMiddleware, configure_logging
+from servicekit.settings import ServiceSettings
+
+
+class Lifespan(Protocol):
+    def __call__(self, app: FastAPI) -> AbstractAsyncContextManager[None]: ...
+
+
+def create_service_app(
+    *,
+    title: str,
+    prefix: str,
+    lifespan: Lifespan,
+    routers: Sequence[APIRouter],
+    version: str = "1.0.0",
+    description: str = "",
+) -> FastAPI:
+    """An app with problem+json errors, request ids, health routes and docs under `prefix`."""
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        docs_url=f"{prefix}/docs",
+        redoc_url=None,
+        openapi_url=f"{prefix}/openapi.json",
+    )
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI | str, settings: ServiceSettings, **uvicorn_options: Any) -> None:
+    """Run `app` until SIGTERM, then finish in-flight requests and run the lifespan's cleanup."""
+    configure_logging(settings.service_name, settings.log_level)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        timeout_graceful_shutdown=10,
+        server_header=False,
+        **uvicorn_options,
+    )

@@ -1,0 +1,152 @@
+"""Verify the caller's JWT (issuer, client, expiry, signature via JWKS) and say who they are."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+
+from servicekit.errors import Problem
+
+_BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shop"'}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: str
+    username: str
+    groups: frozenset[str]
+    is_admin: bool
+
+
+def unauthorized(detail: str) -> Problem:
+    """A 401 problem with the bearer challenge."""
+    return Problem(401, detail, headers=_BEARER_CHALLENGE)
+
+
+class JwksCache:
+    """Signing keys fetched from a JWKS URL without blocking the event loop.
+
+    An unknown key id triggers one refetch (keys rotate), at most once per `min_refresh`
+    seconds, so a flood of forged key ids cannot turn into a flood of fetches.
+    """
+
+    def __init__(self, url: str, http: httpx.AsyncClient, min_refresh: float = 30.0) -> None:
+        self._url = url
+        self._http = http
+        self._min_refresh = min_refresh
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> jwt.PyJWK | None:
+        """The key with id `kid`, fetching the set when it is not known yet."""
+        if (found := self._keys.get(kid)) is not None:
+            return found
+        async with self._lock:
+            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._min_refresh:
+                await self._fetch()
+        return self._keys.get(kid)
+
+    async def _fetch(self) -> None:
+        response = await self._http.get(self._url, timeout=5.0)
+        response.raise_for_status()
+        keys = {}
+        for entry in response.json().get("keys", []):
+            try:
+                key = jwt.PyJWK(entry)
+            except jwt.PyJWTError:
+                continue  # a key type we cannot use cannot have signed a token we accept
+            if key.key_id:
+                keys[key.key_id] = key
+        self._keys = keys
+        self._fetched_at = time.monotonic()
+
+
+class TokenVerifier:
+    """Turns a bearer token into a `Principal`, or refuses it with a 401."""
+
+    def __init__(
+        self, *, issuer: str, client_id: str, jwks: JwksCache, admin_group: str = "admin"
+    ) -> None:
+        self._issuer = issuer
+        self._client_id = client_id
+        self._jwks = jwks
+        self._admin_group = admin_group
+
+    async def verify(self, token: str) -> Principal:
+        """Check signature, issuer, expiry and client; return who the token speaks for."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise unauthorized("The bearer token is malformed.") from exc
+        if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+            raise unauthorized("The bearer token is not signed with a trusted key.")
+        try:
+            key = await self._jwks.key(header["kid"])
+        except httpx.HTTPError as exc:
+            raise Problem(503, "The identity provider's keys are unavailable.") from exc
+        if key is None:
+            raise unauthorized("The bearer token is not signed with a trusted key.")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                issuer=self._issuer,
+                options={"require": ["exp", "iss", "sub"], "verify_aud": False},
+                leeway=5,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise unauthorized("The bearer token has expired.") from exc
+        except jwt.PyJWTError as exc:
+            raise unauthorized("The bearer token is invalid.") from exc
+        # Cognito access tokens name their app client in `client_id`; ID tokens use `aud`.
+        audience = claims.get("client_id", claims.get("aud"))
+        if audience != self._client_id:
+            raise unauthorized("The bearer token was issued to another client.")
+        groups = claims.get("cognito:groups") or []
+        if not isinstance(groups, list):
+            groups = []
+        return Principal(
+            user_id=str(claims["sub"]),
+            username=str(claims.get("username") or claims.get("cognito:username") or ""),
+            groups=frozenset(str(g) for g in groups),
+            is_admin=self._admin_group in groups,
+        )
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier
+
+
+async def current_principal(
+    request: Request, verifier: Annotated[TokenVerifier, Depends(_verifier)]
+) -> Principal:
+    """The caller, from `Authorization: Bearer <token>`."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise unauthorized("A bearer token is required.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("The Authorization header must carry a bearer token.")
+    return await verifier.verify(token.strip())
+
+
+async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """The caller, who must be in the admin group."""
+    if not principal.is_admin:
+        raise Problem(403, "This operation is reserved to administrators.")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+AdminUser = Annotated[Principal, Depends(admin_principal)]

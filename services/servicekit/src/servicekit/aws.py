@@ -1,0 +1,61 @@
+"""AWS clients for async code paths.
+
+Endpoints come from the SDK's own configuration: `AWS_ENDPOINT_URL` (or a per-service
+`AWS_ENDPOINT_URL_<SERVICE>`) points every client at the local emulator, and nothing here
+knows an account id, an ARN or a queue URL.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
+
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
+
+if TYPE_CHECKING:
+    from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+# Short timeouts and the SDK's standard retry mode: a request path never waits long on AWS.
+_CONFIG = AioConfig(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"max_attempts": 3, "mode": "standard"},
+    max_pool_connections=50,
+)
+
+
+class AwsClients:
+    """Long-lived clients, opened once in a process's lifespan and closed with it."""
+
+    def __init__(self, region: str) -> None:
+        self._region = region
+        self._session = get_session()
+        self._stack = AsyncExitStack()
+        self._clients: dict[str, Any] = {}
+
+    async def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            creator = self._session.create_client(
+                service,  # type: ignore[call-overload]
+                region_name=self._region,
+                config=_CONFIG,
+            )
+            self._clients[service] = await self._stack.enter_async_context(creator)
+        return self._clients[service]
+
+    async def dynamodb(self) -> DynamoDBClient:
+        """The DynamoDB client."""
+        client: DynamoDBClient = await self._client("dynamodb")
+        return client
+
+    async def cognito(self) -> CognitoIdentityProviderClient:
+        """The Cognito user pools client."""
+        client: CognitoIdentityProviderClient = await self._client("cognito-idp")
+        return client
+
+    async def close(self) -> None:
+        """Close every client opened so far."""
+        await self._stack.aclose()
+        self._clients.clear()

@@ -1,0 +1,52 @@
+"""Settings every service shares; each service extends them in its own `settings.py`."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import URL
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment once, at start-up, and passed down from there."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str
+    log_level: str = "INFO"
+    host: str = "0.0.0.0"  # noqa: S104 - the container's port is what gets published
+    port: int = 8000
+    aws_region: str = "us-east-1"
+
+    # JWT verification. In AWS all three come from the deployment; locally they may be left
+    # empty and discovered from the emulator's Cognito by the user pool's name.
+    auth_issuer: str = ""
+    auth_jwks_url: str = ""
+    auth_client_id: str = ""
+    auth_user_pool_name: str = ""
+    auth_app_client_name: str = "shop-api"
+    auth_admin_group: str = "admin"
+
+
+class PostgresSettings(ServiceSettings):
+    """A service that owns a PostgreSQL schema."""
+
+    db_host: str = "127.0.0.1"
+    db_port: int = 5432
+    db_name: str = "shop"
+    db_user: str = "shop"
+    db_password: SecretStr = SecretStr("")
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_timeout_seconds: float = 5.0
+
+    def database_url(self) -> URL:
+        """The SQLAlchemy URL for the asyncpg driver."""
+        return URL.create(
+            "postgresql+asyncpg",
+            username=self.db_user,
+            password=self.db_password.get_secret_value() or None,
+            host=self.db_host,
+            port=self.db_port,
+            database=self.db_name,
+        )
