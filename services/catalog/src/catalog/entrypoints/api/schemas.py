@@ -1,0 +1,95 @@
+"""The catalog's JSON: snake_case fields, money as a decimal string beside its currency."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from catalog.domain.model import Product
+
+Sku = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$"),
+    Field(
+        description="Stock keeping unit: upper-case letters, digits and dashes",
+        examples=["MUG-001"],
+    ),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Category = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$"),
+    Field(examples=["kitchen"]),
+]
+Price = Annotated[
+    Decimal,
+    Field(gt=0, le=Decimal("1000000"), max_digits=12, decimal_places=2, examples=["12.50"]),
+]
+Currency = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217", examples=["EUR"])
+]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProductCreate(_Input):
+    sku: Sku
+    name: Name
+    description: Description = ""
+    category: Category
+    price: Price
+    currency: Currency
+
+
+class ProductPatch(_Input):
+    """The fields that change; at least one."""
+
+    name: Name | None = None
+    description: Description | None = None
+    category: Category | None = None
+
+    @model_validator(mode="after")
+    def _some_change(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("Name at least one field to change.")
+        for field in self.model_fields_set:
+            if getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null.")
+        return self
+
+
+class PriceChange(_Input):
+    price: Price
+    currency: Currency
+
+
+class ProductOut(BaseModel):
+    id: uuid.UUID
+    sku: str
+    name: str
+    description: str
+    category: str
+    price: Decimal
+    currency: str
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, product: Product) -> ProductOut:
+        return cls.model_construct(**{name: getattr(product, name) for name in cls.model_fields})
+
+
+class ProductList(BaseModel):
+    items: list[ProductOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page"
+    )

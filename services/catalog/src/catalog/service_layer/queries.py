@@ -1,0 +1,108 @@
+"""Reads that change nothing go straight to the table: no unit of work, no row locks."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, bindparam, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from catalog.adapters.orm import products
+from catalog.adapters.repository import product_from_row
+from catalog.domain.model import Product
+
+SortKey = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
+
+# Built once: the statement cache then serves every call without compiling.
+_BY_ID = select(products).where(products.c.id == bindparam("product_id"))
+
+
+class InvalidCursorError(ValueError):
+    """The cursor was not issued for this listing."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    items: list[Product]
+    next_cursor: str | None
+
+
+def _decode(value: str, column: str) -> Any:
+    if column == "price":
+        return Decimal(value)
+    if column == "created_at":
+        return datetime.fromisoformat(value)
+    return value
+
+
+def encode_cursor(sort: SortKey, product: Product) -> str:
+    """An opaque position after `product` in a listing ordered by `sort`."""
+    column = sort.lstrip("-")
+    value = getattr(product, column)
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    raw = json.dumps({"s": sort, "v": text, "id": str(product.id)})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
+    """The sort value and id a cursor points after; it must come from a listing with `sort`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        if data["s"] != sort:
+            raise InvalidCursorError("The cursor belongs to a listing with another sort order.")
+        return _decode(str(data["v"]), sort.lstrip("-")), uuid.UUID(str(data["id"]))
+    except InvalidCursorError:
+        raise
+    except (binascii.Error, ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        raise InvalidCursorError("The cursor is not valid.") from exc
+
+
+async def get_product(engine: AsyncEngine, product_id: uuid.UUID) -> Product | None:
+    """One product, active or not."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(_BY_ID, {"product_id": product_id})).first()
+    return None if row is None else product_from_row(row)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def list_products(
+    engine: AsyncEngine,
+    *,
+    category: str | None,
+    search: str | None,
+    sort: SortKey,
+    limit: int,
+    cursor: str | None,
+) -> ProductPage:
+    """A page of active products, in a stable order, with the cursor to the next page."""
+    column = products.c[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    conditions: list[ColumnElement[bool]] = [products.c.active.is_(True)]
+    if category:
+        conditions.append(products.c.category == category)
+    if search:
+        conditions.append(products.c.name.ilike(f"%{_escape_like(search)}%", escape="\\"))
+    if cursor:
+        value, last_id = decode_cursor(cursor, sort)
+        position = tuple_(column, products.c.id)
+        conditions.append(
+            position < tuple_(value, last_id) if descending else position > tuple_(value, last_id)
+        )
+    order = (column.desc(), products.c.id.desc()) if descending else (column, products.c.id)
+    statement = select(products).where(*conditions).order_by(*order).limit(limit + 1)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(statement)).all()
+    items = [product_from_row(row) for row in rows[:limit]]
+    next_cursor = encode_cursor(sort, items[-1]) if len(rows) > limit else None
+    return ProductPage(items, next_cursor)

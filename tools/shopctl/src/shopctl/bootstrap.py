@@ -1,0 +1,136 @@
+"""Create the declared AWS resources on a local stack; running it again changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shopctl.aws import client
+from shopctl.identity import ensure_identity, seed_users
+from shopctl.topology import Queue, Table, Topology
+
+Report = Callable[[str], None]
+
+
+def ensure_table(dynamodb: Any, table: Table) -> None:
+    """Create `table` (on demand) and its TTL unless it exists."""
+    keys = [{"AttributeName": table.hash_key, "KeyType": "HASH"}]
+    attributes = [{"AttributeName": table.hash_key, "AttributeType": "S"}]
+    if table.range_key:
+        keys.append({"AttributeName": table.range_key, "KeyType": "RANGE"})
+        attributes.append({"AttributeName": table.range_key, "AttributeType": "S"})
+    try:
+        dynamodb.create_table(
+            TableName=table.name,
+            KeySchema=keys,
+            AttributeDefinitions=attributes,
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    dynamodb.get_waiter("table_exists").wait(
+        TableName=table.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    if table.ttl_attribute:
+        ttl = dynamodb.describe_time_to_live(TableName=table.name)["TimeToLiveDescription"]
+        if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+            dynamodb.update_time_to_live(
+                TableName=table.name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    arn: str = attributes["Attributes"]["QueueArn"]
+    return arn
+
+
+def ensure_queue(sqs: Any, queue: Queue) -> tuple[str, str]:
+    """Create `queue` with its dead-letter queue; return the queue's URL and ARN."""
+    dlq_url = sqs.create_queue(
+        QueueName=queue.dead_letter_queue,
+        Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)},
+    )["QueueUrl"]
+    redrive = {
+        "deadLetterTargetArn": _queue_arn(sqs, dlq_url),
+        "maxReceiveCount": queue.max_receive_count,
+    }
+    attributes = {
+        "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+        "ReceiveMessageWaitTimeSeconds": "20",
+        "RedrivePolicy": json.dumps(redrive),
+    }
+    url = sqs.create_queue(QueueName=queue.name)["QueueUrl"]
+    # Set separately: create_queue refuses to change the attributes of an existing queue.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return url, _queue_arn(sqs, url)
+
+
+def subscribe_queue(
+    sns: Any, sqs: Any, queue: Queue, url: str, arn: str, topics: dict[str, str]
+) -> None:
+    """Subscribe `queue` to its topics, filtered on the event type, with raw delivery."""
+    if not queue.subscriptions:
+        return
+    source_arns = [topics[s.topic] for s in queue.subscriptions]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "FromItsTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": source_arns}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    existing = {
+        s["TopicArn"]
+        for topic_arn in source_arns
+        for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+        if s["Endpoint"] == arn
+    }
+    for subscription in queue.subscriptions:
+        topic_arn = topics[subscription.topic]
+        attributes = {
+            "RawMessageDelivery": "true",
+            "FilterPolicyScope": "MessageAttributes",
+            "FilterPolicy": json.dumps({"type": list(subscription.event_types)}),
+        }
+        if topic_arn in existing:
+            continue
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )
+
+
+def bootstrap(topology: Topology, report: Report = print) -> None:
+    """Create every table, topic, queue, subscription and the identity pool with its users."""
+    dynamodb, sns, sqs = client("dynamodb"), client("sns"), client("sqs")
+    for table in topology.tables:
+        ensure_table(dynamodb, table)
+        report(f"table {table.name}")
+    topics = {name: sns.create_topic(Name=name)["TopicArn"] for name in topology.topics}
+    for name in topics:
+        report(f"topic {name}")
+    for queue in topology.queues:
+        url, arn = ensure_queue(sqs, queue)
+        subscribe_queue(sns, sqs, queue, url, arn, topics)
+        report(f"queue {queue.name} (dead letters: {queue.dead_letter_queue})")
+    cognito = client("cognito-idp")
+    pool_id, client_id = ensure_identity(cognito, topology.identity)
+    report(f"user pool {topology.identity.user_pool} ({pool_id}), app client {client_id}")
+    for username in seed_users(cognito, pool_id, topology.identity):
+        report(f"user {username}")

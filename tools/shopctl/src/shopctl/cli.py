@@ -1,0 +1,75 @@
+"""`shopctl`: operate a shop from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shopctl.aws import client, is_local
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    from shopctl.bootstrap import bootstrap
+    from shopctl.topology import load_topology
+
+    bootstrap(load_topology())
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from shopctl.identity import local_token
+    from shopctl.topology import load_topology
+
+    if not is_local():
+        print("shopctl token works on a local stack only.", file=sys.stderr)
+        return 2
+    print(local_token(client("cognito-idp"), load_topology().identity, args.username))
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from shopctl.demo import create_demo_products
+    from shopctl.identity import local_token
+    from shopctl.topology import load_topology
+
+    token = local_token(client("cognito-idp"), load_topology().identity, "admin")
+    create_demo_products(args.catalog_url, token)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    bootstrap = commands.add_parser(
+        "bootstrap", help="create the declared AWS resources and the seeded users"
+    )
+    bootstrap.set_defaults(run=_bootstrap)
+
+    token = commands.add_parser(
+        "token", help="print a bearer token for a local user, creating a new customer on first use"
+    )
+    token.add_argument("username", type=_username)
+    token.set_defaults(run=_token)
+
+    demo = commands.add_parser("demo-data", help="add the demo products through the catalog API")
+    demo.add_argument("--catalog-url", default="http://127.0.0.1:8080")
+    demo.set_defaults(run=_demo_data)
+    return parser
+
+
+def _username(value: str) -> str:
+    if not (1 <= len(value) <= 64) or not all(c.isalnum() or c in "._-" for c in value):
+        raise argparse.ArgumentTypeError("use 1 to 64 letters, digits, '.', '_' or '-'")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command."""
+    args = _parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
