@@ -139,6 +139,13 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if any(e.get("loc", ())[:1] == ("body",) for e in exc.errors()) and not (
+        media_type == "application/json" or media_type.endswith("+json")
+    ):
+        return problem_response(
+            request, 415, "Send the body as JSON, with Content-Type: application/json."
+        )
     errors = _validation_errors(exc)
     fields = ", ".join(sorted({e["field"] for e in errors}))
     return problem_response(

@@ -1,0 +1,46 @@
+"""HTTP routes. Every route works on the caller's own basket; there is no other to name."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from basket.domain import commands
+from basket.entrypoints.api.deps import Baskets, Catalog
+from basket.entrypoints.api.schemas import BasketOut, ItemQuantity
+from basket.service_layer import handlers
+from servicekit.auth import CurrentUser
+
+router = APIRouter(prefix="/basket", tags=["basket"])
+
+
+@router.get("", response_model=BasketOut, summary="Your basket, with line and basket totals")
+async def get_basket(user: CurrentUser, baskets: Baskets) -> BasketOut:
+    return BasketOut.of(await handlers.get_basket(user.user_id, baskets))
+
+
+@router.put(
+    "/items/{product_id}",
+    response_model=BasketOut,
+    summary="Set how many of a product are in your basket, at its current price",
+)
+async def set_item_quantity(
+    product_id: uuid.UUID, body: ItemQuantity, user: CurrentUser, baskets: Baskets, catalog: Catalog
+) -> BasketOut:
+    cmd = commands.SetItemQuantity(user.user_id, product_id, body.quantity)
+    return BasketOut.of(await handlers.set_item_quantity(cmd, baskets, catalog))
+
+
+@router.delete(
+    "/items/{product_id}", response_model=BasketOut, summary="Take a product out of your basket"
+)
+async def remove_item(product_id: uuid.UUID, user: CurrentUser, baskets: Baskets) -> BasketOut:
+    cmd = commands.RemoveItem(user.user_id, product_id)
+    return BasketOut.of(await handlers.remove_item(cmd, baskets))
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT, summary="Empty your basket")
+async def clear_basket(user: CurrentUser, baskets: Baskets) -> Response:
+    await handlers.clear_basket(commands.ClearBasket(user.user_id), baskets)
+    return Response(status_code=204)

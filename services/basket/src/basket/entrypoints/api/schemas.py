@@ -1,0 +1,61 @@
+"""The basket's JSON: snake_case fields, money as decimal strings beside a currency."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from basket.domain.model import Basket
+
+Quantity = Annotated[int, Field(ge=1, le=99, strict=True, description="How many, 1 to 99")]
+
+
+class ItemQuantity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: Quantity
+
+
+class BasketLineOut(BaseModel):
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    unit_price: Decimal
+    currency: str
+    quantity: int
+    line_total: Decimal
+    available: bool
+
+
+class BasketOut(BaseModel):
+    lines: list[BasketLineOut]
+    item_count: int
+    total: Decimal
+    currency: str | None = Field(description="Null while the basket is empty")
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, basket: Basket) -> BasketOut:
+        return cls(
+            lines=[
+                BasketLineOut(
+                    product_id=line.product_id,
+                    sku=line.sku,
+                    name=line.name,
+                    unit_price=line.unit_price,
+                    currency=line.currency,
+                    quantity=line.quantity,
+                    line_total=line.total,
+                    available=line.available,
+                )
+                for line in sorted(basket.lines.values(), key=lambda line: line.sku)
+            ],
+            item_count=basket.item_count,
+            total=basket.total,
+            currency=basket.currency,
+            updated_at=basket.updated_at if basket.version else None,
+        )

@@ -1,0 +1,16 @@
+"""The basket's settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+from servicekit.settings import ServiceSettings
+
+
+class BasketSettings(ServiceSettings):
+    """Settings of the basket API."""
+
+    service_name: str = "basket"
+    baskets_table: str = "baskets"
+    basket_ttl_days: int = 30
+    catalog_url: str = "http://127.0.0.1:8000"
+    catalog_timeout_seconds: float = 2.0
+    catalog_retries: int = 2
