@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from catalog.domain.errors import ProductInactiveError
 
+CENT = Decimal("0.01")
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -49,7 +51,7 @@ class Product:
             name=name,
             description=description,
             category=category,
-            price=price,
+            price=price.quantize(CENT),
             currency=currency,
             created_at=now,
             updated_at=now,
@@ -73,7 +75,7 @@ class Product:
         """The product at a new price; an inactive product keeps the price it was sold at."""
         if not self.active:
             raise ProductInactiveError(self.id)
-        return self._next(price=price, currency=currency)
+        return self._next(price=price.quantize(CENT), currency=currency)
 
     def deactivate(self) -> Product:
         """The product withdrawn from sale; deactivating twice changes nothing."""

@@ -56,7 +56,7 @@ async def change_price(cmd: commands.ChangePrice, uow: UnitOfWork) -> Product:
     """Set a product's price."""
     async with uow:
         product = await _load(uow, cmd.product_id, cmd.expected_version)
-        if product.price == cmd.price and product.currency == cmd.currency:
+        if product.price == cmd.price and product.currency == cmd.currency:  # 9.9 == 9.90
             return product
         return await _store(uow, product, product.reprice(cmd.price, cmd.currency))
 

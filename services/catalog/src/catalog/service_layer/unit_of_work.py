@@ -11,7 +11,8 @@ from catalog.adapters.repository import ProductRepository, SqlProductRepository
 
 
 class UnitOfWork(Protocol):
-    products: ProductRepository
+    @property
+    def products(self) -> ProductRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

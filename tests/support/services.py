@@ -1,0 +1,82 @@
+"""Service processes started the way their containers start them, on free local ports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.support.emulator import stop
+from tests.support.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class RunningService:
+    name: str
+    url: str
+    pid: int
+    seconds_to_ready: float
+
+
+def migrate(schema: str, env: Mapping[str, str]) -> None:
+    """Run a schema's migrations as the migration job does."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            "migrations/alembic.ini",
+            "-n",
+            schema,
+            "upgrade",
+            "head",
+        ],
+        cwd=ROOT,
+        env=os.environ | dict(env),
+        check=True,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def running_service(
+    module: str, env: Mapping[str, str], log_path: Path, timeout: float = 30
+) -> Iterator[RunningService]:
+    """Start `python -m <module>` and wait until its `/health/ready` answers 200."""
+    port = free_port()
+    started = time.monotonic()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            env=os.environ | dict(env) | {"PORT": str(port), "HOST": "127.0.0.1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{module} exited: {log_path.read_text()[-2000:]}")
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(
+                    f"{module} not ready after {timeout} s: {log_path.read_text()[-2000:]}"
+                )
+            try:
+                if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        yield RunningService(module, url, process.pid, time.monotonic() - started)
+    finally:
+        stop(process)

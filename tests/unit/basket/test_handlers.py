@@ -1,0 +1,136 @@
+import uuid
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from basket.domain import commands
+from basket.domain.errors import (
+    CatalogUnavailableError,
+    ConcurrentUpdateError,
+    CurrencyMismatchError,
+    ProductUnavailableError,
+)
+from basket.domain.model import Basket, ProductSnapshot
+from basket.service_layer import handlers
+
+
+class FakeBaskets:
+    def __init__(self, lose_races: int = 0) -> None:
+        self.rows: dict[str, Basket] = {}
+        self.lose_races = lose_races
+
+    async def get(self, user_id: str) -> Basket:
+        return self.rows.get(user_id, Basket(user_id))
+
+    async def save(self, basket: Basket) -> bool:
+        if self.lose_races:
+            self.lose_races -= 1
+            return False
+        stored = self.rows.get(basket.user_id, Basket(basket.user_id))
+        if stored.version != basket.version:
+            return False
+        self.rows[basket.user_id] = replace(basket, version=basket.version + 1)
+        return True
+
+    async def delete(self, user_id: str) -> None:
+        self.rows.pop(user_id, None)
+
+
+class FakeCatalog:
+    def __init__(self, *products: ProductSnapshot, down: bool = False) -> None:
+        self.products = {p.id: p for p in products}
+        self.down = down
+
+    async def get(self, product_id: uuid.UUID) -> ProductSnapshot | None:
+        if self.down:
+            raise CatalogUnavailableError
+        return self.products.get(product_id)
+
+
+def _product(price: str = "12.50", currency: str = "EUR", active: bool = True) -> ProductSnapshot:
+    return ProductSnapshot(uuid.uuid4(), "MUG-001", "Mug", Decimal(price), currency, active)
+
+
+async def test_lines_take_the_catalog_price_and_totals_add_up() -> None:
+    mug, book = _product("12.50"), _product("39.99")
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug, book)
+    await handlers.set_item_quantity(commands.SetItemQuantity("alice", mug.id, 3), baskets, catalog)
+    basket = await handlers.set_item_quantity(
+        commands.SetItemQuantity("alice", book.id, 1), baskets, catalog
+    )
+    assert basket.lines[mug.id].total == Decimal("37.50")
+    assert (basket.total, basket.item_count, basket.currency) == (Decimal("77.49"), 4, "EUR")
+    assert baskets.rows["alice"].version == 2
+
+
+async def test_setting_a_quantity_replaces_it() -> None:
+    mug = _product()
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug)
+    await handlers.set_item_quantity(commands.SetItemQuantity("alice", mug.id, 3), baskets, catalog)
+    basket = await handlers.set_item_quantity(
+        commands.SetItemQuantity("alice", mug.id, 1), baskets, catalog
+    )
+    assert basket.item_count == 1
+
+
+@pytest.mark.parametrize("product", [None, _product(active=False)])
+async def test_unknown_or_inactive_products_are_refused(product: ProductSnapshot | None) -> None:
+    catalog = FakeCatalog(*([product] if product else []))
+    product_id = product.id if product else uuid.uuid4()
+    baskets = FakeBaskets()
+    with pytest.raises(ProductUnavailableError):
+        await handlers.set_item_quantity(
+            commands.SetItemQuantity("alice", product_id, 1), baskets, catalog
+        )
+    assert baskets.rows == {}
+
+
+async def test_a_catalog_outage_is_reported_not_guessed_around() -> None:
+    with pytest.raises(CatalogUnavailableError):
+        await handlers.set_item_quantity(
+            commands.SetItemQuantity("alice", uuid.uuid4(), 1),
+            FakeBaskets(),
+            FakeCatalog(down=True),
+        )
+
+
+async def test_a_lost_race_is_retried_on_the_fresh_basket() -> None:
+    mug = _product()
+    baskets = FakeBaskets(lose_races=2)
+    basket = await handlers.set_item_quantity(
+        commands.SetItemQuantity("alice", mug.id, 2), baskets, FakeCatalog(mug)
+    )
+    assert basket.item_count == 2
+    assert baskets.rows["alice"].item_count == 2
+
+
+async def test_a_basket_that_keeps_changing_gives_up() -> None:
+    mug = _product()
+    with pytest.raises(ConcurrentUpdateError):
+        await handlers.set_item_quantity(
+            commands.SetItemQuantity("alice", mug.id, 2),
+            FakeBaskets(lose_races=handlers.ATTEMPTS),
+            FakeCatalog(mug),
+        )
+
+
+async def test_one_basket_holds_one_currency() -> None:
+    euro, dollar = _product(currency="EUR"), _product(currency="USD")
+    baskets, catalog = FakeBaskets(), FakeCatalog(euro, dollar)
+    await handlers.set_item_quantity(commands.SetItemQuantity("a", euro.id, 1), baskets, catalog)
+    with pytest.raises(CurrencyMismatchError):
+        await handlers.set_item_quantity(
+            commands.SetItemQuantity("a", dollar.id, 1), baskets, catalog
+        )
+
+
+async def test_removing_and_clearing() -> None:
+    mug = _product()
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug)
+    await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 1), baskets, catalog)
+    emptied = await handlers.remove_item(commands.RemoveItem("a", mug.id), baskets)
+    assert emptied.lines == {}
+    assert (await handlers.remove_item(commands.RemoveItem("a", mug.id), baskets)) is not None
+    await handlers.clear_basket(commands.ClearBasket("a"), baskets)
+    assert (await handlers.get_basket("a", baskets)).version == 0

@@ -1,0 +1,142 @@
+import uuid
+from dataclasses import replace
+from decimal import Decimal
+from types import TracebackType
+from typing import Self
+
+import pytest
+
+from catalog.domain import commands
+from catalog.domain.errors import (
+    DuplicateSkuError,
+    ProductInactiveError,
+    ProductNotFoundError,
+    StaleVersionError,
+)
+from catalog.domain.model import Product
+from catalog.service_layer import handlers
+
+
+class FakeProducts:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Product] = {}
+
+    async def get(self, product_id: uuid.UUID) -> Product | None:
+        return self.rows.get(product_id)
+
+    async def add(self, product: Product) -> bool:
+        if any(p.sku == product.sku for p in self.rows.values()):
+            return False
+        self.rows[product.id] = product
+        return True
+
+    async def save(self, product: Product, expected_version: int) -> bool:
+        if self.rows[product.id].version != expected_version:
+            return False
+        self.rows[product.id] = product
+        return True
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.products = FakeProducts()
+        self.committed = 0
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self.committed += 1
+
+
+def _create(sku: str = "MUG-001") -> commands.CreateProduct:
+    return commands.CreateProduct(
+        sku=sku,
+        name="Mug",
+        description="",
+        category="kitchen",
+        price=Decimal("12.50"),
+        currency="EUR",
+    )
+
+
+async def test_create_product_stores_an_active_first_version() -> None:
+    uow = FakeUnitOfWork()
+    product = await handlers.create_product(_create(), uow)
+    assert uow.products.rows[product.id] == product
+    assert (product.active, product.version, uow.committed) == (True, 1, 1)
+
+
+async def test_a_taken_sku_is_refused_and_nothing_is_committed() -> None:
+    uow = FakeUnitOfWork()
+    await handlers.create_product(_create(), uow)
+    with pytest.raises(DuplicateSkuError):
+        await handlers.create_product(_create(), uow)
+    assert uow.committed == 1
+    assert len(uow.products.rows) == 1
+
+
+async def test_update_changes_only_the_given_fields_and_bumps_the_version() -> None:
+    uow = FakeUnitOfWork()
+    product = await handlers.create_product(_create(), uow)
+    updated = await handlers.update_product(
+        commands.UpdateProduct(product.id, expected_version=1, name="Big mug"), uow
+    )
+    assert (updated.name, updated.category, updated.version) == ("Big mug", "kitchen", 2)
+    assert uow.products.rows[product.id].name == "Big mug"
+
+
+async def test_update_with_a_stale_version_is_refused() -> None:
+    uow = FakeUnitOfWork()
+    product = await handlers.create_product(_create(), uow)
+    await handlers.update_product(commands.UpdateProduct(product.id, 1, name="Two"), uow)
+    with pytest.raises(StaleVersionError) as caught:
+        await handlers.update_product(commands.UpdateProduct(product.id, 1, name="Three"), uow)
+    assert caught.value.actual == 2
+    assert uow.products.rows[product.id].name == "Two"
+
+
+async def test_unknown_products_are_not_found() -> None:
+    with pytest.raises(ProductNotFoundError):
+        await handlers.change_price(
+            commands.ChangePrice(uuid.uuid4(), Decimal("1.00"), "EUR"), FakeUnitOfWork()
+        )
+
+
+async def test_an_unchanged_price_does_not_make_a_new_version() -> None:
+    uow = FakeUnitOfWork()
+    product = await handlers.create_product(_create(), uow)
+    same = await handlers.change_price(
+        commands.ChangePrice(product.id, Decimal("12.50"), "EUR"), uow
+    )
+    assert same.version == 1
+    changed = await handlers.change_price(
+        commands.ChangePrice(product.id, Decimal("9.99"), "EUR"), uow
+    )
+    assert (changed.price, changed.version) == (Decimal("9.99"), 2)
+
+
+async def test_deactivation_is_idempotent_and_freezes_the_price() -> None:
+    uow = FakeUnitOfWork()
+    product = await handlers.create_product(_create(), uow)
+    gone = await handlers.deactivate_product(commands.DeactivateProduct(product.id), uow)
+    again = await handlers.deactivate_product(commands.DeactivateProduct(product.id), uow)
+    assert (gone.active, gone.version, again.version) == (False, 2, 2)
+    with pytest.raises(ProductInactiveError):
+        await handlers.change_price(commands.ChangePrice(product.id, Decimal("1.00"), "EUR"), uow)
+
+
+def test_revising_keeps_identity_and_creation_time() -> None:
+    product = Product.new(
+        sku="A-1", name="A", description="", category="c", price=Decimal(1), currency="EUR"
+    )
+    revised = product.revise(description="new")
+    assert replace(revised, description="", version=1, updated_at=product.updated_at) == product

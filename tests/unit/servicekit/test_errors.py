@@ -1,0 +1,99 @@
+from typing import Annotated
+
+import httpx
+import pytest
+from fastapi import FastAPI, Query
+from pydantic import BaseModel, Field
+
+from servicekit.errors import PROBLEM_JSON, Problem, install_problem_handlers
+from servicekit.logging import RequestContextMiddleware
+
+
+class Line(BaseModel):
+    quantity: Annotated[int, Field(ge=1)]
+
+
+class Order(BaseModel):
+    lines: list[Line]
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.post("/orders")
+    async def create(order: Order, page: Annotated[int, Query(ge=1)] = 1) -> dict[str, int]:
+        return {"lines": len(order.lines)}
+
+    @app.get("/conflict")
+    async def conflict() -> None:
+        raise Problem(409, "Already there.", slug="duplicate")
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    return app
+
+
+@pytest.fixture
+async def client() -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(_app(), raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/orders?page=0", json={"lines": [{"quantity": 1}, {"quantity": 0}]}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["type"] == "/problems/validation-error"
+    assert {(e["field"], e["in"]) for e in body["errors"]} == {
+        ("lines[1].quantity", "body"),
+        ("page", "query"),
+    }
+
+
+async def test_a_body_that_is_not_json_is_a_415(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/orders", content=b"lines=1", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.headers["content-type"] == PROBLEM_JSON
+
+
+async def test_raised_problems_keep_their_status_and_type(client: httpx.AsyncClient) -> None:
+    response = await client.get("/conflict")
+    assert response.status_code == 409
+    assert response.json() == {
+        "type": "/problems/duplicate",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "Already there.",
+        "instance": "/conflict",
+    }
+
+
+async def test_unexpected_errors_are_500_problems_without_internals(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "secret" not in response.text
+
+
+async def test_unknown_routes_are_404_problems(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nowhere")
+    assert (response.status_code, response.json()["type"]) == (404, "/problems/not-found")
+
+
+async def test_request_ids_are_kept_or_made_and_echoed(client: httpx.AsyncClient) -> None:
+    given = await client.get("/conflict", headers={"x-request-id": "req-123"})
+    assert given.headers["x-request-id"] == "req-123"
+    assert given.headers["x-correlation-id"] == "req-123"
+    made = await client.get("/conflict", headers={"x-request-id": 'bad"id'})
+    assert made.headers["x-request-id"] not in ('bad"id', "")
