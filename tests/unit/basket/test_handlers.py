@@ -23,18 +23,47 @@ class FakeBaskets:
     async def get(self, user_id: str) -> Basket:
         return self.rows.get(user_id, Basket(user_id))
 
-    async def save(self, basket: Basket) -> bool:
+    async def save(self, basket: Basket, previous: Basket) -> bool:
         if self.lose_races:
             self.lose_races -= 1
             return False
         stored = self.rows.get(basket.user_id, Basket(basket.user_id))
-        if stored.version != basket.version:
+        if stored.version != previous.version:
             return False
-        self.rows[basket.user_id] = replace(basket, version=basket.version + 1)
+        self.rows[basket.user_id] = replace(basket, version=previous.version + 1)
         return True
 
-    async def delete(self, user_id: str) -> None:
-        self.rows.pop(user_id, None)
+    async def delete(self, basket: Basket) -> None:
+        self.rows.pop(basket.user_id, None)
+
+    async def holders(self, product_id: uuid.UUID) -> list[str]:
+        return [user for user, basket in self.rows.items() if product_id in basket.lines]
+
+    async def update_line(
+        self,
+        user_id: str,
+        product_id: uuid.UUID,
+        *,
+        product_version: int,
+        event_id: uuid.UUID,
+        unit_price: Decimal | None = None,
+        currency: str | None = None,
+        available: bool | None = None,
+    ) -> bool:
+        basket = self.rows[user_id]
+        line = basket.lines.get(product_id)
+        if line is None or line.product_version >= product_version:
+            return False
+        line = replace(
+            line,
+            product_version=product_version,
+            unit_price=line.unit_price if unit_price is None else unit_price,
+            currency=line.currency if currency is None else currency,
+            available=line.available if available is None else available,
+        )
+        lines = basket.lines | {product_id: line}
+        self.rows[user_id] = replace(basket, lines=lines, version=basket.version + 1)
+        return True
 
 
 class FakeCatalog:
@@ -49,7 +78,7 @@ class FakeCatalog:
 
 
 def _product(price: str = "12.50", currency: str = "EUR", active: bool = True) -> ProductSnapshot:
-    return ProductSnapshot(uuid.uuid4(), "MUG-001", "Mug", Decimal(price), currency, active)
+    return ProductSnapshot(uuid.uuid4(), "MUG-001", "Mug", Decimal(price), currency, active, 1)
 
 
 async def test_lines_take_the_catalog_price_and_totals_add_up() -> None:
@@ -134,3 +163,32 @@ async def test_removing_and_clearing() -> None:
     assert (await handlers.remove_item(commands.RemoveItem("a", mug.id), baskets)) is not None
     await handlers.clear_basket(commands.ClearBasket("a"), baskets)
     assert (await handlers.get_basket("a", baskets)).version == 0
+
+
+async def test_a_price_change_reaches_every_basket_holding_the_product_once() -> None:
+    mug, book = _product("12.50"), _product("39.99")
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug, book)
+    for user in ("alice", "bob"):
+        await handlers.set_item_quantity(
+            commands.SetItemQuantity(user, mug.id, 2), baskets, catalog
+        )
+    await handlers.set_item_quantity(
+        commands.SetItemQuantity("carol", book.id, 1), baskets, catalog
+    )
+    event = commands.ProductRepriced(uuid.uuid4(), mug.id, Decimal("10.00"), "EUR", 2)
+    assert await handlers.reprice_lines(event, baskets) == 2
+    assert baskets.rows["alice"].total == Decimal("20.00")
+    assert await handlers.reprice_lines(event, baskets) == 0
+    stale = commands.ProductRepriced(uuid.uuid4(), mug.id, Decimal("99.00"), "EUR", 1)
+    assert await handlers.reprice_lines(stale, baskets) == 0
+    assert baskets.rows["bob"].lines[mug.id].unit_price == Decimal("10.00")
+    assert baskets.rows["carol"].total == Decimal("39.99")
+
+
+async def test_a_withdrawn_product_is_marked_unavailable() -> None:
+    mug = _product()
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug)
+    await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 1), baskets, catalog)
+    event = commands.ProductWithdrawn(uuid.uuid4(), mug.id, 2)
+    assert await handlers.withdraw_lines(event, baskets) == 1
+    assert baskets.rows["a"].lines[mug.id].available is False

@@ -6,6 +6,7 @@ from typing import Self
 
 import pytest
 
+from catalog.contracts import events
 from catalog.domain import commands
 from catalog.domain.errors import (
     DuplicateSkuError,
@@ -15,6 +16,7 @@ from catalog.domain.errors import (
 )
 from catalog.domain.model import Product
 from catalog.service_layer import handlers
+from servicekit.messaging.envelope import Event
 
 
 class FakeProducts:
@@ -41,6 +43,11 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.products = FakeProducts()
         self.committed = 0
+        self.pending: list[Event] = []
+        self.published: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.pending.append(event)
 
     async def __aenter__(self) -> Self:
         return self
@@ -55,6 +62,8 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self.committed += 1
+        self.published += self.pending
+        self.pending = []
 
 
 def _create(sku: str = "MUG-001") -> commands.CreateProduct:
@@ -73,6 +82,7 @@ async def test_create_product_stores_an_active_first_version() -> None:
     product = await handlers.create_product(_create(), uow)
     assert uow.products.rows[product.id] == product
     assert (product.active, product.version, uow.committed) == (True, 1, 1)
+    assert uow.published == [events.ProductCreated.of(product)]
 
 
 async def test_a_taken_sku_is_refused_and_nothing_is_committed() -> None:
@@ -82,6 +92,7 @@ async def test_a_taken_sku_is_refused_and_nothing_is_committed() -> None:
         await handlers.create_product(_create(), uow)
     assert uow.committed == 1
     assert len(uow.products.rows) == 1
+    assert len(uow.published) == 1
 
 
 async def test_update_changes_only_the_given_fields_and_bumps_the_version() -> None:
@@ -118,10 +129,20 @@ async def test_an_unchanged_price_does_not_make_a_new_version() -> None:
         commands.ChangePrice(product.id, Decimal("12.50"), "EUR"), uow
     )
     assert same.version == 1
+    assert len(uow.published) == 1
     changed = await handlers.change_price(
         commands.ChangePrice(product.id, Decimal("9.99"), "EUR"), uow
     )
     assert (changed.price, changed.version) == (Decimal("9.99"), 2)
+    assert uow.published[-1] == events.ProductPriceChanged(
+        product_id=product.id,
+        sku=product.sku,
+        price=Decimal("9.99"),
+        currency="EUR",
+        previous_price=Decimal("12.50"),
+        previous_currency="EUR",
+        product_version=2,
+    )
 
 
 async def test_deactivation_is_idempotent_and_freezes_the_price() -> None:
@@ -130,6 +151,7 @@ async def test_deactivation_is_idempotent_and_freezes_the_price() -> None:
     gone = await handlers.deactivate_product(commands.DeactivateProduct(product.id), uow)
     again = await handlers.deactivate_product(commands.DeactivateProduct(product.id), uow)
     assert (gone.active, gone.version, again.version) == (False, 2, 2)
+    assert [type(e) for e in uow.published] == [events.ProductCreated, events.ProductDeactivated]
     with pytest.raises(ProductInactiveError):
         await handlers.change_price(commands.ChangePrice(product.id, Decimal("1.00"), "EUR"), uow)
 

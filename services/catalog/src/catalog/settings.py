@@ -10,3 +10,6 @@ class CatalogSettings(PostgresSettings):
 
     service_name: str = "catalog"
     db_schema: str = "catalog"
+    events_topic: str = "catalog-events"
+    # Set in AWS from the deployment; found by name on a local stack when empty.
+    events_topic_arn: str = ""

@@ -16,6 +16,8 @@ from aiobotocore.session import get_session
 if TYPE_CHECKING:
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
     from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_sns import SNSClient
+    from types_aiobotocore_sqs import SQSClient
 
 # Short timeouts and the SDK's standard retry mode: a request path never waits long on AWS.
 _CONFIG = AioConfig(
@@ -37,10 +39,13 @@ class AwsClients:
 
     async def _client(self, service: str) -> Any:
         if service not in self._clients:
+            config = _CONFIG
+            if service == "sqs":  # a long poll waits up to 20 s for messages
+                config = _CONFIG.merge(AioConfig(read_timeout=30))
             creator = self._session.create_client(
                 service,  # type: ignore[call-overload]
                 region_name=self._region,
-                config=_CONFIG,
+                config=config,
             )
             self._clients[service] = await self._stack.enter_async_context(creator)
         return self._clients[service]
@@ -48,6 +53,16 @@ class AwsClients:
     async def dynamodb(self) -> DynamoDBClient:
         """The DynamoDB client."""
         client: DynamoDBClient = await self._client("dynamodb")
+        return client
+
+    async def sns(self) -> SNSClient:
+        """The SNS client."""
+        client: SNSClient = await self._client("sns")
+        return client
+
+    async def sqs(self) -> SQSClient:
+        """The SQS client."""
+        client: SQSClient = await self._client("sqs")
         return client
 
     async def cognito(self) -> CognitoIdentityProviderClient:

@@ -40,4 +40,5 @@ class HttpProductCatalog:
             price=Decimal(data["price"]),
             currency=data["currency"],
             active=data["active"],
+            version=data["version"],
         )

@@ -22,6 +22,7 @@ class ProductSnapshot:
     price: Decimal
     currency: str
     active: bool
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class BasketLine:
     unit_price: Decimal
     currency: str
     quantity: int
+    product_version: int
     available: bool = True
 
     @property
@@ -75,6 +77,7 @@ class Basket:
             unit_price=product.price,
             currency=product.currency,
             quantity=quantity,
+            product_version=product.version,
         )
         return self._changed({**self.lines, product.id: line})
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from basket.adapters.catalog import ProductCatalog
 from basket.adapters.repository import BasketRepository
 from basket.domain import commands
+from basket.domain.commands import ProductRepriced, ProductWithdrawn
 from basket.domain.errors import ConcurrentUpdateError, ProductUnavailableError
 from basket.domain.model import Basket
 
@@ -22,7 +23,7 @@ async def _update(
         changed = change(basket)
         if changed is basket:
             return basket
-        if await repository.save(changed):
+        if await repository.save(changed, basket):
             return replace(changed, version=changed.version + 1)
     raise ConcurrentUpdateError
 
@@ -53,4 +54,33 @@ async def remove_item(cmd: commands.RemoveItem, repository: BasketRepository) ->
 
 async def clear_basket(cmd: commands.ClearBasket, repository: BasketRepository) -> None:
     """Empty the basket."""
-    await repository.delete(cmd.user_id)
+    await repository.delete(await repository.get(cmd.user_id))
+
+
+async def reprice_lines(event: ProductRepriced, repository: BasketRepository) -> int:
+    """Give every basket holding the product its new price; return how many changed."""
+    changed = 0
+    for user_id in await repository.holders(event.product_id):
+        changed += await repository.update_line(
+            user_id,
+            event.product_id,
+            product_version=event.product_version,
+            event_id=event.event_id,
+            unit_price=event.price,
+            currency=event.currency,
+        )
+    return changed
+
+
+async def withdraw_lines(event: ProductWithdrawn, repository: BasketRepository) -> int:
+    """Mark the product unavailable in every basket holding it; checkout will refuse those."""
+    changed = 0
+    for user_id in await repository.holders(event.product_id):
+        changed += await repository.update_line(
+            user_id,
+            event.product_id,
+            product_version=event.product_version,
+            event_id=event.event_id,
+            available=False,
+        )
+    return changed

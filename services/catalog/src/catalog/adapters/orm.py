@@ -16,6 +16,8 @@ from sqlalchemy import (
     Uuid,
 )
 
+from servicekit.messaging.outbox import outbox_table
+
 metadata = MetaData(schema="catalog")
 
 products = Table(
@@ -37,3 +39,5 @@ products = Table(
     Index("products_price_idx", "price", "id"),
     Index("products_created_at_idx", "created_at", "id"),
 )
+
+outbox = outbox_table(metadata)

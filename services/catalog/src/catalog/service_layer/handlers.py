@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from catalog.contracts import events
 from catalog.domain import commands
 from catalog.domain.errors import DuplicateSkuError, ProductNotFoundError, StaleVersionError
 from catalog.domain.model import Product
@@ -23,6 +24,7 @@ async def create_product(cmd: commands.CreateProduct, uow: UnitOfWork) -> Produc
     async with uow:
         if not await uow.products.add(product):
             raise DuplicateSkuError(cmd.sku)
+        uow.publish(events.ProductCreated.of(product))
         await uow.commit()
     return product
 
@@ -58,11 +60,16 @@ async def change_price(cmd: commands.ChangePrice, uow: UnitOfWork) -> Product:
         product = await _load(uow, cmd.product_id, cmd.expected_version)
         if product.price == cmd.price and product.currency == cmd.currency:  # 9.9 == 9.90
             return product
-        return await _store(uow, product, product.reprice(cmd.price, cmd.currency))
+        repriced = product.reprice(cmd.price, cmd.currency)
+        uow.publish(events.ProductPriceChanged.of(product, repriced))
+        return await _store(uow, product, repriced)
 
 
 async def deactivate_product(cmd: commands.DeactivateProduct, uow: UnitOfWork) -> Product:
     """Withdraw a product from sale."""
     async with uow:
         product = await _load(uow, cmd.product_id, cmd.expected_version)
-        return await _store(uow, product, product.deactivate())
+        deactivated = product.deactivate()
+        if deactivated is not product:
+            uow.publish(events.ProductDeactivated.of(deactivated))
+        return await _store(uow, product, deactivated)

@@ -7,12 +7,21 @@ from typing import Protocol, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from catalog.adapters.orm import outbox
 from catalog.adapters.repository import ProductRepository, SqlProductRepository
+from servicekit.messaging.envelope import Envelope, Event
+from servicekit.messaging.outbox import add_to_outbox
+
+SOURCE = "catalog"
 
 
 class UnitOfWork(Protocol):
     @property
     def products(self) -> ProductRepository: ...
+
+    def publish(self, event: Event) -> None:
+        """Publish `event` if, and only if, this unit of work commits."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -27,12 +36,14 @@ class UnitOfWork(Protocol):
 
 
 class SqlUnitOfWork:
-    """A connection and its transaction; rolled back unless committed."""
+    """A connection and its transaction; rolled back unless committed. Events go into the
+    outbox in the same transaction as the change they describe."""
 
     products: ProductRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._events: list[Event] = []
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
 
@@ -52,6 +63,13 @@ class SqlUnitOfWork:
         # Closing a connection rolls back whatever was not committed.
         await self._connection.close()
 
+    def publish(self, event: Event) -> None:
+        self._events.append(event)
+
     async def commit(self) -> None:
+        assert self._connection is not None
         assert self._transaction is not None
+        envelopes = [Envelope.wrap(event, SOURCE) for event in self._events]
+        await add_to_outbox(self._connection, outbox, envelopes)
         await self._transaction.commit()
+        self._events.clear()

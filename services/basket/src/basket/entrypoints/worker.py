@@ -1,0 +1,83 @@
+"""`python -m basket.entrypoints.worker`: keeps open baskets in step with the catalog."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import structlog
+from pydantic import ValidationError
+
+from basket.adapters.repository import BasketRepository, DynamoBasketRepository
+from basket.contracts import consumed
+from basket.domain.commands import ProductRepriced, ProductWithdrawn
+from basket.service_layer import handlers
+from basket.settings import BasketSettings
+from servicekit.aws import AwsClients
+from servicekit.messaging.consumer import PoisonMessageError, QueueConsumer, find_queue_url
+from servicekit.messaging.envelope import Envelope
+from servicekit.worker import run_worker
+
+log = structlog.get_logger(__name__)
+
+
+async def _repriced(envelope: Envelope, repository: BasketRepository) -> int:
+    event = consumed.ProductPriceChanged.model_validate(envelope.data)
+    command = ProductRepriced(
+        event_id=envelope.id,
+        product_id=event.product_id,
+        price=event.price,
+        currency=event.currency,
+        product_version=event.product_version,
+    )
+    return await handlers.reprice_lines(command, repository)
+
+
+async def _withdrawn(envelope: Envelope, repository: BasketRepository) -> int:
+    event = consumed.ProductDeactivated.model_validate(envelope.data)
+    command = ProductWithdrawn(envelope.id, event.product_id, event.product_version)
+    return await handlers.withdraw_lines(command, repository)
+
+
+ROUTES: dict[tuple[str, int], Callable[[Envelope, BasketRepository], Awaitable[int]]] = {
+    (consumed.ProductPriceChanged.TYPE, consumed.ProductPriceChanged.VERSION): _repriced,
+    (consumed.ProductDeactivated.TYPE, consumed.ProductDeactivated.VERSION): _withdrawn,
+}
+
+
+async def handle(envelope: Envelope, repository: BasketRepository) -> None:
+    """Turn an event into the basket's own command and run its handler."""
+    route = ROUTES.get((envelope.type, envelope.version))
+    if route is None:
+        # The subscription's filter policy lets only the routed types through.
+        log.warning("event_ignored", type=envelope.type, version=envelope.version)
+        return
+    try:
+        changed = await route(envelope, repository)
+    except ValidationError as exc:
+        raise PoisonMessageError(f"{envelope.type} does not match its contract: {exc}") from exc
+    log.info("event_handled", baskets_changed=changed)
+
+
+async def consume(settings: BasketSettings, stop: asyncio.Event) -> None:
+    """Consume `basket-events` until stopped."""
+    aws = AwsClients(settings.aws_region)
+    try:
+        dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
+        repository = DynamoBasketRepository(
+            dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
+        )
+        queue_url = settings.events_queue_url or await find_queue_url(sqs, settings.events_queue)
+        consumer = QueueConsumer(sqs, queue_url, lambda envelope: handle(envelope, repository))
+        await consumer.run(stop)
+    finally:
+        await aws.close()
+
+
+def main() -> None:
+    settings = BasketSettings()
+    run_worker(settings, lambda stop: consume(settings, stop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The events the catalog publishes to `catalog-events`. Consumers may rely on these fields."""

@@ -1,0 +1,81 @@
+"""The catalog's published events. Changing a field a consumer could notice means a new VERSION."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, ClassVar
+
+from pydantic import Field, PlainSerializer
+
+from catalog.domain.model import Product
+from servicekit.messaging.envelope import Event
+
+# Money travels as a decimal string, never a float.
+Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+
+
+class ProductCreated(Event):
+    TYPE: ClassVar[str] = "catalog.ProductCreated"
+    VERSION: ClassVar[int] = 1
+
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    category: str
+    price: Money
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    product_version: int
+
+    @classmethod
+    def of(cls, product: Product) -> ProductCreated:
+        return cls(
+            product_id=product.id,
+            sku=product.sku,
+            name=product.name,
+            category=product.category,
+            price=product.price,
+            currency=product.currency,
+            product_version=product.version,
+        )
+
+
+class ProductPriceChanged(Event):
+    TYPE: ClassVar[str] = "catalog.ProductPriceChanged"
+    VERSION: ClassVar[int] = 1
+
+    product_id: uuid.UUID
+    sku: str
+    price: Money
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    previous_price: Money
+    previous_currency: str
+    product_version: int = Field(description="Orders price changes of one product")
+
+    @classmethod
+    def of(cls, before: Product, after: Product) -> ProductPriceChanged:
+        return cls(
+            product_id=after.id,
+            sku=after.sku,
+            price=after.price,
+            currency=after.currency,
+            previous_price=before.price,
+            previous_currency=before.currency,
+            product_version=after.version,
+        )
+
+
+class ProductDeactivated(Event):
+    TYPE: ClassVar[str] = "catalog.ProductDeactivated"
+    VERSION: ClassVar[int] = 1
+
+    product_id: uuid.UUID
+    sku: str
+    product_version: int
+
+    @classmethod
+    def of(cls, product: Product) -> ProductDeactivated:
+        return cls(product_id=product.id, sku=product.sku, product_version=product.version)
+
+
+PUBLISHED: tuple[type[Event], ...] = (ProductCreated, ProductPriceChanged, ProductDeactivated)

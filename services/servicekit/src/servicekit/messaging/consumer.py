@@ -1,0 +1,169 @@
+"""Consuming an SQS queue: long polling, batches, bounded concurrency, visibility extension
+for slow handlers, delete on success, redelivery on failure, and a graceful drain.
+
+A message that keeps failing is moved to the queue's dead-letter queue by SQS itself once it
+has been received `maxReceiveCount` times; the consumer just keeps going.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from pydantic import ValidationError
+
+from servicekit.logging import correlation_id_var, request_id_var
+from servicekit.messaging.envelope import Envelope
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+class PoisonMessageError(Exception):
+    """A message that can never be handled; it is left to go to the dead-letter queue."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerSettings:
+    wait_seconds: int = 20
+    batch_size: int = 10
+    concurrency: int = 16
+    visibility_timeout: int = 30
+    # A failed message comes back after this long rather than after the full visibility timeout.
+    retry_delay_seconds: int = 2
+
+
+async def find_queue_url(sqs: SQSClient, name: str) -> str:
+    """The URL of the queue called `name`."""
+    return (await sqs.get_queue_url(QueueName=name))["QueueUrl"]
+
+
+class QueueConsumer:
+    """Feeds one queue's messages to one handler until stopped."""
+
+    def __init__(
+        self,
+        sqs: SQSClient,
+        queue_url: str,
+        handler: Handler,
+        settings: ConsumerSettings | None = None,
+    ) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._handler = handler
+        self._settings = settings or ConsumerSettings()
+        self._slots = asyncio.Semaphore(self._settings.concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Receive and handle until `stop` is set, then finish what is in flight."""
+        while not stop.is_set():
+            # Never hold more messages than can be handled: they would sit invisible.
+            await self._slots.acquire()
+            free = 1
+            while free < self._settings.batch_size and not self._slots.locked():
+                await self._slots.acquire()
+                free += 1
+            try:
+                messages = await self._receive(free, stop)
+            except Exception as exc:  # the queue is unreachable: back off and try again
+                log.warning("receive_failed", error=repr(exc))
+                messages = []
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2)
+            for _ in range(free - len(messages)):
+                self._slots.release()
+            for message in messages:
+                task = asyncio.create_task(self._handle(message))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for the messages being handled."""
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _receive(self, count: int, stop: asyncio.Event) -> list[dict[str, Any]]:
+        receive = asyncio.ensure_future(
+            self._sqs.receive_message(
+                QueueUrl=self._queue_url,
+                MaxNumberOfMessages=count,
+                WaitTimeSeconds=self._settings.wait_seconds,
+                VisibilityTimeout=self._settings.visibility_timeout,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+        )
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({receive, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not receive.done():
+            # Stopping: a message received after this point stays invisible until its timeout,
+            # so abandon the poll rather than wait out the long poll.
+            receive.cancel()
+            return []
+        messages: list[dict[str, Any]] = [dict(m) for m in receive.result().get("Messages", [])]
+        return messages
+
+    async def _handle(self, message: dict[str, Any]) -> None:
+        receipt = message["ReceiptHandle"]
+        extender = asyncio.create_task(self._keep_invisible(receipt))
+        try:
+            envelope = Envelope.model_validate_json(message["Body"])
+        except ValidationError as exc:
+            log.error("message_unreadable", message_id=message.get("MessageId"), error=str(exc))
+            envelope = None
+        try:
+            if envelope is None:
+                raise PoisonMessageError("not an envelope")
+            correlation = correlation_id_var.set(envelope.correlation_id)
+            cause = request_id_var.set(str(envelope.id))
+            try:
+                with structlog.contextvars.bound_contextvars(
+                    event_id=str(envelope.id), event_type=envelope.type
+                ):
+                    await self._handler(envelope)
+            finally:
+                request_id_var.reset(cause)
+                correlation_id_var.reset(correlation)
+        except Exception as exc:
+            receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+            log.warning(
+                "message_failed",
+                message_id=message.get("MessageId"),
+                receives=receives,
+                error=repr(exc),
+            )
+            extender.cancel()
+            with contextlib.suppress(Exception):
+                await self._sqs.change_message_visibility(
+                    QueueUrl=self._queue_url,
+                    ReceiptHandle=receipt,
+                    VisibilityTimeout=self._settings.retry_delay_seconds,
+                )
+        else:
+            extender.cancel()
+            await self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=receipt)
+        finally:
+            extender.cancel()
+            self._slots.release()
+
+    async def _keep_invisible(self, receipt: str) -> None:
+        """Extend the visibility of a message whose handler is still working on it."""
+        period = self._settings.visibility_timeout
+        while True:
+            await asyncio.sleep(period / 2)
+            try:
+                await self._sqs.change_message_visibility(
+                    QueueUrl=self._queue_url, ReceiptHandle=receipt, VisibilityTimeout=period
+                )
+            except Exception as exc:
+                log.warning("visibility_extension_failed", error=repr(exc))

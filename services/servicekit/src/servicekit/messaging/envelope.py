@@ -1,0 +1,49 @@
+"""The envelope every event and command travels in, and the base of every event contract."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from servicekit.logging import correlation_id_var, request_id_var
+
+
+class Event(BaseModel):
+    """A fact a service publishes. Subclasses set `TYPE` (`<service>.<PastTense>`) and
+    `VERSION`; a change a consumer could notice gets a new version."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+
+class Envelope(BaseModel):
+    """What travels on the wire: the event's `data` and what is known about it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str = Field(min_length=3, max_length=200)
+    version: int = Field(ge=1)
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    source: str = Field(min_length=1, max_length=100)
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    traceparent: str | None = None
+    data: dict[str, Any]
+
+    @classmethod
+    def wrap(cls, event: Event, source: str) -> Self:
+        """An envelope for `event`, correlated with whatever is being handled right now."""
+        return cls(
+            type=event.TYPE,
+            version=event.VERSION,
+            source=source,
+            correlation_id=correlation_id_var.get(),
+            causation_id=request_id_var.get(),
+            data=event.model_dump(mode="json"),
+        )

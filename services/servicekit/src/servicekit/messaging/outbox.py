@@ -1,0 +1,208 @@
+"""The transactional outbox for PostgreSQL services, and the relay that empties it.
+
+A service writes its state change and its events in one transaction (`add_to_outbox`). The
+relay claims unsent rows with `FOR UPDATE SKIP LOCKED` (so several relays share the work
+without sending a row twice at once), publishes them, and marks them sent in the same
+transaction. A relay killed after publishing and before committing leaves the rows unsent:
+they go out again, and consumers' inboxes absorb the duplicate. It wakes on `NOTIFY`, so an
+event leaves as soon as its transaction commits, and polls as a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from servicekit.messaging.envelope import Envelope
+from servicekit.messaging.publisher import PublishResult
+
+log = structlog.get_logger(__name__)
+
+
+class Publisher(Protocol):
+    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult: ...
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The `outbox` table in the schema of `metadata`."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("type", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column(
+            "next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+        ),
+        Index(
+            "outbox_unsent_idx",
+            "next_attempt_at",
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+
+def notify_channel(schema: str) -> str:
+    """The `LISTEN`/`NOTIFY` channel a schema's relay wakes on."""
+    return f"{schema}_outbox"
+
+
+async def add_to_outbox(
+    connection: AsyncConnection, outbox: Table, envelopes: Sequence[Envelope]
+) -> None:
+    """Write envelopes in the caller's transaction; the relay is notified when it commits."""
+    if not envelopes:
+        return
+    await connection.execute(
+        outbox.insert(),
+        [{"id": e.id, "type": e.type, "body": e.model_dump_json()} for e in envelopes],
+    )
+    # NOTIFY is transactional: it is delivered on commit, and not at all on rollback.
+    await connection.execute(text(f"NOTIFY {notify_channel(str(outbox.schema))}"))
+
+
+class OutboxRelay:
+    """Publishes a schema's outbox rows until stopped."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox: Table,
+        publisher: Publisher,
+        *,
+        batch_size: int = 50,
+        poll_seconds: float = 5.0,
+        max_backoff_seconds: float = 60.0,
+        retention: timedelta = timedelta(days=1),
+    ) -> None:
+        self._engine = engine
+        self._outbox = outbox
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._max_backoff = max_backoff_seconds
+        self._retention = retention
+        self._wake = asyncio.Event()
+
+    async def relay_once(self) -> int:
+        """Claim, publish and mark one batch; return how many rows were claimed."""
+        o = self._outbox
+        async with self._engine.begin() as connection:
+            rows = (
+                await connection.execute(
+                    select(o.c.id, o.c.type, o.c.body, o.c.attempts)
+                    .where(o.c.published_at.is_(None), o.c.next_attempt_at <= func.now())
+                    .order_by(o.c.created_at)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            messages = [(str(row.id), row.type, row.body) for row in rows]
+            try:
+                result = await self._publisher.publish(messages)
+            except Exception as exc:  # the broker is down: back off, keep everything
+                log.warning("outbox_publish_failed", error=repr(exc), count=len(rows))
+                result = PublishResult([], [m[0] for m in messages])
+            if result.published:
+                await connection.execute(
+                    update(o).where(o.c.id.in_(result.published)).values(published_at=func.now())
+                )
+            if result.failed:
+                await self._back_off(connection, [r for r in rows if str(r.id) in result.failed])
+        return len(rows)
+
+    async def _back_off(self, connection: AsyncConnection, rows: Sequence[Any]) -> None:
+        for row in rows:
+            delay = min(self._max_backoff, 0.5 * 2 ** min(row.attempts, 16))
+            await connection.execute(
+                update(self._outbox)
+                .where(self._outbox.c.id == row.id)
+                .values(
+                    attempts=row.attempts + 1,
+                    next_attempt_at=func.now() + timedelta(seconds=delay),
+                )
+            )
+
+    async def purge(self) -> int:
+        """Delete rows sent longer ago than the retention period."""
+        o = self._outbox
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                o.delete().where(o.c.published_at < func.now() - self._retention)
+            )
+        return int(result.rowcount or 0)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set, waking on `NOTIFY` and every `poll_seconds`."""
+        async with self._listening():
+            purge_due = 0.0
+            loop = asyncio.get_running_loop()
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    claimed = await self.relay_once()
+                    if loop.time() >= purge_due:
+                        await self.purge()
+                        purge_due = loop.time() + 3600
+                except Exception as exc:  # the database is down: try again later
+                    log.warning("outbox_relay_failed", error=repr(exc))
+                    claimed = 0
+                if claimed >= self._batch_size:
+                    continue  # more may be waiting
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wait(stop), self._poll_seconds)
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        stopped = asyncio.ensure_future(stop.wait())
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({stopped, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            woken.cancel()
+
+    @contextlib.asynccontextmanager
+    async def _listening(self) -> AsyncIterator[None]:
+        channel = notify_channel(str(self._outbox.schema))
+        try:
+            connection = await self._engine.connect()
+        except Exception as exc:  # without LISTEN the relay still polls
+            log.warning("outbox_listen_failed", error=repr(exc))
+            yield
+            return
+        try:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.add_listener(channel, lambda *_: self._wake.set())
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()  # a LISTENing connection goes back to no pool
+            await connection.close()

@@ -1,0 +1,122 @@
+"""Producers publish what their committed schemas say; consumers read only what is published."""
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from pydantic import BaseModel
+
+from basket.contracts.consumed import CONSUMED as BASKET_READS
+from servicekit.messaging.envelope import Event
+from servicekit.messaging.schemas import breaking_changes, file_name, schema_of, unmet_reads
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCERS = {"catalog": ROOT / "services/catalog/src/catalog/contracts"}
+CONSUMERS: dict[str, tuple[type[Any], ...]] = {"basket": BASKET_READS}
+
+
+def _published(service: str) -> tuple[type[Event], ...]:
+    events: tuple[type[Event], ...] = importlib.import_module(
+        f"{service}.contracts.events"
+    ).PUBLISHED
+    return events
+
+
+def _committed() -> dict[tuple[str, int], dict[str, Any]]:
+    schemas = {}
+    for directory in PRODUCERS.values():
+        for path in (directory / "schemas").glob("*.json"):
+            schema = json.loads(path.read_text())
+            schemas[(schema["x-event-type"], schema["x-event-version"])] = schema
+    return schemas
+
+
+PUBLISHED = [(service, event) for service in PRODUCERS for event in _published(service)]
+
+
+@pytest.mark.parametrize(("service", "event"), PUBLISHED, ids=lambda v: getattr(v, "TYPE", v))
+def test_the_committed_schema_is_what_the_producer_publishes(
+    service: str, event: type[Event]
+) -> None:
+    path = PRODUCERS[service] / "schemas" / file_name(event.TYPE, event.VERSION)
+    assert path.exists(), f"commit {path.name}: python -m servicekit.messaging.schemas"
+    assert json.loads(path.read_text()) == schema_of(event), (
+        f"{event.TYPE} v{event.VERSION} changed; regenerate its schema, or publish a new VERSION "
+        "if the change is incompatible"
+    )
+
+
+@pytest.mark.parametrize(("service", "event"), PUBLISHED, ids=lambda v: getattr(v, "TYPE", v))
+def test_event_types_are_named_for_their_producer(service: str, event: type[Event]) -> None:
+    assert event.TYPE.startswith(f"{service}.")
+    assert event.TYPE.split(".", 1)[1][0].isupper()
+
+
+@pytest.mark.parametrize(
+    ("consumer", "reads"),
+    [(name, model) for name, models in CONSUMERS.items() for model in models],
+    ids=lambda v: getattr(v, "TYPE", v),
+)
+def test_consumers_read_only_published_fields(consumer: str, reads: type[BaseModel]) -> None:
+    schemas = _committed()
+    key = (reads.TYPE, reads.VERSION)  # type: ignore[attr-defined]
+    assert key in schemas, f"{consumer} reads {key}, which no producer publishes"
+    assert unmet_reads(reads, schemas[key]) == []
+
+
+def test_topology_subscribes_only_to_published_types() -> None:
+    topology = json.loads((ROOT / "infra/topology.json").read_text())
+    publishers = {t["name"]: t["publisher"] for t in topology["topics"]}
+    for queue in topology["queues"]:
+        for subscription in queue["subscriptions"]:
+            publisher = publishers[subscription["topic"]]
+            if publisher not in PRODUCERS:
+                continue  # a service still to be built
+            types = {event.TYPE for event in _published(publisher)}
+            assert set(subscription["event_types"]) <= types, queue["name"]
+
+
+class _Old(Event):
+    TYPE: ClassVar[str] = "test.Thing"
+    a: int
+    b: str
+
+
+class _Renamed(Event):
+    TYPE: ClassVar[str] = "test.Thing"
+    a: int
+    c: str
+
+
+class _Retyped(Event):
+    TYPE: ClassVar[str] = "test.Thing"
+    a: str
+    b: str
+
+
+class _Grown(Event):
+    TYPE: ClassVar[str] = "test.Thing"
+    a: int
+    b: str
+    d: int | None = None
+
+
+def test_the_compatibility_check_can_fail() -> None:
+    old = schema_of(_Old)
+    assert breaking_changes(old, schema_of(_Renamed)) == ["b was removed"]
+    assert breaking_changes(old, schema_of(_Retyped)) == ["a changed type"]
+    assert breaking_changes(old, schema_of(_Grown)) == []
+
+
+def test_the_consumer_check_can_fail() -> None:
+    class Reads(BaseModel):
+        a: int
+        missing: str
+
+    class ReadsWrongType(BaseModel):
+        b: int
+
+    assert unmet_reads(Reads, schema_of(_Old)) == ["missing is not published"]
+    assert unmet_reads(ReadsWrongType, schema_of(_Old)) == ["b is published as {'string'}"]
