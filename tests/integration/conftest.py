@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,13 @@ from shopctl.identity import local_token
 from shopctl.topology import Topology, load_topology
 from tests.support.emulator import running_emulator
 from tests.support.postgres import Database, fresh_database
-from tests.support.services import RunningService, migrate, running_service
+from tests.support.services import (
+    RunningService,
+    RunningWorker,
+    migrate,
+    running_service,
+    running_worker,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -113,3 +120,13 @@ def catalog(catalog_service: RunningService) -> Iterator[httpx.Client]:
 def basket(basket_service: RunningService) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=basket_service.url, timeout=10) as http:
         yield http
+
+
+@pytest.fixture(scope="module")
+def basket_worker(
+    aws_endpoint: str, service_env: dict[str, str], logs: Path
+) -> Iterator[RunningWorker]:
+    with running_worker(
+        "basket.entrypoints.worker", service_env, logs / f"basket-worker-{uuid.uuid4().hex}.log"
+    ) as worker:
+        yield worker

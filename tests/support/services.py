@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -78,5 +79,46 @@ def running_service(
                 pass
             time.sleep(0.05)
         yield RunningService(module, url, process.pid, time.monotonic() - started)
+    finally:
+        stop(process)
+
+
+@dataclass
+class RunningWorker:
+    name: str
+    pid: int
+    log_path: Path
+
+    def log_lines(self) -> list[dict[str, object]]:
+        """The worker's JSON log lines so far."""
+        lines = []
+        for raw in self.log_path.read_text().splitlines():
+            try:
+                lines.append(json.loads(raw))
+            except ValueError:
+                continue
+        return lines
+
+
+@contextmanager
+def running_worker(
+    module: str, env: Mapping[str, str], log_path: Path, timeout: float = 30
+) -> Iterator[RunningWorker]:
+    """Start `python -m <module>` and wait until it logs that it started."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            env=os.environ | dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    worker = RunningWorker(module, process.pid, log_path)
+    started = time.monotonic()
+    try:
+        while not any(line.get("message") == "worker_started" for line in worker.log_lines()):
+            if process.poll() is not None or time.monotonic() - started > timeout:
+                raise RuntimeError(f"{module} did not start: {log_path.read_text()[-2000:]}")
+            time.sleep(0.05)
+        yield worker
     finally:
         stop(process)

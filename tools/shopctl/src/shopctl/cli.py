@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from shopctl.aws import client, is_local
@@ -37,6 +38,34 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dlq_list(args: argparse.Namespace) -> int:
+    from shopctl.dlq import list_dead_letters
+    from shopctl.topology import load_topology
+
+    print(f"{'queue':<24} {'dead-letter queue':<28} messages")
+    for entry in list_dead_letters(client("sqs"), load_topology()):
+        print(f"{entry.queue:<24} {entry.dead_letter_queue:<28} {entry.count}")
+    return 0
+
+
+def _dlq_show(args: argparse.Namespace) -> int:
+    from shopctl.dlq import show_dead_letters
+    from shopctl.topology import load_topology
+
+    for message in show_dead_letters(client("sqs"), load_topology(), args.queue, args.limit):
+        print(json.dumps(message, indent=2))
+    return 0
+
+
+def _dlq_redrive(args: argparse.Namespace) -> int:
+    from shopctl.dlq import redrive
+    from shopctl.topology import load_topology
+
+    moved = redrive(client("sqs"), load_topology(), args.queue)
+    print(f"{moved} messages moved back to {args.queue}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -55,6 +84,19 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-data", help="add the demo products through the catalog API")
     demo.add_argument("--catalog-url", default="http://127.0.0.1:8080")
     demo.set_defaults(run=_demo_data)
+
+    dlq = commands.add_parser("dlq", help="inspect and redrive dead-letter queues")
+    dlq_commands = dlq.add_subparsers(required=True, metavar="ACTION")
+    dlq_commands.add_parser("list", help="messages in each dead-letter queue").set_defaults(
+        run=_dlq_list
+    )
+    show = dlq_commands.add_parser("show", help="print messages of QUEUE's dead-letter queue")
+    show.add_argument("queue", metavar="QUEUE")
+    show.add_argument("--limit", type=int, default=10)
+    show.set_defaults(run=_dlq_show)
+    move = dlq_commands.add_parser("redrive", help="send QUEUE's dead letters back to QUEUE")
+    move.add_argument("queue", metavar="QUEUE")
+    move.set_defaults(run=_dlq_redrive)
     return parser
 
 
@@ -67,7 +109,11 @@ def _username(value: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run one command."""
     args = _parser().parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except LookupError as exc:
+        print(f"shopctl: {exc}", file=sys.stderr)
+        return 2
     return code
 
 

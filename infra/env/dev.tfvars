@@ -1,0 +1,32 @@
+# Development: one account of its own, smallest footprint, easy to tear down.
+environment        = "dev"
+region             = "eu-west-1"
+availability_zones = ["eu-west-1a", "eu-west-1b"]
+single_nat_gateway = true
+
+# Fewer endpoints: the rest of the AWS calls go through the NAT gateway.
+interface_endpoints = ["ecr.api", "ecr.dkr", "logs", "sqs"]
+
+log_level           = "DEBUG"
+log_retention_days  = 30
+deletion_protection = false
+allow_password_auth = true
+
+cors_allowed_origins = ["http://localhost:3000"]
+
+api_throttling_rate_limit  = 50
+api_throttling_burst_limit = 100
+
+aurora_min_capacity             = 0
+aurora_max_capacity             = 2
+aurora_seconds_until_auto_pause = 300
+aurora_instance_count           = 1
+aurora_backup_retention_days    = 7
+
+api_task_size    = { cpu = 256, memory = 512 }
+worker_task_size = { cpu = 256, memory = 512 }
+api_min_tasks    = 1
+api_max_tasks    = 2
+worker_max_tasks = 2
+
+fargate_spot_weight = 4

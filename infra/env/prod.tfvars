@@ -1,0 +1,32 @@
+# Production: three zones, a NAT gateway per zone, a standby database
+# instance, deletion protection, a year of logs.
+environment        = "prod"
+region             = "eu-west-1"
+availability_zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+single_nat_gateway = false
+
+log_level           = "INFO"
+log_retention_days  = 365
+deletion_protection = true
+allow_password_auth = false
+
+cors_allowed_origins = ["https://shop.example.com"]
+
+api_throttling_rate_limit  = 500
+api_throttling_burst_limit = 1000
+
+aurora_min_capacity             = 0
+aurora_max_capacity             = 16
+aurora_seconds_until_auto_pause = 3600
+aurora_instance_count           = 2
+aurora_backup_retention_days    = 14
+
+api_task_size    = { cpu = 512, memory = 1024 }
+worker_task_size = { cpu = 256, memory = 512 }
+api_min_tasks    = 2
+api_max_tasks    = 10
+worker_max_tasks = 10
+
+fargate_spot_weight = 1
+
+alarm_email = "shop-oncall@example.com"

@@ -1,0 +1,215 @@
+module "kms" {
+  source = "./modules/kms"
+
+  prefix     = local.prefix
+  region     = var.region
+  account_id = local.account_id
+}
+
+module "network" {
+  source = "./modules/network"
+
+  prefix              = local.prefix
+  region              = var.region
+  cidr                = var.vpc_cidr
+  availability_zones  = var.availability_zones
+  single_nat_gateway  = var.single_nat_gateway
+  interface_endpoints = var.interface_endpoints
+  log_retention_days  = var.log_retention_days
+  log_kms_key_arn     = module.kms.data_key_arn
+}
+
+module "ecr" {
+  source = "./modules/ecr"
+
+  repositories = local.image_repositories
+  kms_key_arn  = module.kms.data_key_arn
+}
+
+module "cognito" {
+  source = "./modules/cognito"
+
+  prefix              = local.prefix
+  identity            = local.topology.identity
+  allow_password_auth = var.allow_password_auth
+  deletion_protection = var.deletion_protection
+}
+
+module "aurora" {
+  source = "./modules/aurora"
+
+  prefix                   = local.prefix
+  vpc_id                   = module.network.vpc_id
+  subnet_ids               = module.network.database_subnet_ids
+  engine_version           = var.aurora_engine_version
+  min_capacity             = var.aurora_min_capacity
+  max_capacity             = var.aurora_max_capacity
+  seconds_until_auto_pause = var.aurora_seconds_until_auto_pause
+  instance_count           = var.aurora_instance_count
+  backup_retention_days    = var.aurora_backup_retention_days
+  deletion_protection      = var.deletion_protection
+  kms_key_arn              = module.kms.data_key_arn
+  log_retention_days       = var.log_retention_days
+  log_kms_key_arn          = module.kms.data_key_arn
+}
+
+module "dynamodb" {
+  source = "./modules/dynamodb"
+
+  prefix              = local.prefix
+  tables              = local.topology.tables
+  kms_key_arn         = module.kms.data_key_arn
+  deletion_protection = var.deletion_protection
+}
+
+module "messaging" {
+  source = "./modules/messaging"
+
+  prefix      = local.prefix
+  topics      = local.topology.topics
+  queues      = local.topology.queues
+  kms_key_arn = module.kms.messaging_key_arn
+  alarm_email = var.alarm_email
+}
+
+module "workflow" {
+  source = "./modules/workflow"
+
+  prefix                = local.prefix
+  name                  = local.saga.name
+  definition_file       = local.saga_definition
+  queues                = { for name in local.saga_queues : name => module.messaging.queue[name] }
+  messaging_kms_key_arn = module.kms.messaging_key_arn
+  log_kms_key_arn       = module.kms.data_key_arn
+  log_retention_days    = var.log_retention_days
+  alarm_topic_arn       = module.messaging.alarm_topic_arn
+}
+
+module "alb" {
+  source = "./modules/alb"
+
+  prefix              = local.prefix
+  vpc_id              = module.network.vpc_id
+  subnet_ids          = module.network.private_subnet_ids
+  services            = { for name, service in local.services : name => { api_path = service.api_path } }
+  deletion_protection = var.deletion_protection
+}
+
+module "api" {
+  source = "./modules/api"
+
+  prefix                 = local.prefix
+  vpc_id                 = module.network.vpc_id
+  subnet_ids             = module.network.private_subnet_ids
+  services               = { for name, service in local.services : name => { api_path = service.api_path } }
+  alb_listener_arn       = module.alb.listener_arn
+  alb_security_group_id  = module.alb.security_group_id
+  jwt_issuer             = module.cognito.issuer
+  jwt_audience           = [module.cognito.client_id]
+  cors_allowed_origins   = var.cors_allowed_origins
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  throttling_burst_limit = var.api_throttling_burst_limit
+  log_retention_days     = var.log_retention_days
+  log_kms_key_arn        = module.kms.data_key_arn
+}
+
+module "ecs_cluster" {
+  source = "./modules/ecs_cluster"
+
+  prefix = local.prefix
+}
+
+module "service" {
+  source   = "./modules/ecs_service"
+  for_each = local.services
+
+  name   = each.key
+  prefix = local.prefix
+  region = var.region
+
+  cluster    = { arn = module.ecs_cluster.arn, name = module.ecs_cluster.name }
+  image      = { repository_arn = module.ecr.repository["shop/${each.key}"].arn, repository_url = module.ecr.repository["shop/${each.key}"].url, tag = var.image_tag }
+  vpc_id     = module.network.vpc_id
+  subnet_ids = module.network.private_subnet_ids
+
+  load_balancer = {
+    security_group_id       = module.alb.security_group_id
+    arn_suffix              = module.alb.arn_suffix
+    target_group_arn        = module.alb.target_groups[each.key].arn
+    target_group_arn_suffix = module.alb.target_groups[each.key].arn_suffix
+  }
+
+  auth = {
+    issuer    = module.cognito.issuer
+    jwks_url  = "${module.cognito.issuer}/.well-known/jwks.json"
+    client_id = module.cognito.client_id
+  }
+  log_level = var.log_level
+
+  database = local.schema_of[each.key] == null ? null : {
+    host                = module.aurora.endpoint
+    port                = module.aurora.port
+    name                = module.aurora.database_name
+    user                = module.aurora.master_username
+    password_secret_arn = module.aurora.master_secret_arn
+    security_group_id   = module.aurora.security_group_id
+  }
+
+  tables           = { for name in local.tables_of[each.key] : name => module.dynamodb.table[name] }
+  events_topic_arn = local.topic_of[each.key] == null ? null : module.messaging.topic[local.topic_of[each.key]].arn
+  consumed_queues  = { for name in local.queues_of[each.key] : name => module.messaging.queue[name] }
+  sent_queues      = { for name in each.value.sends_to : name => module.messaging.queue[name] }
+  service_urls     = { for name in each.value.calls : name => "http://${module.alb.dns_name}" }
+
+  saga = {
+    state_machine_arn = module.workflow.state_machine_arn
+    starts_executions = each.value.starts_saga
+    runs_steps        = local.runs_saga_steps[each.key]
+  }
+
+  data_kms_key_arn      = module.kms.data_key_arn
+  messaging_kms_key_arn = module.kms.messaging_key_arn
+  log_retention_days    = var.log_retention_days
+  log_kms_key_arn       = module.kms.data_key_arn
+
+  api = {
+    cpu                 = var.api_task_size.cpu
+    memory              = var.api_task_size.memory
+    min_tasks           = var.api_min_tasks
+    max_tasks           = var.api_max_tasks
+    requests_per_target = var.api_requests_per_target
+  }
+
+  worker = {
+    cpu              = var.worker_task_size.cpu
+    memory           = var.worker_task_size.memory
+    max_tasks        = var.worker_max_tasks
+    backlog_per_task = var.worker_backlog_per_task
+    scales_to_zero   = each.value.worker_scales_to_zero
+  }
+
+  fargate_spot_weight = var.fargate_spot_weight
+}
+
+module "migrations" {
+  source = "./modules/migrations"
+
+  prefix  = local.prefix
+  region  = var.region
+  schemas = [for schema in local.topology.schemas : schema.name]
+  image   = { repository_arn = module.ecr.repository["shop/migrations"].arn, repository_url = module.ecr.repository["shop/migrations"].url, tag = var.image_tag }
+  vpc_id  = module.network.vpc_id
+
+  database = {
+    host                = module.aurora.endpoint
+    port                = module.aurora.port
+    name                = module.aurora.database_name
+    user                = module.aurora.master_username
+    password_secret_arn = module.aurora.master_secret_arn
+    security_group_id   = module.aurora.security_group_id
+  }
+
+  data_kms_key_arn   = module.kms.data_key_arn
+  log_retention_days = var.log_retention_days
+  log_kms_key_arn    = module.kms.data_key_arn
+}

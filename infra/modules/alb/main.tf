@@ -1,0 +1,82 @@
+locals {
+  # Listener rule priorities in a stable order: 100, 110, 120, ...
+  priority = { for index, name in sort(keys(var.services)) : name => 100 + 10 * index }
+}
+
+# Internal: reached only through the API gateway's VPC link and by services
+# that call each other. Ingress rules are added by those callers (the api and
+# ecs_service modules), so that each rule names exactly one source.
+resource "aws_security_group" "this" {
+  name        = "${var.prefix}-alb"
+  description = "Internal ALB: from the VPC link and calling services; to API tasks"
+  vpc_id      = var.vpc_id
+
+  tags = { Name = "${var.prefix}-alb" }
+}
+
+resource "aws_lb" "this" {
+  name                       = "${var.prefix}-internal"
+  internal                   = true
+  load_balancer_type         = "application"
+  subnets                    = var.subnet_ids
+  security_groups            = [aws_security_group.this.id]
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.deletion_protection
+  idle_timeout               = 35 # a little above the gateway's 30 s integration timeout
+}
+
+# TLS ends at the API gateway; inside the VPC the hop to the load balancer
+# is plain HTTP (see README.md, "Security notes").
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      status_code  = "404"
+      message_body = jsonencode({ type = "about:blank", title = "Not Found", status = 404 })
+    }
+  }
+}
+
+resource "aws_lb_target_group" "this" {
+  for_each = var.services
+
+  name                 = "${var.prefix}-${each.key}"
+  port                 = var.container_port
+  protocol             = "HTTP"
+  target_type          = "ip" # Fargate tasks register by address
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+
+  health_check {
+    path                = var.health_check_path
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+}
+
+resource "aws_lb_listener_rule" "this" {
+  for_each = var.services
+
+  listener_arn = aws_lb_listener.http.arn
+  priority     = local.priority[each.key]
+
+  condition {
+    path_pattern {
+      values = [each.value.api_path, "${each.value.api_path}/*"]
+    }
+  }
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this[each.key].arn
+  }
+}

@@ -1,0 +1,24 @@
+output "arn_suffix" {
+  description = "The load balancer's ARN suffix (names its metrics)."
+  value       = aws_lb.this.arn_suffix
+}
+
+output "dns_name" {
+  description = "Internal DNS name; services call each other at http://<dns_name>/<path>."
+  value       = aws_lb.this.dns_name
+}
+
+output "listener_arn" {
+  description = "The HTTP listener the API gateway integrates with."
+  value       = aws_lb_listener.http.arn
+}
+
+output "security_group_id" {
+  description = "The load balancer's security group."
+  value       = aws_security_group.this.id
+}
+
+output "target_groups" {
+  description = "Per service, its target group's ARN and ARN suffix."
+  value       = { for name, group in aws_lb_target_group.this : name => { arn = group.arn, arn_suffix = group.arn_suffix } }
+}

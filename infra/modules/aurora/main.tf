@@ -1,0 +1,126 @@
+locals {
+  cluster_identifier = var.prefix
+}
+
+resource "aws_db_subnet_group" "this" {
+  name       = var.prefix
+  subnet_ids = var.subnet_ids
+}
+
+# Ingress rules are added by each client (services, migrations), naming
+# exactly their own security group.
+resource "aws_security_group" "this" {
+  name        = "${var.prefix}-database"
+  description = "Aurora PostgreSQL: from the services that own a schema and the migrations"
+  vpc_id      = var.vpc_id
+
+  tags = { Name = "${var.prefix}-database" }
+}
+
+resource "aws_rds_cluster_parameter_group" "this" {
+  name        = "${var.prefix}-aurora-postgresql16"
+  family      = "aurora-postgresql16"
+  description = "Shop cluster settings"
+
+  # Clients must use TLS.
+  parameter {
+    name  = "rds.force_ssl"
+    value = "1"
+  }
+
+  # Schema changes and slow statements in the log; not every statement.
+  parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = "1000"
+  }
+}
+
+# RDS creates this log group on first write; declaring it sets its
+# retention and encryption.
+resource "aws_cloudwatch_log_group" "postgresql" {
+  name              = "/aws/rds/cluster/${local.cluster_identifier}/postgresql"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+}
+
+resource "aws_rds_cluster" "this" {
+  cluster_identifier = local.cluster_identifier
+  engine             = "aurora-postgresql"
+  engine_mode        = "provisioned" # Serverless v2 is "provisioned" with db.serverless instances
+  engine_version     = var.engine_version
+  database_name      = var.database_name
+  port               = 5432
+
+  master_username               = var.master_username
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = var.kms_key_arn
+
+  iam_database_authentication_enabled = true
+
+  db_subnet_group_name            = aws_db_subnet_group.this.name
+  vpc_security_group_ids          = [aws_security_group.this.id]
+  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.this.name
+
+  storage_encrypted = true
+  kms_key_id        = var.kms_key_arn
+
+  serverlessv2_scaling_configuration {
+    min_capacity             = var.min_capacity
+    max_capacity             = var.max_capacity
+    seconds_until_auto_pause = var.min_capacity == 0 ? var.seconds_until_auto_pause : null
+  }
+
+  backup_retention_period   = var.backup_retention_days
+  preferred_backup_window   = "02:00-03:00"
+  copy_tags_to_snapshot     = true
+  skip_final_snapshot       = false
+  final_snapshot_identifier = "${local.cluster_identifier}-final"
+  deletion_protection       = var.deletion_protection
+
+  enabled_cloudwatch_logs_exports = ["postgresql"]
+
+  depends_on = [aws_cloudwatch_log_group.postgresql]
+}
+
+resource "aws_rds_cluster_instance" "this" {
+  count = var.instance_count
+
+  identifier           = "${local.cluster_identifier}-${count.index + 1}"
+  cluster_identifier   = aws_rds_cluster.this.id
+  engine               = aws_rds_cluster.this.engine
+  engine_version       = aws_rds_cluster.this.engine_version
+  instance_class       = "db.serverless"
+  db_subnet_group_name = aws_db_subnet_group.this.name
+  publicly_accessible  = false
+
+  auto_minor_version_upgrade = true
+  ca_cert_identifier         = "rds-ca-rsa2048-g1"
+
+  performance_insights_enabled    = true
+  performance_insights_kms_key_id = var.kms_key_arn
+
+  monitoring_interval = 60
+  monitoring_role_arn = aws_iam_role.monitoring.arn
+}
+
+resource "aws_iam_role" "monitoring" {
+  name = "${var.prefix}-rds-monitoring"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "monitoring.rds.amazonaws.com" }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "monitoring" {
+  role       = aws_iam_role.monitoring.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}

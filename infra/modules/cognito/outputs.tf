@@ -1,0 +1,19 @@
+output "user_pool_id" {
+  description = "The user pool."
+  value       = aws_cognito_user_pool.this.id
+}
+
+output "user_pool_arn" {
+  description = "The user pool's ARN."
+  value       = aws_cognito_user_pool.this.arn
+}
+
+output "issuer" {
+  description = "The iss claim of the pool's tokens."
+  value       = "https://${aws_cognito_user_pool.this.endpoint}"
+}
+
+output "client_id" {
+  description = "The app client; Cognito access tokens carry it as client_id."
+  value       = aws_cognito_user_pool_client.api.id
+}

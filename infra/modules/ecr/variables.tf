@@ -1,0 +1,15 @@
+variable "repositories" {
+  description = "Repository names, e.g. [\"shop/catalog\", \"shop/migrations\"]."
+  type        = list(string)
+}
+
+variable "kms_key_arn" {
+  description = "Key that encrypts the images."
+  type        = string
+}
+
+variable "images_to_keep" {
+  description = "Tagged images kept per repository; older ones expire, so a rollback can go this far back."
+  type        = number
+  default     = 30
+}

@@ -1,0 +1,4 @@
+variable "prefix" {
+  description = "Name prefix, e.g. shop-prod."
+  type        = string
+}

@@ -1,0 +1,290 @@
+# APIs scale on requests per task or CPU, whichever asks for more, and never
+# below min_tasks: a load balancer cannot hold a request while a task starts.
+#
+# Workers scale on their queues' backlog. An always-on worker tracks the
+# backlog per task; a worker that may sleep uses step scaling on queue depth
+# instead, since a per-task ratio means nothing at zero tasks.
+
+locals {
+  queue_names       = [for queue in values(var.consumed_queues) : queue.name]
+  worker_autoscales = length(local.queue_names) > 0
+  sleeping_worker   = local.worker_autoscales && var.worker.scales_to_zero
+  tracking_worker   = local.worker_autoscales && !var.worker.scales_to_zero
+
+  # "m0 + m1 + ...": messages waiting across the worker's queues.
+  backlog_expression = join(" + ", [for index, name in local.queue_names : "m${index}"])
+}
+
+resource "aws_appautoscaling_target" "api" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${var.cluster.name}/${aws_ecs_service.api.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.api.min_tasks
+  max_capacity       = var.api.max_tasks
+}
+
+resource "aws_appautoscaling_policy" "api_requests" {
+  name               = "${local.full_name}-api-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.api.service_namespace
+  resource_id        = aws_appautoscaling_target.api.resource_id
+  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.api.requests_per_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${var.load_balancer.arn_suffix}/${var.load_balancer.target_group_arn_suffix}"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "api_cpu" {
+  name               = "${local.full_name}-api-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.api.service_namespace
+  resource_id        = aws_appautoscaling_target.api.resource_id
+  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.api.cpu_target_percent
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_target" "worker" {
+  count = local.worker_autoscales ? 1 : 0
+
+  service_namespace  = "ecs"
+  resource_id        = "service/${var.cluster.name}/${aws_ecs_service.worker.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = local.processes.worker.min_tasks
+  max_capacity       = var.worker.max_tasks
+}
+
+# Always-on worker: (messages waiting) / (running tasks) held at the target.
+resource "aws_appautoscaling_policy" "worker_backlog_per_task" {
+  count = local.tracking_worker ? 1 : 0
+
+  name               = "${local.full_name}-worker-backlog-per-task"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
+  resource_id        = aws_appautoscaling_target.worker[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.worker.backlog_per_task
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    customized_metric_specification {
+      dynamic "metrics" {
+        for_each = local.queue_names
+
+        content {
+          id          = "m${metrics.key}"
+          return_data = false
+
+          metric_stat {
+            stat = "Average"
+
+            metric {
+              namespace   = "AWS/SQS"
+              metric_name = "ApproximateNumberOfMessagesVisible"
+
+              dimensions {
+                name  = "QueueName"
+                value = metrics.value
+              }
+            }
+          }
+        }
+      }
+
+      metrics {
+        id          = "tasks"
+        return_data = false
+
+        metric_stat {
+          stat = "Average"
+
+          metric {
+            namespace   = "ECS/ContainerInsights"
+            metric_name = "RunningTaskCount"
+
+            dimensions {
+              name  = "ClusterName"
+              value = var.cluster.name
+            }
+
+            dimensions {
+              name  = "ServiceName"
+              value = aws_ecs_service.worker.name
+            }
+          }
+        }
+      }
+
+      metrics {
+        id          = "backlog_per_task"
+        label       = "Messages waiting per worker task"
+        expression  = "(${local.backlog_expression}) / tasks"
+        return_data = true
+      }
+    }
+  }
+}
+
+# Sleeping worker, waking and growing: while messages wait, run one task per
+# band of backlog (up to max_tasks). ExactCapacity keeps repeated alarm
+# actions from stacking up.
+resource "aws_appautoscaling_policy" "worker_queue_depth" {
+  count = local.sleeping_worker ? 1 : 0
+
+  name               = "${local.full_name}-worker-queue-depth"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
+  resource_id        = aws_appautoscaling_target.worker[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "ExactCapacity"
+    metric_aggregation_type = "Maximum"
+    cooldown                = 60
+
+    # Bounds are relative to the alarm threshold of 1 message.
+    step_adjustment {
+      metric_interval_lower_bound = 0
+      metric_interval_upper_bound = var.worker.backlog_per_task
+      scaling_adjustment          = 1
+    }
+
+    step_adjustment {
+      metric_interval_lower_bound = var.worker.backlog_per_task
+      metric_interval_upper_bound = 4 * var.worker.backlog_per_task
+      scaling_adjustment          = max(1, ceil(var.worker.max_tasks / 2))
+    }
+
+    step_adjustment {
+      metric_interval_lower_bound = 4 * var.worker.backlog_per_task
+      scaling_adjustment          = var.worker.max_tasks
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_has_messages" {
+  count = local.sleeping_worker ? 1 : 0
+
+  alarm_name          = "${local.full_name}-worker-has-messages"
+  alarm_description   = "Messages are waiting for the ${var.name} worker: wake it or add tasks."
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_appautoscaling_policy.worker_queue_depth[0].arn]
+
+  dynamic "metric_query" {
+    for_each = local.queue_names
+
+    content {
+      id = "m${metric_query.key}"
+
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = metric_query.value }
+        stat        = "Maximum"
+        period      = 60
+      }
+    }
+  }
+
+  metric_query {
+    id          = "waiting"
+    label       = "Messages waiting"
+    expression  = local.backlog_expression
+    return_data = true
+  }
+}
+
+# Sleeping worker, going to sleep: nothing waiting and nothing in flight for
+# 15 minutes.
+resource "aws_appautoscaling_policy" "worker_sleep" {
+  count = local.sleeping_worker ? 1 : 0
+
+  name               = "${local.full_name}-worker-sleep"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
+  resource_id        = aws_appautoscaling_target.worker[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "ExactCapacity"
+    metric_aggregation_type = "Maximum"
+    cooldown                = 300
+
+    step_adjustment {
+      metric_interval_upper_bound = 0
+      scaling_adjustment          = 0
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_idle" {
+  count = local.sleeping_worker ? 1 : 0
+
+  alarm_name          = "${local.full_name}-worker-idle"
+  alarm_description   = "The ${var.name} worker's queues have been empty for 15 minutes: let it sleep."
+  comparison_operator = "LessThanOrEqualToThreshold"
+  threshold           = 0
+  evaluation_periods  = 15
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_appautoscaling_policy.worker_sleep[0].arn]
+
+  dynamic "metric_query" {
+    for_each = local.queue_names
+
+    content {
+      id = "v${metric_query.key}"
+
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = metric_query.value }
+        stat        = "Maximum"
+        period      = 60
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = local.queue_names
+
+    content {
+      id = "f${metric_query.key}"
+
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesNotVisible"
+        dimensions  = { QueueName = metric_query.value }
+        stat        = "Maximum"
+        period      = 60
+      }
+    }
+  }
+
+  metric_query {
+    id          = "pending"
+    label       = "Messages waiting or in flight"
+    expression  = join(" + ", flatten([for index, name in local.queue_names : ["v${index}", "f${index}"]]))
+    return_data = true
+  }
+}

@@ -1,0 +1,207 @@
+# One shop service: its API and its worker, two Fargate services running the
+# same image with different commands, sharing a log group, a security group
+# and a task role that may touch only what this service owns.
+
+locals {
+  full_name = "${var.prefix}-${var.name}"
+
+  environment = merge(
+    {
+      SERVICE_NAME   = var.name
+      AWS_REGION     = var.region
+      LOG_LEVEL      = var.log_level
+      AUTH_ISSUER    = var.auth.issuer
+      AUTH_JWKS_URL  = var.auth.jwks_url
+      AUTH_CLIENT_ID = var.auth.client_id
+    },
+    var.database == null ? {} : {
+      DB_HOST = var.database.host
+      DB_PORT = tostring(var.database.port)
+      DB_NAME = var.database.name
+      DB_USER = var.database.user
+    },
+    var.events_topic_arn == null ? {} : { EVENTS_TOPIC_ARN = var.events_topic_arn },
+    { for name, queue in merge(var.consumed_queues, var.sent_queues) : "${upper(replace(name, "-", "_"))}_QUEUE_URL" => queue.url },
+    { for name, table in var.tables : "${upper(replace(name, "-", "_"))}_TABLE" => table.name },
+    { for name, url in var.service_urls : "${upper(replace(name, "-", "_"))}_URL" => url },
+    try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {},
+  )
+
+  # Injected by ECS from Secrets Manager at start; never in the task definition.
+  secrets = var.database == null ? {} : { DB_PASSWORD = "${var.database.password_secret_arn}:password::" }
+
+  processes = {
+    api = {
+      command   = ["python", "-m", "${var.name}.entrypoints.api"]
+      cpu       = var.api.cpu
+      memory    = var.api.memory
+      min_tasks = var.api.min_tasks
+    }
+    worker = {
+      command   = ["python", "-m", "${var.name}.entrypoints.worker"]
+      cpu       = var.worker.cpu
+      memory    = var.worker.memory
+      min_tasks = var.worker.scales_to_zero ? 0 : 1
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/ecs/${var.prefix}/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+}
+
+resource "aws_ecs_task_definition" "this" {
+  for_each = local.processes
+
+  family                   = "${local.full_name}-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = each.value.cpu
+  memory                   = each.value.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  # The root filesystem is read-only; Python and libraries still want a
+  # writable /tmp.
+  volume {
+    name = "tmp"
+  }
+
+  container_definitions = jsonencode([
+    merge(
+      {
+        name                   = each.key
+        image                  = "${var.image.repository_url}:${var.image.tag}"
+        essential              = true
+        command                = each.value.command
+        user                   = "10001"
+        readonlyRootFilesystem = true
+        environment            = [for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }]
+        secrets                = [for key in sort(keys(local.secrets)) : { name = key, valueFrom = local.secrets[key] }]
+        mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+        stopTimeout            = 30 # time to finish the message or request in hand after SIGTERM
+        linuxParameters = {
+          initProcessEnabled = true # reaps zombies and forwards signals to python
+          capabilities       = { drop = ["ALL"] }
+        }
+        logConfiguration = {
+          logDriver = "awslogs"
+          options = {
+            awslogs-group         = aws_cloudwatch_log_group.this.name
+            awslogs-region        = var.region
+            awslogs-stream-prefix = each.key
+          }
+        }
+      },
+      each.key == "api" ? {
+        portMappings = [{ containerPort = var.container_port, protocol = "tcp" }]
+        healthCheck = {
+          command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.container_port}/health/live', timeout=2)"]
+          interval    = 15
+          timeout     = 5
+          retries     = 3
+          startPeriod = 30
+        }
+      } : {},
+    )
+  ])
+}
+
+resource "aws_ecs_service" "api" {
+  name                   = "${local.full_name}-api"
+  cluster                = var.cluster.arn
+  task_definition        = aws_ecs_task_definition.this["api"].arn
+  desired_count          = local.processes.api.min_tasks
+  platform_version       = "LATEST"
+  enable_execute_command = false
+  propagate_tags         = "SERVICE"
+
+  # The first task on regular Fargate, the rest spread with Spot: an
+  # interrupted Spot task is replaced while the others keep serving.
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    base              = 1
+    weight            = 1
+  }
+
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE_SPOT"
+    weight            = var.fargate_spot_weight
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [aws_security_group.tasks.id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = var.load_balancer.target_group_arn
+    container_name   = "api"
+    container_port   = var.container_port
+  }
+
+  health_check_grace_period_seconds = 30
+
+  # A deployment whose tasks do not become healthy stops and rolls back to
+  # the last one that did.
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+
+  lifecycle {
+    ignore_changes = [desired_count] # owned by autoscaling once created
+  }
+}
+
+resource "aws_ecs_service" "worker" {
+  name                   = "${local.full_name}-worker"
+  cluster                = var.cluster.arn
+  task_definition        = aws_ecs_task_definition.this["worker"].arn
+  desired_count          = local.processes.worker.min_tasks
+  platform_version       = "LATEST"
+  enable_execute_command = false
+  propagate_tags         = "SERVICE"
+
+  # Same split as the API: a message in hand when Spot takes a task back
+  # becomes visible again after its visibility timeout.
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    base              = 1
+    weight            = 1
+  }
+
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE_SPOT"
+    weight            = var.fargate_spot_weight
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [aws_security_group.tasks.id]
+    assign_public_ip = false
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+
+  lifecycle {
+    ignore_changes = [desired_count] # owned by autoscaling once created
+  }
+}

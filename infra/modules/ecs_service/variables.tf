@@ -1,0 +1,163 @@
+variable "name" {
+  description = "The shop service, e.g. ordering; its Python package and image are named after it."
+  type        = string
+}
+
+variable "prefix" {
+  description = "Name prefix, e.g. shop-prod."
+  type        = string
+}
+
+variable "region" {
+  description = "Region, given to the containers as AWS_REGION."
+  type        = string
+}
+
+variable "cluster" {
+  description = "The ECS cluster."
+  type        = object({ arn = string, name = string })
+}
+
+variable "image" {
+  description = "The service's ECR repository and the tag to run."
+  type        = object({ repository_arn = string, repository_url = string, tag = string })
+}
+
+variable "vpc_id" {
+  description = "The VPC."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets the tasks run in."
+  type        = list(string)
+}
+
+variable "load_balancer" {
+  description = "The internal ALB's security group and ARN suffix, and this service's target group."
+  type = object({
+    security_group_id       = string
+    arn_suffix              = string
+    target_group_arn        = string
+    target_group_arn_suffix = string
+  })
+}
+
+variable "container_port" {
+  description = "Port the API listens on."
+  type        = number
+  default     = 8000
+}
+
+variable "alb_port" {
+  description = "Port of the ALB listener, for services that call others through it."
+  type        = number
+  default     = 80
+}
+
+variable "auth" {
+  description = "How the service verifies tokens: the issuer, its JWKS URL and the app client id."
+  type        = object({ issuer = string, jwks_url = string, client_id = string })
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of both processes."
+  type        = string
+}
+
+variable "database" {
+  description = "Connection to the PostgreSQL cluster for services that own a schema; null for the others."
+  type = object({
+    host                = string
+    port                = number
+    name                = string
+    user                = string
+    password_secret_arn = string
+    security_group_id   = string
+  })
+  default = null
+}
+
+variable "tables" {
+  description = "DynamoDB tables the service owns, by topology name."
+  type        = map(object({ name = string, arn = string }))
+  default     = {}
+}
+
+variable "events_topic_arn" {
+  description = "The service's own <service>-events topic, or null."
+  type        = string
+  default     = null
+}
+
+variable "consumed_queues" {
+  description = "Queues the worker consumes, by topology name."
+  type        = map(object({ arn = string, url = string, name = string }))
+  default     = {}
+}
+
+variable "sent_queues" {
+  description = "Other services' command queues this service sends to, by topology name."
+  type        = map(object({ arn = string, url = string, name = string }))
+  default     = {}
+}
+
+variable "service_urls" {
+  description = "Services this one calls over HTTP, each with its base URL (given as <NAME>_URL)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "saga" {
+  description = "The order saga's state machine, whether this service starts executions, and whether it runs saga steps."
+  type        = object({ state_machine_arn = string, starts_executions = bool, runs_steps = bool })
+  default     = null
+}
+
+variable "data_kms_key_arn" {
+  description = "Key of the database secret."
+  type        = string
+}
+
+variable "messaging_kms_key_arn" {
+  description = "Key of the topics, queues and state machine."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Retention of the service's log group."
+  type        = number
+}
+
+variable "log_kms_key_arn" {
+  description = "Key that encrypts the log group."
+  type        = string
+}
+
+variable "api" {
+  description = "API task size and scaling: tasks between min and max, on requests per task (per minute) or CPU."
+  type = object({
+    cpu                 = number
+    memory              = number
+    min_tasks           = number
+    max_tasks           = number
+    requests_per_target = number
+    cpu_target_percent  = optional(number, 60)
+  })
+}
+
+variable "worker" {
+  description = "Worker task size and scaling on queue backlog; scales_to_zero lets an idle worker stop entirely."
+  type = object({
+    cpu              = number
+    memory           = number
+    max_tasks        = number
+    backlog_per_task = number
+    scales_to_zero   = bool
+  })
+}
+
+variable "fargate_spot_weight" {
+  description = "Tasks on Fargate Spot for each task on Fargate, beyond the first task."
+  type        = number
+}

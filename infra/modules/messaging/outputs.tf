@@ -1,0 +1,19 @@
+output "topic" {
+  description = "Per topology topic name, the topic's ARN."
+  value       = { for name, topic in aws_sns_topic.this : name => { arn = topic.arn } }
+}
+
+output "queue" {
+  description = "Per topology queue name, the queue's ARN, URL and name."
+  value       = { for name, queue in aws_sqs_queue.this : name => { arn = queue.arn, url = queue.url, name = queue.name } }
+}
+
+output "dead_letter_queue" {
+  description = "Per topology queue name, its dead-letter queue's ARN and URL."
+  value       = { for name, queue in aws_sqs_queue.dead_letter : name => { arn = queue.arn, url = queue.url } }
+}
+
+output "alarm_topic_arn" {
+  description = "Topic every alarm notifies."
+  value       = aws_sns_topic.alarms.arn
+}

@@ -1,0 +1,19 @@
+output "vpc_id" {
+  description = "The VPC."
+  value       = aws_vpc.this.id
+}
+
+output "public_subnet_ids" {
+  description = "Subnets of the NAT gateways."
+  value       = [for subnet in aws_subnet.public : subnet.id]
+}
+
+output "private_subnet_ids" {
+  description = "Subnets of the tasks, the load balancer, the VPC link and the endpoints."
+  value       = [for subnet in aws_subnet.private : subnet.id]
+}
+
+output "database_subnet_ids" {
+  description = "Subnets of the database."
+  value       = [for subnet in aws_subnet.database : subnet.id]
+}

@@ -1,0 +1,39 @@
+variable "prefix" {
+  description = "Name prefix, e.g. shop-prod."
+  type        = string
+}
+
+variable "name" {
+  description = "The state machine's topology name, e.g. order-saga."
+  type        = string
+}
+
+variable "definition_file" {
+  description = "Path of the Amazon States Language file."
+  type        = string
+}
+
+variable "queues" {
+  description = "The queues the definition sends to, by topology name; each fills the placeholder <name>_queue_url (dashes as underscores)."
+  type        = map(object({ arn = string, url = string, name = string }))
+}
+
+variable "messaging_kms_key_arn" {
+  description = "Key of the queues, also used to encrypt the state machine's data."
+  type        = string
+}
+
+variable "log_kms_key_arn" {
+  description = "Key that encrypts the execution log group."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Retention of the execution log group."
+  type        = number
+}
+
+variable "alarm_topic_arn" {
+  description = "Topic notified when executions fail."
+  type        = string
+}

@@ -1,0 +1,52 @@
+output "api_endpoint" {
+  description = "Base URL of the shop's API."
+  value       = module.api.endpoint
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool."
+  value       = module.cognito.user_pool_id
+}
+
+output "app_client_id" {
+  description = "Cognito app client clients sign in with."
+  value       = module.cognito.client_id
+}
+
+output "ecr_repositories" {
+  description = "Where to push each image."
+  value       = { for name, repository in module.ecr.repository : name => repository.url }
+}
+
+output "ecs_cluster" {
+  description = "The ECS cluster."
+  value       = module.ecs_cluster.name
+}
+
+output "ecs_services" {
+  description = "Per shop service, its API and worker ECS services."
+  value       = { for name, service in module.service : name => service.ecs_services }
+}
+
+output "migration_task_definitions" {
+  description = "Per schema, the one-off migration task definition."
+  value       = module.migrations.task_definitions
+}
+
+output "migration_network" {
+  description = "Network configuration to run migration tasks with (aws ecs run-task --network-configuration)."
+  value = {
+    subnets        = module.network.private_subnet_ids
+    securityGroups = [module.migrations.security_group_id]
+  }
+}
+
+output "state_machine_arn" {
+  description = "The order saga."
+  value       = module.workflow.state_machine_arn
+}
+
+output "alarm_topic_arn" {
+  description = "Topic every alarm notifies; subscribe on-call tooling to it."
+  value       = module.messaging.alarm_topic_arn
+}

@@ -1,0 +1,192 @@
+# Defaults are the production posture; env/dev.tfvars relaxes what a
+# development account does not need (see README.md, "Environments").
+
+variable "environment" {
+  description = "Environment name; prefixes every resource name (shop-<environment>-...)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "Use 2-10 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+}
+
+variable "availability_zones" {
+  description = "Availability zones to spread subnets across (2 to 4), e.g. [\"eu-west-1a\", \"eu-west-1b\", \"eu-west-1c\"]."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) >= 2 && length(var.availability_zones) <= 4
+    error_message = "Give between 2 and 4 availability zones."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "CIDR block of the VPC; split into /20 public, private and database subnets."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway for all zones (cheaper) instead of one per zone (survives a zone failure)."
+  type        = bool
+  default     = false
+}
+
+variable "interface_endpoints" {
+  description = "AWS services reached through interface VPC endpoints rather than the NAT gateway."
+  type        = list(string)
+  default     = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sqs", "sns", "states"]
+}
+
+variable "image_tag" {
+  description = "Image tag deployed for every service and the migrations (the git commit the images were built from)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,128}$", var.image_tag)) && var.image_tag != "latest"
+    error_message = "Use an immutable tag such as the git commit; 'latest' is not allowed."
+  }
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL given to every service."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch log group."
+  type        = number
+  default     = 365
+}
+
+variable "cors_allowed_origins" {
+  description = "Browser origins allowed to call the API (exact origins, no wildcards)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for origin in var.cors_allowed_origins : origin != "*" && can(regex("^https?://", origin))])
+    error_message = "List exact origins such as https://shop.example.com; '*' is not allowed."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second the API gateway accepts before answering 429."
+  type        = number
+  default     = 500
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst of requests the API gateway accepts above the rate limit."
+  type        = number
+  default     = 1000
+}
+
+variable "allow_password_auth" {
+  description = "Let the app client sign in with USER_PASSWORD_AUTH (handy for smoke tests; prefer SRP in production)."
+  type        = bool
+  default     = false
+}
+
+variable "deletion_protection" {
+  description = "Protect the database, tables, user pool and load balancer from deletion."
+  type        = bool
+  default     = true
+}
+
+variable "aurora_engine_version" {
+  description = "Aurora PostgreSQL version; 16.3 or later is needed for a minimum capacity of 0 with auto-pause."
+  type        = string
+  default     = "16.6"
+}
+
+variable "aurora_min_capacity" {
+  description = "Minimum Aurora capacity units; 0 lets the database pause when idle."
+  type        = number
+  default     = 0
+}
+
+variable "aurora_max_capacity" {
+  description = "Maximum Aurora capacity units."
+  type        = number
+  default     = 8
+}
+
+variable "aurora_seconds_until_auto_pause" {
+  description = "Idle seconds before the database pauses (300 to 86400); used when the minimum capacity is 0."
+  type        = number
+  default     = 3600
+}
+
+variable "aurora_instance_count" {
+  description = "Aurora instances: 1 writer plus readers in other zones that can take over on failure."
+  type        = number
+  default     = 2
+}
+
+variable "aurora_backup_retention_days" {
+  description = "Days of automated backups (point-in-time recovery window)."
+  type        = number
+  default     = 14
+}
+
+variable "api_task_size" {
+  description = "CPU units and MiB of memory of each API task."
+  type        = object({ cpu = number, memory = number })
+  default     = { cpu = 512, memory = 1024 }
+}
+
+variable "worker_task_size" {
+  description = "CPU units and MiB of memory of each worker task."
+  type        = object({ cpu = number, memory = number })
+  default     = { cpu = 256, memory = 512 }
+}
+
+variable "api_min_tasks" {
+  description = "Tasks each API keeps running; 2 or more keeps it up through a zone failure."
+  type        = number
+  default     = 2
+}
+
+variable "api_max_tasks" {
+  description = "Tasks each API may scale out to."
+  type        = number
+  default     = 10
+}
+
+variable "api_requests_per_target" {
+  description = "Requests per minute per API task that autoscaling aims for."
+  type        = number
+  default     = 3000
+}
+
+variable "worker_max_tasks" {
+  description = "Tasks each worker may scale out to."
+  type        = number
+  default     = 10
+}
+
+variable "worker_backlog_per_task" {
+  description = "Messages waiting per worker task that autoscaling aims for."
+  type        = number
+  default     = 100
+}
+
+variable "fargate_spot_weight" {
+  description = "Share of tasks beyond the first of each service placed on Fargate Spot (relative to 1 on regular Fargate)."
+  type        = number
+  default     = 1
+}
+
+variable "alarm_email" {
+  description = "Address subscribed to the alarm topic (confirm the subscription by mail); null for none."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,45 @@
+"""Every .tf file parses and belongs to the configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.infra.terraform import INFRA, Parsed
+
+
+def test_every_tf_file_is_part_of_the_parsed_configuration(parsed: Parsed) -> None:
+    files = {path.relative_to(INFRA).as_posix() for path in INFRA.rglob("*.tf")}
+    seen = {
+        item["__tfmeta"]["filename"].removeprefix("./")
+        for items in parsed.raw.values()
+        for item in items
+        if isinstance(item, dict) and "__tfmeta" in item
+    }
+    # A file holding only variables still shows up through them; a module
+    # directory that no module block uses would not show up at all.
+    assert files - seen == set(), f"not reached from the root module: {sorted(files - seen)}"
+
+
+def test_modules_are_local(parsed: Parsed) -> None:
+    for module in parsed.resources("module"):
+        assert module["source"].startswith("./modules/"), (
+            f"{module['source']}: registry modules cannot be fetched"
+        )
+
+
+def test_the_parser_rejects_broken_hcl(tmp_path: Path) -> None:
+    import tfparse
+
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "x" {\n  name = "${<oops}"\n}\n')
+    with pytest.raises(tfparse.ParseError):
+        tfparse.load_from_path(tmp_path, stop_on_hcl_error=True)
+
+
+def test_versions_are_pinned(parsed: Parsed) -> None:
+    terraform = parsed.resources("terraform")[0]
+    assert terraform["required_version"].startswith("~> 1.")
+    aws = terraform["required_providers"]["aws"]
+    assert aws["source"] == "hashicorp/aws"
+    assert aws["version"].startswith("~> 6.")

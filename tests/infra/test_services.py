@@ -1,0 +1,488 @@
+"""Each service is wired end to end: route, rule, target group, ECS services, logs, roles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.infra.terraform import Parsed
+
+# The contract from the architecture, written out independently of the
+# Terraform so that a change on either side shows up here.
+SERVICES: dict[str, dict[str, Any]] = {
+    "catalog": {"path": "/catalog", "sends_to": [], "calls": [], "starts_saga": False},
+    "basket": {
+        "path": "/basket",
+        "sends_to": ["ordering-commands"],
+        "calls": ["catalog"],
+        "starts_saga": False,
+    },
+    "ordering": {"path": "/orders", "sends_to": [], "calls": [], "starts_saga": True},
+    "inventory": {"path": "/inventory", "sends_to": [], "calls": [], "starts_saga": False},
+    "payment": {"path": "/payments", "sends_to": [], "calls": [], "starts_saga": False},
+    "notification": {"path": "/notifications", "sends_to": [], "calls": [], "starts_saga": False},
+}
+SAGA_QUEUES = {"inventory-commands", "payment-commands", "ordering-commands"}
+ROUTE_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+service_names = pytest.mark.parametrize("service", sorted(SERVICES))
+
+
+def owned(topology: dict[str, Any], service: str) -> dict[str, Any]:
+    """What the topology gives a service."""
+    return {
+        "topic": next((t["name"] for t in topology["topics"] if t["publisher"] == service), None),
+        "queues": sorted(q["name"] for q in topology["queues"] if q["consumer"] == service),
+        "tables": sorted(t["name"] for t in topology["tables"] if t["owner"] == service),
+        "schema": next((s["name"] for s in topology["schemas"] if s["owner"] == service), None),
+    }
+
+
+def ids_by_key(parsed: Parsed, kind: str, prefix: str) -> dict[str, str]:
+    """Ids of `<prefix>[key]` resources, by key."""
+    return {
+        path[len(prefix) + 1 : -1].strip('"'): item["id"]
+        for path, item in parsed.by_path(kind).items()
+        if path.startswith(prefix + "[")
+    }
+
+
+def statements(policy: str | None) -> dict[str, dict[str, Any]]:
+    assert policy, "the policy did not evaluate to a document"
+    return {statement["Sid"]: statement for statement in json.loads(policy)["Statement"]}
+
+
+def test_the_services_are_the_declared_ones(parsed: Parsed) -> None:
+    modules = {path for path in parsed.by_path("module") if path.startswith("module.service[")}
+    assert modules == {f'module.service["{name}"]' for name in SERVICES}
+
+
+@service_names
+def test_route_rule_target_group_and_ecs_service_are_chained(parsed: Parsed, service: str) -> None:
+    path = SERVICES[service]["path"]
+    group = parsed.one("aws_lb_target_group", f'module.alb.aws_lb_target_group.this["{service}"]')
+    assert group["port"] == 8000
+    assert group["protocol"] == "HTTP"
+    assert group["target_type"] == "ip"
+    assert group["health_check"]["path"] == "/health/ready"
+
+    rule = parsed.one("aws_lb_listener_rule", f'module.alb.aws_lb_listener_rule.this["{service}"]')
+    listener = parsed.one("aws_lb_listener", "module.alb.aws_lb_listener.http")
+    assert rule["listener_arn"] == listener["id"]
+    assert rule["condition"]["path_pattern"]["values"] == [path, f"{path}/*"]
+    assert rule["action"]["type"] == "forward"
+    assert rule["action"]["target_group_arn"] == group["id"]
+
+    module = parsed.module_input(f'module.service["{service}"]')
+    assert module["load_balancer"]["target_group_arn"] == group["id"]
+
+    prefix = f'module.service["{service}"]'
+    definitions = parsed.by_path("aws_ecs_task_definition")
+    ecs_services = parsed.by_path("aws_ecs_service")
+    for process in ("api", "worker"):
+        definition = definitions[f'{prefix}.aws_ecs_task_definition.this["{process}"]']
+        assert definition["family"] == f"{parsed.prefix}-{service}-{process}"
+        assert definition["requires_compatibilities"] == ["FARGATE"]
+        assert definition["network_mode"] == "awsvpc"
+        ecs_service = ecs_services[f"{prefix}.aws_ecs_service.{process}"]
+        assert ecs_service["task_definition"] == definition["id"]
+        assert ecs_service["deployment_circuit_breaker"] == {
+            **ecs_service["deployment_circuit_breaker"],
+            "enable": True,
+            "rollback": True,
+        }
+        assert ecs_service["network_configuration"]["assign_public_ip"] is False
+        providers = {s["capacity_provider"] for s in ecs_service["capacity_provider_strategy"]}
+        assert providers == {"FARGATE", "FARGATE_SPOT"}
+    api = ecs_services[f"{prefix}.aws_ecs_service.api"]
+    assert api["load_balancer"]["target_group_arn"] == group["id"]
+    assert api["load_balancer"]["container_port"] == 8000
+    assert "load_balancer" not in ecs_services[f"{prefix}.aws_ecs_service.worker"]
+
+
+@service_names
+def test_routes_need_a_token_and_reach_the_load_balancer(parsed: Parsed, service: str) -> None:
+    path = SERVICES[service]["path"]
+    authorizer = parsed.one(
+        "aws_apigatewayv2_authorizer", "module.api.aws_apigatewayv2_authorizer.jwt"
+    )
+    integration = parsed.one(
+        "aws_apigatewayv2_integration", "module.api.aws_apigatewayv2_integration.alb"
+    )
+    routes = {route["route_key"]: route for route in parsed.resources("aws_apigatewayv2_route")}
+    expected = {f"{method} {p}" for method in ROUTE_METHODS for p in (path, f"{path}/{{proxy+}}")}
+    assert expected <= set(routes)
+    for key in expected:
+        assert routes[key]["authorization_type"] == "JWT"
+        assert routes[key]["authorizer_id"] == authorizer["id"]
+        assert routes[key]["target"] == f"integrations/{integration['id']}"
+
+
+def test_every_route_belongs_to_a_service_and_needs_a_token(parsed: Parsed) -> None:
+    for route in parsed.resources("aws_apigatewayv2_route"):
+        method, path = route["route_key"].split(" ", 1)
+        assert method in ROUTE_METHODS, (
+            f"{route['route_key']}: OPTIONS must stay with the gateway's CORS"
+        )
+        assert any(path in (s["path"], f"{s['path']}/{{proxy+}}") for s in SERVICES.values()), (
+            route["route_key"]
+        )
+        assert route["authorization_type"] == "JWT"
+
+
+def test_the_authorizer_checks_the_user_pool_and_app_client(parsed: Parsed) -> None:
+    authorizer = parsed.one(
+        "aws_apigatewayv2_authorizer", "module.api.aws_apigatewayv2_authorizer.jwt"
+    )
+    client = parsed.one(
+        "aws_cognito_user_pool_client", "module.cognito.aws_cognito_user_pool_client.api"
+    )
+    assert authorizer["authorizer_type"] == "JWT"
+    assert authorizer["identity_sources"] == ["$request.header.Authorization"]
+    assert authorizer["jwt_configuration"]["audience"] == [client["id"]]
+    assert parsed.module_input("module.api")["jwt_audience"] == [client["id"]]
+
+
+@service_names
+def test_log_group_is_the_services_own(parsed: Parsed, service: str) -> None:
+    group = parsed.one(
+        "aws_cloudwatch_log_group", f'module.service["{service}"].aws_cloudwatch_log_group.this'
+    )
+    assert group["name"] == f"/ecs/{parsed.prefix}/{service}"
+    assert group["kms_key_id"]
+    execution = statements(
+        parsed.one(
+            "aws_iam_role_policy", f'module.service["{service}"].aws_iam_role_policy.execution'
+        )["policy"]
+    )
+    assert execution["WriteOwnLogs"]["Resource"] == [f"{group['id']}:*"]
+
+
+@service_names
+def test_task_role_may_touch_only_what_the_service_owns(
+    parsed: Parsed, topology: dict[str, Any], service: str
+) -> None:
+    mine = owned(topology, service)
+    tables = ids_by_key(parsed, "aws_dynamodb_table", "module.dynamodb.aws_dynamodb_table.this")
+    topics = ids_by_key(parsed, "aws_sns_topic", "module.messaging.aws_sns_topic.this")
+    queues = ids_by_key(parsed, "aws_sqs_queue", "module.messaging.aws_sqs_queue.this")
+    state_machine = parsed.one(
+        "aws_sfn_state_machine", "module.workflow.aws_sfn_state_machine.this"
+    )
+    messaging_key = parsed.one("aws_kms_key", "module.kms.aws_kms_key.messaging")
+
+    expected: dict[str, list[str]] = {}
+    if mine["tables"]:
+        expected["UseOwnTables"] = [
+            r for t in mine["tables"] for r in (tables[t], f"{tables[t]}/index/*")
+        ]
+    if mine["topic"]:
+        expected["PublishOwnEvents"] = [topics[mine["topic"]]]
+    if mine["queues"]:
+        expected["ConsumeOwnQueues"] = [queues[q] for q in mine["queues"]]
+    if SERVICES[service]["sends_to"]:
+        expected["SendCommands"] = [queues[q] for q in SERVICES[service]["sends_to"]]
+    if SERVICES[service]["starts_saga"]:
+        expected["StartSaga"] = [state_machine["id"]]
+    if SAGA_QUEUES & set(mine["queues"]):
+        expected["AnswerSagaSteps"] = ["*"]
+    expected["UseMessagingKeyThroughMessagingServices"] = [messaging_key["id"]]
+
+    policy = parsed.one(
+        "aws_iam_role_policy", f'module.service["{service}"].aws_iam_role_policy.task'
+    )
+    granted = statements(policy["policy"])
+    assert {sid: sorted(s["Resource"]) for sid, s in granted.items()} == {
+        sid: sorted(r) for sid, r in expected.items()
+    }
+
+    actions = {sid: set(s["Action"]) for sid, s in granted.items()}
+    assert actions.get("ConsumeOwnQueues", set()) <= {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+    }
+    assert actions.get("SendCommands", set()) <= {"sqs:SendMessage"}
+    assert actions.get("PublishOwnEvents", set()) <= {"sns:Publish"}
+    assert actions.get("AnswerSagaSteps", set()) <= {
+        "states:SendTaskSuccess",
+        "states:SendTaskFailure",
+        "states:SendTaskHeartbeat",
+    }
+    assert actions.get("StartSaga", set()) <= {"states:StartExecution"}
+    for statement in granted.values():
+        assert statement["Effect"] == "Allow"
+        assert not any(action.endswith("*") for action in statement["Action"]), statement["Sid"]
+
+    role = parsed.one("aws_iam_role", f'module.service["{service}"].aws_iam_role.task')
+    assert policy["role"] == role["id"]
+
+
+@service_names
+def test_execution_role_is_separate_and_scoped(
+    parsed: Parsed, topology: dict[str, Any], service: str
+) -> None:
+    prefix = f'module.service["{service}"]'
+    task_role = parsed.one("aws_iam_role", f"{prefix}.aws_iam_role.task")
+    execution_role = parsed.one("aws_iam_role", f"{prefix}.aws_iam_role.execution")
+    assert task_role["id"] != execution_role["id"]
+    for process in ("api", "worker"):
+        definition = parsed.one(
+            "aws_ecs_task_definition", f'{prefix}.aws_ecs_task_definition.this["{process}"]'
+        )
+        assert definition["task_role_arn"] == task_role["id"]
+        assert definition["execution_role_arn"] == execution_role["id"]
+
+    repository = parsed.one(
+        "aws_ecr_repository", f'module.ecr.aws_ecr_repository.this["shop/{service}"]'
+    )
+    granted = statements(
+        parsed.one("aws_iam_role_policy", f"{prefix}.aws_iam_role_policy.execution")["policy"]
+    )
+    assert set(granted) == {"AuthenticateToEcr", "PullOwnImage", "WriteOwnLogs"}
+    assert granted["PullOwnImage"]["Resource"] == [repository["id"]]
+
+    secret_policies = [
+        p
+        for p in parsed.by_path("aws_iam_role_policy")
+        if p.startswith(f"{prefix}.aws_iam_role_policy.execution_database_secret")
+    ]
+    assert bool(secret_policies) == (owned(topology, service)["schema"] is not None)
+
+
+@service_names
+def test_environment_names_what_the_service_reads(
+    parsed: Parsed, topology: dict[str, Any], service: str
+) -> None:
+    mine = owned(topology, service)
+    expected = {
+        "SERVICE_NAME",
+        "AWS_REGION",
+        "LOG_LEVEL",
+        "AUTH_ISSUER",
+        "AUTH_JWKS_URL",
+        "AUTH_CLIENT_ID",
+    }
+    if mine["schema"]:
+        expected |= {"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"}
+    if mine["topic"]:
+        expected.add("EVENTS_TOPIC_ARN")
+    for queue in mine["queues"] + SERVICES[service]["sends_to"]:
+        expected.add(queue.upper().replace("-", "_") + "_QUEUE_URL")
+    for table in mine["tables"]:
+        expected.add(table.upper() + "_TABLE")
+    for callee in SERVICES[service]["calls"]:
+        expected.add(callee.upper() + "_URL")
+    if SERVICES[service]["starts_saga"]:
+        expected.add("STATE_MACHINE_ARN")
+    names = parsed.output(f'module.service["{service}"].output.environment_variable_names')
+    assert set(names) == expected
+
+    module = parsed.module_input(f'module.service["{service}"]')
+    assert (module["database"] is not None) == (mine["schema"] is not None)
+    assert set(module["service_urls"]) == set(SERVICES[service]["calls"])
+
+
+def test_basket_reaches_catalog_through_the_load_balancer(parsed: Parsed) -> None:
+    alb = parsed.one("aws_security_group", "module.alb.aws_security_group.this")
+    basket = parsed.one("aws_security_group", 'module.service["basket"].aws_security_group.tasks')
+    rules = parsed.by_path("aws_vpc_security_group_ingress_rule")
+    rule = rules['module.service["basket"].aws_vpc_security_group_ingress_rule.alb_from_tasks[0]']
+    assert rule["security_group_id"] == alb["id"]
+    assert rule["referenced_security_group_id"] == basket["id"]
+
+
+def test_security_groups_chain_vpc_link_to_load_balancer_to_tasks(parsed: Parsed) -> None:
+    alb = parsed.one("aws_security_group", "module.alb.aws_security_group.this")["id"]
+    vpc_link = parsed.one("aws_security_group", "module.api.aws_security_group.vpc_link")["id"]
+    tasks = {
+        parsed.one("aws_security_group", f'module.service["{name}"].aws_security_group.tasks')[
+            "id"
+        ]: name
+        for name in SERVICES
+    }
+    callers = {
+        parsed.one("aws_security_group", f'module.service["{name}"].aws_security_group.tasks')["id"]
+        for name, s in SERVICES.items()
+        if s["calls"]
+    }
+
+    for rule in parsed.resources("aws_vpc_security_group_ingress_rule"):
+        where = rule["__tfmeta"]["path"]
+        assert rule.get("cidr_ipv4") != "0.0.0.0/0", where
+        assert rule.get("cidr_ipv6") != "::/0", where
+        if rule["security_group_id"] == alb:
+            assert rule["referenced_security_group_id"] in {vpc_link} | callers
+            assert rule["from_port"] == rule["to_port"] == 80
+        if rule["security_group_id"] in tasks:
+            assert rule["referenced_security_group_id"] == alb
+            assert rule["from_port"] == rule["to_port"] == 8000
+
+    api_tasks = {
+        r["security_group_id"]
+        for r in parsed.resources("aws_vpc_security_group_ingress_rule")
+        if r["security_group_id"] in tasks
+    }
+    assert api_tasks == set(tasks), "every API must be reachable from the load balancer"
+
+
+def test_security_groups_are_attached(parsed: Parsed) -> None:
+    groups = {item["id"]: path for path, item in parsed.by_path("aws_security_group").items()}
+    attached: set[str] = set()
+    for kind in (
+        "aws_lb",
+        "aws_vpc_endpoint",
+        "aws_apigatewayv2_vpc_link",
+        "aws_rds_cluster",
+        "aws_ecs_service",
+    ):
+        for item in parsed.resources(kind):
+            for field in ("security_groups", "security_group_ids", "vpc_security_group_ids"):
+                attached |= set(item.get(field) or [])
+            attached |= set((item.get("network_configuration") or {}).get("security_groups") or [])
+    unattached = {path for group_id, path in groups.items() if group_id not in attached}
+    # Attached when a migration task is started (aws ecs run-task).
+    assert unattached == {"module.migrations.aws_security_group.this"}
+
+
+def test_load_balancer_is_internal_and_drops_invalid_headers(parsed: Parsed) -> None:
+    alb = parsed.one("aws_lb", "module.alb.aws_lb.this")
+    assert alb["internal"] is True
+    assert alb["drop_invalid_header_fields"] is True
+    listener = parsed.one("aws_lb_listener", "module.alb.aws_lb_listener.http")
+    default = listener["default_action"]
+    assert default["type"] == "fixed-response"
+    assert default["fixed_response"]["status_code"] == "404"
+    assert default["fixed_response"]["content_type"] == "application/json"
+    json.loads(default["fixed_response"]["message_body"])
+
+
+def test_api_stage_logs_and_throttles(parsed: Parsed) -> None:
+    stage = parsed.one("aws_apigatewayv2_stage", "module.api.aws_apigatewayv2_stage.default")
+    group = parsed.one("aws_cloudwatch_log_group", "module.api.aws_cloudwatch_log_group.access")
+    assert stage["access_log_settings"]["destination_arn"] == group["id"]
+    assert "$context.requestId" in stage["access_log_settings"]["format"]
+    assert stage["default_route_settings"]["throttling_rate_limit"] > 0
+    assert stage["default_route_settings"]["throttling_burst_limit"] > 0
+
+
+def test_cors_allows_only_configured_origins(parsed: Parsed) -> None:
+    api = parsed.one("aws_apigatewayv2_api", "module.api.aws_apigatewayv2_api.this")
+    origins = api["cors_configuration"]["allow_origins"]
+    assert origins
+    assert "*" not in origins
+    assert origins == parsed.module_input("module.api")["cors_allowed_origins"]
+
+
+def test_cluster_has_container_insights_and_spot(parsed: Parsed) -> None:
+    cluster = parsed.one("aws_ecs_cluster", "module.ecs_cluster.aws_ecs_cluster.this")
+    assert cluster["setting"] == {
+        **cluster["setting"],
+        "name": "containerInsights",
+        "value": "enabled",
+    }
+    providers = parsed.one(
+        "aws_ecs_cluster_capacity_providers",
+        "module.ecs_cluster.aws_ecs_cluster_capacity_providers.this",
+    )
+    assert set(providers["capacity_providers"]) == {"FARGATE", "FARGATE_SPOT"}
+
+
+@service_names
+def test_autoscaling(parsed: Parsed, topology: dict[str, Any], service: str) -> None:
+    prefix = f'module.service["{service}"]'
+    targets = parsed.by_path("aws_appautoscaling_target")
+    policies = {
+        path.split(".")[-1]: item
+        for path, item in parsed.by_path("aws_appautoscaling_policy").items()
+        if path.startswith(prefix + ".")
+    }
+
+    assert targets[f"{prefix}.aws_appautoscaling_target.api"]["min_capacity"] >= 1, (
+        "an API cannot scale to zero"
+    )
+    request_tracking = policies["api_requests"]["target_tracking_scaling_policy_configuration"]
+    assert (
+        request_tracking["predefined_metric_specification"]["predefined_metric_type"]
+        == "ALBRequestCountPerTarget"
+    )
+    cpu_tracking = policies["api_cpu"]["target_tracking_scaling_policy_configuration"]
+    assert (
+        cpu_tracking["predefined_metric_specification"]["predefined_metric_type"]
+        == "ECSServiceAverageCPUUtilization"
+    )
+
+    consumes = bool(owned(topology, service)["queues"])
+    worker_target = targets.get(f"{prefix}.aws_appautoscaling_target.worker[0]")
+    assert (worker_target is not None) == consumes
+    if worker_target is None:
+        return
+    if service == "notification":
+        # The only worker with nothing else to do (no outbox, no saga steps).
+        assert worker_target["min_capacity"] == 0
+        assert policies["worker_queue_depth[0]"]["policy_type"] == "StepScaling"
+        assert policies["worker_sleep[0]"]["policy_type"] == "StepScaling"
+    else:
+        assert worker_target["min_capacity"] == 1
+        assert policies["worker_backlog_per_task[0]"]["policy_type"] == "TargetTrackingScaling"
+
+
+def test_migrations_have_a_one_off_task_per_schema(
+    parsed: Parsed, topology: dict[str, Any]
+) -> None:
+    definitions = {
+        path: item
+        for path, item in parsed.by_path("aws_ecs_task_definition").items()
+        if path.startswith("module.migrations.")
+    }
+    schemas = [schema["name"] for schema in topology["schemas"]]
+    assert {item["family"] for item in definitions.values()} == {
+        f"{parsed.prefix}-migrate-{s}" for s in schemas
+    }
+    repository = parsed.one(
+        "aws_ecr_repository", 'module.ecr.aws_ecr_repository.this["shop/migrations"]'
+    )
+    granted = statements(
+        parsed.one("aws_iam_role_policy", "module.migrations.aws_iam_role_policy.execution")[
+            "policy"
+        ]
+    )
+    assert granted["PullMigrationsImage"]["Resource"] == [repository["id"]]
+    for item in definitions.values():
+        assert "task_role_arn" not in item or not isinstance(item["task_role_arn"], str)
+
+
+def test_image_repositories(parsed: Parsed) -> None:
+    repositories = {item["name"]: item for item in parsed.resources("aws_ecr_repository")}
+    assert set(repositories) == {f"shop/{name}" for name in SERVICES} | {"shop/migrations"}
+    for repository in repositories.values():
+        assert repository["image_tag_mutability"] == "IMMUTABLE"
+        assert repository["image_scanning_configuration"]["scan_on_push"] is True
+
+
+def test_state_machine_role_reaches_exactly_its_queues(
+    parsed: Parsed, saga: dict[str, Any]
+) -> None:
+    queues = ids_by_key(parsed, "aws_sqs_queue", "module.messaging.aws_sqs_queue.this")
+    machine = parsed.one("aws_sfn_state_machine", "module.workflow.aws_sfn_state_machine.this")
+    role = parsed.one("aws_iam_role", "module.workflow.aws_iam_role.this")
+    assert machine["role_arn"] == role["id"]
+    assert machine["type"] == "STANDARD"
+    assert machine["tracing_configuration"]["enabled"] is True
+    assert machine["logging_configuration"]["level"] == "ALL"
+    group = parsed.one("aws_cloudwatch_log_group", "module.workflow.aws_cloudwatch_log_group.this")
+    assert machine["logging_configuration"]["log_destination"] == f"{group['id']}:*"
+
+    policy = parsed.one("aws_iam_role_policy", "module.workflow.aws_iam_role_policy.this")
+    assert policy["role"] == role["id"]
+    granted = statements(policy["policy"])
+    assert granted["SendCommandsToItsQueues"]["Action"] == ["sqs:SendMessage"]
+    assert sorted(granted["SendCommandsToItsQueues"]["Resource"]) == sorted(
+        queues[q] for q in SAGA_QUEUES
+    )
+    assert set(parsed.module_input("module.workflow")["queues"]) == SAGA_QUEUES
+    for sid, statement in granted.items():
+        if statement["Resource"] == ["*"]:
+            assert all(a.startswith(("logs:", "xray:")) for a in statement["Action"]), sid

@@ -1,0 +1,1 @@
+"""Runs `alembic -c migrations/alembic.ini -n <schema> upgrade head`; the code is the services'."""
