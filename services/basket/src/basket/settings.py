@@ -14,6 +14,6 @@ class BasketSettings(ServiceSettings):
     catalog_url: str = "http://127.0.0.1:8000"
     catalog_timeout_seconds: float = 2.0
     catalog_retries: int = 2
-    events_queue: str = "basket-events"
+    basket_events_queue: str = "basket-events"
     # Set in AWS from the deployment; found by name on a local stack when empty.
-    events_queue_url: str = ""
+    basket_events_queue_url: str = ""

@@ -67,7 +67,9 @@ async def consume(settings: BasketSettings, stop: asyncio.Event) -> None:
         repository = DynamoBasketRepository(
             dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
         )
-        queue_url = settings.events_queue_url or await find_queue_url(sqs, settings.events_queue)
+        queue_url = settings.basket_events_queue_url or await find_queue_url(
+            sqs, settings.basket_events_queue
+        )
         consumer = QueueConsumer(sqs, queue_url, lambda envelope: handle(envelope, repository))
         await consumer.run(stop)
     finally:
