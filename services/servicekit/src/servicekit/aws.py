@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
     from types_aiobotocore_sns import SNSClient
     from types_aiobotocore_sqs import SQSClient
+    from types_aiobotocore_stepfunctions import SFNClient
 
 # Short timeouts and the SDK's standard retry mode: a request path never waits long on AWS.
 _CONFIG = AioConfig(
@@ -63,6 +64,11 @@ class AwsClients:
     async def sqs(self) -> SQSClient:
         """The SQS client."""
         client: SQSClient = await self._client("sqs")
+        return client
+
+    async def stepfunctions(self) -> SFNClient:
+        """The Step Functions client."""
+        client: SFNClient = await self._client("stepfunctions")
         return client
 
     async def cognito(self) -> CognitoIdentityProviderClient:

@@ -14,7 +14,12 @@ from basket.domain.commands import ProductRepriced, ProductWithdrawn
 from basket.service_layer import handlers
 from basket.settings import BasketSettings
 from servicekit.aws import AwsClients
-from servicekit.messaging.consumer import PoisonMessageError, QueueConsumer, find_queue_url
+from servicekit.messaging.consumer import (
+    PoisonMessageError,
+    QueueConsumer,
+    envelope_handler,
+    find_queue_url,
+)
 from servicekit.messaging.envelope import Envelope
 from servicekit.worker import run_worker
 
@@ -70,7 +75,9 @@ async def consume(settings: BasketSettings, stop: asyncio.Event) -> None:
         queue_url = settings.basket_events_queue_url or await find_queue_url(
             sqs, settings.basket_events_queue
         )
-        consumer = QueueConsumer(sqs, queue_url, lambda envelope: handle(envelope, repository))
+        consumer = QueueConsumer(
+            sqs, queue_url, envelope_handler(lambda envelope: handle(envelope, repository))
+        )
         await consumer.run(stop)
     finally:
         await aws.close()

@@ -24,7 +24,38 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Envelope], Awaitable[None]]
+Handler = Callable[["ReceivedMessage"], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """A message as a handler sees it."""
+
+    message_id: str
+    body: str
+    receive_count: int
+
+
+def envelope_handler(handle: Callable[[Envelope], Awaitable[None]]) -> Handler:
+    """A handler for event envelopes: parsed, and their ids bound to logs and onward calls."""
+
+    async def handle_message(message: ReceivedMessage) -> None:
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+        except ValidationError as exc:
+            raise PoisonMessageError(f"not an envelope: {exc}") from exc
+        correlation = correlation_id_var.set(envelope.correlation_id or str(envelope.id))
+        cause = request_id_var.set(str(envelope.id))
+        try:
+            with structlog.contextvars.bound_contextvars(
+                event_id=str(envelope.id), event_type=envelope.type
+            ):
+                await handle(envelope)
+        finally:
+            request_id_var.reset(cause)
+            correlation_id_var.reset(correlation)
+
+    return handle_message
 
 
 class PoisonMessageError(Exception):
@@ -115,31 +146,20 @@ class QueueConsumer:
 
     async def _handle(self, message: dict[str, Any]) -> None:
         receipt = message["ReceiptHandle"]
+        received = ReceivedMessage(
+            message_id=message.get("MessageId", ""),
+            body=message["Body"],
+            receive_count=int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1)),
+        )
         extender = asyncio.create_task(self._keep_invisible(receipt))
         try:
-            envelope = Envelope.model_validate_json(message["Body"])
-        except ValidationError as exc:
-            log.error("message_unreadable", message_id=message.get("MessageId"), error=str(exc))
-            envelope = None
-        try:
-            if envelope is None:
-                raise PoisonMessageError("not an envelope")
-            correlation = correlation_id_var.set(envelope.correlation_id)
-            cause = request_id_var.set(str(envelope.id))
-            try:
-                with structlog.contextvars.bound_contextvars(
-                    event_id=str(envelope.id), event_type=envelope.type
-                ):
-                    await self._handler(envelope)
-            finally:
-                request_id_var.reset(cause)
-                correlation_id_var.reset(correlation)
+            await self._handler(received)
         except Exception as exc:
-            receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
             log.warning(
                 "message_failed",
-                message_id=message.get("MessageId"),
-                receives=receives,
+                message_id=received.message_id,
+                receives=received.receive_count,
+                poison=isinstance(exc, PoisonMessageError),
                 error=repr(exc),
             )
             extender.cancel()

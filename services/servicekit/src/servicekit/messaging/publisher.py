@@ -11,6 +11,7 @@ from servicekit.messaging.envelope import Envelope
 
 if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
+    from types_aiobotocore_sqs import SQSClient
 
 SNS_BATCH = 10
 
@@ -67,3 +68,35 @@ class SnsPublisher:
 def serialize(envelope: Envelope) -> str:
     """The envelope as the JSON body of a message."""
     return envelope.model_dump_json()
+
+
+class SqsSender:
+    """Sends serialized commands to one queue, in batches; same interface as `SnsPublisher`."""
+
+    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
+        """Send `(id, type, body)` triples; report which ids went out and which did not."""
+        published: list[str] = []
+        failed: list[str] = []
+        for start in range(0, len(messages), SNS_BATCH):
+            batch = messages[start : start + SNS_BATCH]
+            response = await self._sqs.send_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[
+                    {
+                        "Id": message_id.replace("-", ""),
+                        "MessageBody": body,
+                        "MessageAttributes": {
+                            "type": {"DataType": "String", "StringValue": message_type}
+                        },
+                    }
+                    for message_id, message_type, body in batch
+                ],
+            )
+            by_entry = {message_id.replace("-", ""): message_id for message_id, _, _ in batch}
+            published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
+            failed += [by_entry[entry["Id"]] for entry in response.get("Failed", [])]
+        return PublishResult(published, failed)
