@@ -1,0 +1,1 @@
+"""Stock per SKU, and the reservations the order saga makes."""

@@ -1,0 +1,1 @@
+"""What a customer is told about their orders and payments."""

@@ -1,0 +1,1 @@
+"""Orders: placed from baskets, driven through the saga, shown with their timeline."""
