@@ -9,25 +9,33 @@ import pytest
 from pydantic import BaseModel
 
 from basket.contracts.consumed import CONSUMED as BASKET_READS
+from ordering.contracts.consumed import CONSUMED as ORDERING_READS
 from servicekit.messaging.envelope import Event
 from servicekit.messaging.schemas import breaking_changes, file_name, schema_of, unmet_reads
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCERS = {"catalog": ROOT / "services/catalog/src/catalog/contracts"}
-CONSUMERS: dict[str, tuple[type[Any], ...]] = {"basket": BASKET_READS}
+# Where each producer's messages are defined: its events, or the commands it sends.
+PRODUCERS = {
+    "catalog": "catalog.contracts.events",
+    "ordering": "ordering.contracts.events",
+    "basket": "basket.contracts.commands",
+}
+CONSUMERS: dict[str, tuple[type[Any], ...]] = {"basket": BASKET_READS, "ordering": ORDERING_READS}
+
+
+def _contracts(service: str) -> Path:
+    return ROOT / "services" / service / "src" / service / "contracts"
 
 
 def _published(service: str) -> tuple[type[Event], ...]:
-    events: tuple[type[Event], ...] = importlib.import_module(
-        f"{service}.contracts.events"
-    ).PUBLISHED
+    events: tuple[type[Event], ...] = importlib.import_module(PRODUCERS[service]).PUBLISHED
     return events
 
 
 def _committed() -> dict[tuple[str, int], dict[str, Any]]:
     schemas = {}
-    for directory in PRODUCERS.values():
-        for path in (directory / "schemas").glob("*.json"):
+    for service in PRODUCERS:
+        for path in (_contracts(service) / "schemas").glob("*.json"):
             schema = json.loads(path.read_text())
             schemas[(schema["x-event-type"], schema["x-event-version"])] = schema
     return schemas
@@ -40,7 +48,7 @@ PUBLISHED = [(service, event) for service in PRODUCERS for event in _published(s
 def test_the_committed_schema_is_what_the_producer_publishes(
     service: str, event: type[Event]
 ) -> None:
-    path = PRODUCERS[service] / "schemas" / file_name(event.TYPE, event.VERSION)
+    path = _contracts(service) / "schemas" / file_name(event.TYPE, event.VERSION)
     assert path.exists(), f"commit {path.name}: python -m servicekit.messaging.schemas"
     assert json.loads(path.read_text()) == schema_of(event), (
         f"{event.TYPE} v{event.VERSION} changed; regenerate its schema, or publish a new VERSION "
@@ -49,9 +57,13 @@ def test_the_committed_schema_is_what_the_producer_publishes(
 
 
 @pytest.mark.parametrize(("service", "event"), PUBLISHED, ids=lambda v: getattr(v, "TYPE", v))
-def test_event_types_are_named_for_their_producer(service: str, event: type[Event]) -> None:
-    assert event.TYPE.startswith(f"{service}.")
-    assert event.TYPE.split(".", 1)[1][0].isupper()
+def test_message_types_are_named_for_the_service_that_owns_them(
+    service: str, event: type[Event]
+) -> None:
+    # An event is named for its producer; a command for the service that carries it out.
+    owner, name = event.TYPE.split(".", 1)
+    assert owner == service or PRODUCERS[service].endswith(".commands")
+    assert name[0].isupper()
 
 
 @pytest.mark.parametrize(

@@ -130,3 +130,28 @@ def basket_worker(
         "basket.entrypoints.worker", service_env, logs / f"basket-worker-{uuid.uuid4().hex}.log"
     ) as worker:
         yield worker
+
+
+@pytest.fixture(scope="session")
+def ordering_env(database: Database, service_env: dict[str, str]) -> dict[str, str]:
+    migrate("ordering", database.env())
+    return service_env | database.env()
+
+
+@pytest.fixture(scope="session")
+def ordering_service(ordering_env: dict[str, str], logs: Path) -> Iterator[RunningService]:
+    with running_service("ordering.entrypoints.api", ordering_env, logs / "ordering.log") as svc:
+        yield svc
+
+
+@pytest.fixture(scope="session")
+def ordering_worker(ordering_env: dict[str, str], logs: Path) -> Iterator[RunningWorker]:
+    log = logs / "ordering-worker.log"
+    with running_worker("ordering.entrypoints.worker", ordering_env, log) as worker:
+        yield worker
+
+
+@pytest.fixture
+def orders(ordering_service: RunningService) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=ordering_service.url, timeout=10) as http:
+        yield http

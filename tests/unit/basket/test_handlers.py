@@ -6,19 +6,25 @@ import pytest
 
 from basket.domain import commands
 from basket.domain.errors import (
+    BasketFrozenError,
     CatalogUnavailableError,
     ConcurrentUpdateError,
     CurrencyMismatchError,
+    EmptyBasketError,
+    LinesUnavailableError,
     ProductUnavailableError,
 )
 from basket.domain.model import Basket, ProductSnapshot
 from basket.service_layer import handlers
+from servicekit.messaging.envelope import Envelope
 
 
 class FakeBaskets:
     def __init__(self, lose_races: int = 0) -> None:
         self.rows: dict[str, Basket] = {}
         self.lose_races = lose_races
+        self.checkouts: dict[tuple[str, str], uuid.UUID] = {}
+        self.sent: list[Envelope] = []
 
     async def get(self, user_id: str) -> Basket:
         return self.rows.get(user_id, Basket(user_id))
@@ -35,6 +41,35 @@ class FakeBaskets:
 
     async def delete(self, basket: Basket) -> None:
         self.rows.pop(basket.user_id, None)
+
+    async def find_checkout(self, user_id: str, idempotency_key: str) -> uuid.UUID | None:
+        return self.checkouts.get((user_id, idempotency_key))
+
+    async def check_out(
+        self, basket: Basket, previous: Basket, idempotency_key: str, place_order: Envelope
+    ) -> bool:
+        if (basket.user_id, idempotency_key) in self.checkouts:
+            return False
+        if not await self.save(basket, previous):
+            return False
+        assert basket.order_id is not None
+        self.checkouts[(basket.user_id, idempotency_key)] = basket.order_id
+        self.sent.append(place_order)
+        return True
+
+    async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
+        basket = self.rows.get(user_id)
+        if basket is None or basket.order_id != order_id:
+            return False
+        del self.rows[user_id]
+        return True
+
+    async def reopen(self, user_id: str, order_id: uuid.UUID) -> bool:
+        basket = self.rows.get(user_id)
+        if basket is None or basket.order_id != order_id:
+            return False
+        self.rows[user_id] = replace(basket, order_id=None, version=basket.version + 1)
+        return True
 
     async def holders(self, product_id: uuid.UUID) -> list[str]:
         return [user for user, basket in self.rows.items() if product_id in basket.lines]
@@ -192,3 +227,57 @@ async def test_a_withdrawn_product_is_marked_unavailable() -> None:
     event = commands.ProductWithdrawn(uuid.uuid4(), mug.id, 2)
     assert await handlers.withdraw_lines(event, baskets) == 1
     assert baskets.rows["a"].lines[mug.id].available is False
+
+
+def _checkout(user: str = "a", key: str = "k1", token: str = "tok_visa") -> commands.CheckOut:
+    return commands.CheckOut(user, key, token, None)
+
+
+async def test_checkout_freezes_the_basket_and_sends_one_place_order() -> None:
+    mug = _product("12.50")
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug)
+    await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 2), baskets, catalog)
+    order_id = await handlers.check_out(_checkout(), baskets)
+    assert baskets.rows["a"].order_id == order_id
+    [sent] = baskets.sent
+    assert (sent.type, sent.data["order_id"], sent.data["total"]) == (
+        "ordering.PlaceOrder",
+        str(order_id),
+        "25.00",
+    )
+    assert sent.data["payment_token"] == "tok_visa"
+    # The same key, or another checkout of the frozen basket: the same order, nothing sent.
+    assert await handlers.check_out(_checkout(), baskets) == order_id
+    assert await handlers.check_out(_checkout(key="k2"), baskets) == order_id
+    assert len(baskets.sent) == 1
+    with pytest.raises(BasketFrozenError):
+        await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 1), baskets, catalog)
+    with pytest.raises(BasketFrozenError):
+        await handlers.clear_basket(commands.ClearBasket("a"), baskets)
+
+
+async def test_an_empty_basket_or_unavailable_lines_cannot_be_checked_out() -> None:
+    with pytest.raises(EmptyBasketError):
+        await handlers.check_out(_checkout(), FakeBaskets())
+    mug = _product()
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug)
+    await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 1), baskets, catalog)
+    await handlers.withdraw_lines(commands.ProductWithdrawn(uuid.uuid4(), mug.id, 2), baskets)
+    with pytest.raises(LinesUnavailableError):
+        await handlers.check_out(_checkout(), baskets)
+    assert baskets.sent == []
+
+
+async def test_a_confirmed_order_empties_the_basket_and_a_cancelled_one_reopens_it() -> None:
+    mug = _product()
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug)
+    await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 1), baskets, catalog)
+    first = await handlers.check_out(_checkout(), baskets)
+    assert not await handlers.reopen_basket(commands.ReopenBasket("a", uuid.uuid4()), baskets)
+    assert await handlers.reopen_basket(commands.ReopenBasket("a", first), baskets)
+    assert baskets.rows["a"].order_id is None
+    second = await handlers.check_out(_checkout(key="k2"), baskets)
+    assert second != first
+    assert await handlers.finish_checkout(commands.FinishCheckout("a", second), baskets)
+    assert "a" not in baskets.rows
+    assert not await handlers.finish_checkout(commands.FinishCheckout("a", second), baskets)

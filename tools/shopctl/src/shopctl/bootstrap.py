@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from shopctl.aws import client
 from shopctl.identity import ensure_identity, seed_users
-from shopctl.topology import Queue, Table, Topology
+from shopctl.topology import Queue, StateMachine, Table, Topology
 
 Report = Callable[[str], None]
 
@@ -116,6 +116,39 @@ def subscribe_queue(
         )
 
 
+def fill_placeholders(definition: str, queue_urls: dict[str, str]) -> str:
+    """The definition with `${<queue>_queue_url}` filled in, as Terraform's templatefile does."""
+    for name, url in queue_urls.items():
+        definition = definition.replace("${" + name.replace("-", "_") + "_queue_url}", url)
+    if "${" in definition:
+        raise ValueError("the state machine definition names a queue that is not declared")
+    return definition
+
+
+def ensure_state_machine(
+    sfn: Any, sts: Any, machine: StateMachine, queue_urls: dict[str, str]
+) -> str:
+    """Create the state machine, or bring an existing one up to the definition; its ARN."""
+    definition = fill_placeholders(machine.definition.read_text(), queue_urls)
+    existing = {
+        m["name"]: m["stateMachineArn"]
+        for page in sfn.get_paginator("list_state_machines").paginate()
+        for m in page["stateMachines"]
+    }
+    if machine.name in existing:
+        sfn.update_state_machine(stateMachineArn=existing[machine.name], definition=definition)
+        arn: str = existing[machine.name]
+        return arn
+    account = sts.get_caller_identity()["Account"]
+    # The emulator runs the machine without assuming the role; in AWS, Terraform makes it.
+    role = f"arn:aws:iam::{account}:role/{machine.name}"
+    created = sfn.create_state_machine(
+        name=machine.name, definition=definition, roleArn=role, type="STANDARD"
+    )
+    arn = created["stateMachineArn"]
+    return arn
+
+
 def bootstrap(topology: Topology, report: Report = print) -> None:
     """Create every table, topic, queue, subscription and the identity pool with its users."""
     dynamodb, sns, sqs = client("dynamodb"), client("sns"), client("sqs")
@@ -125,10 +158,16 @@ def bootstrap(topology: Topology, report: Report = print) -> None:
     topics = {name: sns.create_topic(Name=name)["TopicArn"] for name in topology.topics}
     for name in topics:
         report(f"topic {name}")
+    queue_urls = {}
     for queue in topology.queues:
         url, arn = ensure_queue(sqs, queue)
         subscribe_queue(sns, sqs, queue, url, arn, topics)
+        queue_urls[queue.name] = url
         report(f"queue {queue.name} (dead letters: {queue.dead_letter_queue})")
+    sfn, sts = client("stepfunctions"), client("sts")
+    for machine in topology.state_machines:
+        ensure_state_machine(sfn, sts, machine, queue_urls)
+        report(f"state machine {machine.name}")
     cognito = client("cognito-idp")
     pool_id, client_id = ensure_identity(cognito, topology.identity)
     report(f"user pool {topology.identity.user_pool} ({pool_id}), app client {client_id}")

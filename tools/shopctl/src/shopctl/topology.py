@@ -45,14 +45,21 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
+class StateMachine:
+    name: str
+    definition: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Topology:
     topics: tuple[str, ...]
     queues: tuple[Queue, ...]
     tables: tuple[Table, ...]
     identity: Identity
+    state_machines: tuple[StateMachine, ...] = ()
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> Topology:
+    def parse(cls, data: dict[str, Any], base: Path = Path()) -> Topology:
         return cls(
             topics=tuple(t["name"] for t in data["topics"]),
             queues=tuple(
@@ -79,6 +86,10 @@ class Topology:
                 for t in data["tables"]
             ),
             identity=Identity(**data["identity"]),
+            state_machines=tuple(
+                StateMachine(m["name"], base / m["definition"])
+                for m in data.get("state_machines", [])
+            ),
         )
 
 
@@ -95,4 +106,5 @@ def find_topology_file() -> Path:
 
 def load_topology(path: Path | None = None) -> Topology:
     """The declared topology."""
-    return Topology.parse(json.loads((path or find_topology_file()).read_text()))
+    path = path or find_topology_file()
+    return Topology.parse(json.loads(path.read_text()), base=path.parent)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from botocore.exceptions import ClientError
 
 from basket.domain.model import Basket, BasketLine
+from servicekit.messaging.dynamo_outbox import envelope_put
+from servicekit.messaging.envelope import Envelope
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 BASKET = "BASKET"
 CENT = Decimal("0.01")
 INBOX_TTL_SECONDS = 14 * 86400
+CHECKOUT_KEY_TTL_SECONDS = 7 * 86400
 
 
 class BasketRepository(Protocol):
@@ -43,6 +46,25 @@ class BasketRepository(Protocol):
 
     async def holders(self, product_id: uuid.UUID) -> list[str]:
         """The users whose baskets hold `product_id`."""
+        ...
+
+    async def find_checkout(self, user_id: str, idempotency_key: str) -> uuid.UUID | None:
+        """The order a checkout with this key created, if one did."""
+        ...
+
+    async def check_out(
+        self, basket: Basket, previous: Basket, idempotency_key: str, place_order: Envelope
+    ) -> bool:
+        """Freeze the basket, remember the key and queue `PlaceOrder`, all or nothing;
+        False if the basket changed or the key was used meanwhile."""
+        ...
+
+    async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
+        """Empty the basket if it is frozen for `order_id`."""
+        ...
+
+    async def reopen(self, user_id: str, order_id: uuid.UUID) -> bool:
+        """Thaw the basket if it is frozen for `order_id`."""
         ...
 
     async def update_line(
@@ -63,6 +85,10 @@ class BasketRepository(Protocol):
 
 def _basket_key(user_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"USER#{user_id}"}, "sk": {"S": BASKET}}
+
+
+def _checkout_key(user_id: str, idempotency_key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"USER#{user_id}"}, "sk": {"S": f"CHECKOUT#{idempotency_key}"}}
 
 
 def _holder_key(product_id: uuid.UUID, user_id: str) -> dict[str, Any]:
@@ -126,9 +152,13 @@ class DynamoBasketRepository:
             lines=lines,
             version=version,
             updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+            order_id=uuid.UUID(item["order_id"]["S"]) if "order_id" in item else None,
         )
 
     async def save(self, basket: Basket, previous: Basket) -> bool:
+        return await self._transact(self._basket_writes(basket, previous))
+
+    def _basket_writes(self, basket: Basket, previous: Basket) -> list[TransactWriteItemTypeDef]:
         expires_at = {"N": str(int(time.time()) + self._ttl_seconds)}
         item = {
             **_basket_key(basket.user_id),
@@ -138,6 +168,8 @@ class DynamoBasketRepository:
             "updated_at": {"S": basket.updated_at.isoformat()},
             "expires_at": expires_at,
         }
+        if basket.order_id is not None:
+            item["order_id"] = {"S": str(basket.order_id)}
         put: PutTypeDef = {"TableName": self._table, "Item": item}
         if previous.version == 0:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -151,7 +183,65 @@ class DynamoBasketRepository:
         for product_id in previous.lines.keys() - basket.lines.keys():
             key = _holder_key(product_id, basket.user_id)
             writes.append({"Delete": {"TableName": self._table, "Key": key}})
+        return writes
+
+    async def find_checkout(self, user_id: str, idempotency_key: str) -> uuid.UUID | None:
+        response = await self._client.get_item(
+            TableName=self._table, Key=_checkout_key(user_id, idempotency_key), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return uuid.UUID(item["order_id"]["S"]) if item else None
+
+    async def check_out(
+        self, basket: Basket, previous: Basket, idempotency_key: str, place_order: Envelope
+    ) -> bool:
+        assert basket.order_id is not None
+        key: PutTypeDef = {
+            "TableName": self._table,
+            "Item": {
+                **_checkout_key(basket.user_id, idempotency_key),
+                "order_id": {"S": str(basket.order_id)},
+                "expires_at": {"N": str(int(time.time()) + CHECKOUT_KEY_TTL_SECONDS)},
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        writes = self._basket_writes(basket, previous)
+        writes += [{"Put": key}, envelope_put(self._table, place_order)]
         return await self._transact(writes)
+
+    async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
+        basket = await self.get(user_id)
+        if basket.order_id != order_id:
+            return False
+        writes: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _basket_key(user_id),
+                    "ConditionExpression": "order_id = :order",
+                    "ExpressionAttributeValues": {":order": {"S": str(order_id)}},
+                }
+            }
+        ]
+        for product_id in basket.lines:
+            key = _holder_key(product_id, user_id)
+            writes.append({"Delete": {"TableName": self._table, "Key": key}})
+        return await self._transact(writes)
+
+    async def reopen(self, user_id: str, order_id: uuid.UUID) -> bool:
+        try:
+            await self._client.update_item(
+                TableName=self._table,
+                Key=_basket_key(user_id),
+                UpdateExpression="REMOVE order_id SET version = version + :one",
+                ConditionExpression="order_id = :order",
+                ExpressionAttributeValues={":order": {"S": str(order_id)}, ":one": {"N": "1"}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     async def delete(self, basket: Basket) -> None:
         writes: list[TransactWriteItemTypeDef] = [

@@ -1,4 +1,4 @@
-"""The fields of the catalog's events that the basket relies on."""
+"""The fields of other services' events that the basket relies on."""
 
 from __future__ import annotations
 
@@ -36,4 +36,25 @@ class ProductDeactivated(ConsumedEvent):
     product_version: int
 
 
-CONSUMED: tuple[type[ConsumedEvent], ...] = (ProductPriceChanged, ProductDeactivated)
+class OrderConfirmed(ConsumedEvent):
+    TYPE: ClassVar[str] = "ordering.OrderConfirmed"
+    VERSION: ClassVar[int] = 1
+
+    order_id: uuid.UUID
+    user_id: str
+
+
+class OrderCancelled(ConsumedEvent):
+    TYPE: ClassVar[str] = "ordering.OrderCancelled"
+    VERSION: ClassVar[int] = 1
+
+    order_id: uuid.UUID
+    user_id: str
+
+
+CONSUMED: tuple[type[ConsumedEvent], ...] = (
+    ProductPriceChanged,
+    ProductDeactivated,
+    OrderConfirmed,
+    OrderCancelled,
+)

@@ -43,3 +43,36 @@ class ProductWithdrawn:
     event_id: uuid.UUID
     product_id: uuid.UUID
     product_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingAddress:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOut:
+    user_id: str
+    idempotency_key: str
+    payment_token: str
+    shipping_address: ShippingAddress | None
+
+
+@dataclass(frozen=True, slots=True)
+class FinishCheckout:
+    """The order of a checked-out basket was confirmed: the basket is emptied."""
+
+    user_id: str
+    order_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenBasket:
+    """The order of a checked-out basket was cancelled: the basket can change again."""
+
+    user_id: str
+    order_id: uuid.UUID

@@ -33,3 +33,22 @@ class ConcurrentUpdateError(BasketError):
 class CatalogUnavailableError(BasketError):
     def __init__(self) -> None:
         super().__init__("The catalog cannot be reached to check the product; try again shortly.")
+
+
+class BasketFrozenError(BasketError):
+    def __init__(self, order_id: uuid.UUID) -> None:
+        super().__init__(
+            f"The basket is checked out as order {order_id}; it changes again once that order "
+            "is confirmed or cancelled."
+        )
+        self.order_id = order_id
+
+
+class EmptyBasketError(BasketError):
+    def __init__(self) -> None:
+        super().__init__("The basket is empty.")
+
+
+class LinesUnavailableError(BasketError):
+    def __init__(self, skus: list[str]) -> None:
+        super().__init__(f"No longer for sale: {', '.join(skus)}. Remove them to check out.")

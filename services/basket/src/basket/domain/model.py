@@ -7,7 +7,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from basket.domain.errors import BasketFullError, CurrencyMismatchError
+from basket.domain.errors import (
+    BasketFrozenError,
+    BasketFullError,
+    CurrencyMismatchError,
+    EmptyBasketError,
+    LinesUnavailableError,
+)
 
 MAX_LINES = 50
 
@@ -43,12 +49,14 @@ class BasketLine:
 
 @dataclass(frozen=True, slots=True)
 class Basket:
-    """One user's basket. `version` guards concurrent writes; 0 means never stored."""
+    """One user's basket. `version` guards concurrent writes; 0 means never stored. Checked
+    out, it is frozen until its order is confirmed (then emptied) or cancelled (then thawed)."""
 
     user_id: str
     lines: dict[uuid.UUID, BasketLine] = field(default_factory=dict)
     version: int = 0
     updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    order_id: uuid.UUID | None = None
 
     @property
     def currency(self) -> str | None:
@@ -62,8 +70,21 @@ class Basket:
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines.values())
 
+    def check_out(self, order_id: uuid.UUID) -> Basket:
+        """The basket frozen for `order_id`; it must hold only products still for sale."""
+        if self.order_id is not None:
+            raise BasketFrozenError(self.order_id)
+        if not self.lines:
+            raise EmptyBasketError
+        unavailable = sorted(line.sku for line in self.lines.values() if not line.available)
+        if unavailable:
+            raise LinesUnavailableError(unavailable)
+        return replace(self, order_id=order_id, updated_at=datetime.now(UTC))
+
     def set_quantity(self, product: ProductSnapshot, quantity: int) -> Basket:
         """The basket with `quantity` of `product` at its current price."""
+        if self.order_id is not None:
+            raise BasketFrozenError(self.order_id)
         if self.currency not in (None, product.currency) and not (
             len(self.lines) == 1 and product.id in self.lines
         ):
@@ -83,6 +104,8 @@ class Basket:
 
     def remove(self, product_id: uuid.UUID) -> Basket:
         """The basket without `product_id`; removing what is not there changes nothing."""
+        if self.order_id is not None:
+            raise BasketFrozenError(self.order_id)
         if product_id not in self.lines:
             return self
         return self._changed({k: v for k, v in self.lines.items() if k != product_id})

@@ -1,4 +1,5 @@
-"""`python -m basket.entrypoints.worker`: keeps open baskets in step with the catalog."""
+"""`python -m basket.entrypoints.worker`: keeps open baskets in step with the catalog and
+with their orders, and sends the checkouts' `PlaceOrder` commands from the outbox."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 
 from basket.adapters.repository import BasketRepository, DynamoBasketRepository
 from basket.contracts import consumed
-from basket.domain.commands import ProductRepriced, ProductWithdrawn
+from basket.domain.commands import FinishCheckout, ProductRepriced, ProductWithdrawn, ReopenBasket
 from basket.service_layer import handlers
 from basket.settings import BasketSettings
 from servicekit.aws import AwsClients
@@ -20,7 +21,9 @@ from servicekit.messaging.consumer import (
     envelope_handler,
     find_queue_url,
 )
+from servicekit.messaging.dynamo_outbox import DynamoOutboxRelay
 from servicekit.messaging.envelope import Envelope
+from servicekit.messaging.publisher import SqsSender
 from servicekit.worker import run_worker
 
 log = structlog.get_logger(__name__)
@@ -44,9 +47,24 @@ async def _withdrawn(envelope: Envelope, repository: BasketRepository) -> int:
     return await handlers.withdraw_lines(command, repository)
 
 
+async def _order_confirmed(envelope: Envelope, repository: BasketRepository) -> int:
+    event = consumed.OrderConfirmed.model_validate(envelope.data)
+    command = FinishCheckout(event.user_id, event.order_id)
+    return int(await handlers.finish_checkout(command, repository))
+
+
+async def _order_cancelled(envelope: Envelope, repository: BasketRepository) -> int:
+    event = consumed.OrderCancelled.model_validate(envelope.data)
+    return int(
+        await handlers.reopen_basket(ReopenBasket(event.user_id, event.order_id), repository)
+    )
+
+
 ROUTES: dict[tuple[str, int], Callable[[Envelope, BasketRepository], Awaitable[int]]] = {
     (consumed.ProductPriceChanged.TYPE, consumed.ProductPriceChanged.VERSION): _repriced,
     (consumed.ProductDeactivated.TYPE, consumed.ProductDeactivated.VERSION): _withdrawn,
+    (consumed.OrderConfirmed.TYPE, consumed.OrderConfirmed.VERSION): _order_confirmed,
+    (consumed.OrderCancelled.TYPE, consumed.OrderCancelled.VERSION): _order_cancelled,
 }
 
 
@@ -64,8 +82,8 @@ async def handle(envelope: Envelope, repository: BasketRepository) -> None:
     log.info("event_handled", baskets_changed=changed)
 
 
-async def consume(settings: BasketSettings, stop: asyncio.Event) -> None:
-    """Consume `basket-events` until stopped."""
+async def work(settings: BasketSettings, stop: asyncio.Event) -> None:
+    """Consume `basket-events`, and send the outbox's commands, until stopped."""
     aws = AwsClients(settings.aws_region)
     try:
         dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
@@ -78,14 +96,18 @@ async def consume(settings: BasketSettings, stop: asyncio.Event) -> None:
         consumer = QueueConsumer(
             sqs, queue_url, envelope_handler(lambda envelope: handle(envelope, repository))
         )
-        await consumer.run(stop)
+        commands_url = settings.ordering_commands_queue_url or await find_queue_url(
+            sqs, settings.ordering_commands_queue
+        )
+        relay = DynamoOutboxRelay(dynamodb, settings.baskets_table, SqsSender(sqs, commands_url))
+        await asyncio.gather(consumer.run(stop), relay.run(stop))
     finally:
         await aws.close()
 
 
 def main() -> None:
     settings = BasketSettings()
-    run_worker(settings, lambda stop: consume(settings, stop))
+    run_worker(settings, lambda stop: work(settings, stop))
 
 
 if __name__ == "__main__":

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
 from basket.adapters.catalog import ProductCatalog
 from basket.adapters.repository import BasketRepository
+from basket.contracts.commands import PlaceOrder
 from basket.domain import commands
 from basket.domain.commands import ProductRepriced, ProductWithdrawn
-from basket.domain.errors import ConcurrentUpdateError, ProductUnavailableError
+from basket.domain.errors import BasketFrozenError, ConcurrentUpdateError, ProductUnavailableError
 from basket.domain.model import Basket
+from servicekit.messaging.envelope import Envelope
 
 ATTEMPTS = 5
 
@@ -53,8 +56,43 @@ async def remove_item(cmd: commands.RemoveItem, repository: BasketRepository) ->
 
 
 async def clear_basket(cmd: commands.ClearBasket, repository: BasketRepository) -> None:
-    """Empty the basket."""
-    await repository.delete(await repository.get(cmd.user_id))
+    """Empty the basket, unless it is checked out."""
+    basket = await repository.get(cmd.user_id)
+    if basket.order_id is not None:
+        raise BasketFrozenError(basket.order_id)
+    await repository.delete(basket)
+
+
+async def check_out(cmd: commands.CheckOut, repository: BasketRepository) -> uuid.UUID:
+    """Freeze the basket and send `PlaceOrder`, once per idempotency key and per basket:
+    a repeated request, or a checkout of a basket already checked out, returns the same
+    order and sends nothing."""
+    for _ in range(ATTEMPTS):
+        if (
+            order_id := await repository.find_checkout(cmd.user_id, cmd.idempotency_key)
+        ) is not None:
+            return order_id
+        basket = await repository.get(cmd.user_id)
+        if basket.order_id is not None:
+            return basket.order_id
+        frozen = basket.check_out(uuid.uuid4())
+        place_order = Envelope.wrap(
+            PlaceOrder.of(frozen, cmd.payment_token, cmd.shipping_address), "basket"
+        )
+        if await repository.check_out(frozen, basket, cmd.idempotency_key, place_order):
+            assert frozen.order_id is not None
+            return frozen.order_id
+    raise ConcurrentUpdateError
+
+
+async def finish_checkout(cmd: commands.FinishCheckout, repository: BasketRepository) -> bool:
+    """The order was confirmed: empty the basket it came from."""
+    return await repository.finish_checkout(cmd.user_id, cmd.order_id)
+
+
+async def reopen_basket(cmd: commands.ReopenBasket, repository: BasketRepository) -> bool:
+    """The order was cancelled: the customer may change the basket and try again."""
+    return await repository.reopen(cmd.user_id, cmd.order_id)
 
 
 async def reprice_lines(event: ProductRepriced, repository: BasketRepository) -> int:

@@ -26,6 +26,9 @@ _STATUS = {
     errors.BasketFullError: (422, "basket-full"),
     errors.ConcurrentUpdateError: (409, "concurrent-update"),
     errors.CatalogUnavailableError: (503, "catalog-unavailable"),
+    errors.BasketFrozenError: (409, "basket-checked-out"),
+    errors.EmptyBasketError: (422, "empty-basket"),
+    errors.LinesUnavailableError: (422, "lines-unavailable"),
 }
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Response, status
 
 from basket.domain import commands
 from basket.entrypoints.api.deps import Baskets, Catalog
-from basket.entrypoints.api.schemas import BasketOut, ItemQuantity
+from basket.entrypoints.api.schemas import BasketOut, CheckoutIn, CheckoutOut, ItemQuantity
 from basket.service_layer import handlers
 from servicekit.auth import CurrentUser
 
@@ -44,3 +45,38 @@ async def remove_item(product_id: uuid.UUID, user: CurrentUser, baskets: Baskets
 async def clear_basket(user: CurrentUser, baskets: Baskets) -> Response:
     await handlers.clear_basket(commands.ClearBasket(user.user_id), baskets)
     return Response(status_code=204)
+
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
+        description="Chosen by the client, unique per checkout attempt; a retry with the same "
+        "key returns the same order",
+    ),
+]
+
+
+@router.post(
+    "/checkout",
+    response_model=CheckoutOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Check out: the order is accepted now and placed asynchronously",
+)
+async def check_out(
+    body: CheckoutIn,
+    user: CurrentUser,
+    baskets: Baskets,
+    response: Response,
+    idempotency_key: IdempotencyKey,
+) -> CheckoutOut:
+    address = body.shipping_address
+    cmd = commands.CheckOut(
+        user_id=user.user_id,
+        idempotency_key=idempotency_key,
+        payment_token=body.payment_token,
+        shipping_address=commands.ShippingAddress(**address.model_dump()) if address else None,
+    )
+    order_id = await handlers.check_out(cmd, baskets)
+    response.headers["Location"] = f"/orders/{order_id}"
+    return CheckoutOut(order_id=order_id, status="PENDING")

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from basket.domain.model import Basket
 
@@ -18,6 +18,34 @@ class ItemQuantity(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     quantity: Quantity
+
+
+def _text(max_length: int) -> object:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+class ShippingAddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, _text(100)]
+    line1: Annotated[str, _text(200)]
+    city: Annotated[str, _text(100)]
+    postal_code: Annotated[str, _text(20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(examples=["NL"])]
+
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_token: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,100}$"), Field(examples=["tok_visa"])
+    ]
+    shipping_address: ShippingAddressIn | None = None
+
+
+class CheckoutOut(BaseModel):
+    order_id: uuid.UUID
+    status: str = Field(description="Always PENDING: the order is placed asynchronously")
 
 
 class BasketLineOut(BaseModel):
@@ -37,6 +65,9 @@ class BasketOut(BaseModel):
     total: Decimal
     currency: str | None = Field(description="Null while the basket is empty")
     updated_at: datetime | None
+    order_id: uuid.UUID | None = Field(
+        description="Set while the basket is checked out and its order is pending"
+    )
 
     @classmethod
     def of(cls, basket: Basket) -> BasketOut:
@@ -58,4 +89,5 @@ class BasketOut(BaseModel):
             total=basket.total,
             currency=basket.currency,
             updated_at=basket.updated_at if basket.version else None,
+            order_id=basket.order_id,
         )

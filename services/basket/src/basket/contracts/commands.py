@@ -1,0 +1,84 @@
+"""The commands the basket sends: `PlaceOrder` to `ordering-commands`, as the ordering
+service's contract defines it."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
+
+from basket.domain.commands import ShippingAddress
+from basket.domain.model import Basket
+from servicekit.messaging.envelope import Event
+
+Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+
+
+class Line(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+
+
+class PlaceOrder(Event):
+    TYPE: ClassVar[str] = "ordering.PlaceOrder"
+    VERSION: ClassVar[int] = 1
+
+    order_id: uuid.UUID
+    user_id: str
+    lines: list[Line]
+    total: Money
+    currency: str
+    payment_token: str
+    shipping_address: Address | None
+
+    @classmethod
+    def of(cls, basket: Basket, payment_token: str, address: ShippingAddress | None) -> PlaceOrder:
+        assert basket.order_id is not None
+        assert basket.currency is not None
+        return cls(
+            order_id=basket.order_id,
+            user_id=basket.user_id,
+            lines=[
+                Line(
+                    product_id=line.product_id,
+                    sku=line.sku,
+                    name=line.name,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                )
+                for line in sorted(basket.lines.values(), key=lambda line: line.sku)
+            ],
+            total=basket.total,
+            currency=basket.currency,
+            payment_token=payment_token,
+            shipping_address=Address(
+                name=address.name,
+                line1=address.line1,
+                city=address.city,
+                postal_code=address.postal_code,
+                country=address.country,
+            )
+            if address
+            else None,
+        )
+
+
+# What the basket puts on the wire, checked like every producer's events.
+PUBLISHED: tuple[type[Event], ...] = (PlaceOrder,)

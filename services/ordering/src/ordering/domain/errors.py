@@ -1,0 +1,19 @@
+"""What can go wrong with an order."""
+
+from __future__ import annotations
+
+import uuid
+
+
+class OrderingError(Exception):
+    """Base of the ordering service's domain errors."""
+
+
+class OrderNotFoundError(OrderingError):
+    def __init__(self, order_id: uuid.UUID) -> None:
+        super().__init__(f"Order {order_id} does not exist.")
+
+
+class OrderNotCancellableError(OrderingError):
+    def __init__(self, order_id: uuid.UUID, why: str) -> None:
+        super().__init__(f"Order {order_id} cannot be cancelled: {why}.")

@@ -1,0 +1,101 @@
+"""Orders and the rules of their life: pending until the saga confirms or cancels them."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from ordering.domain.errors import OrderNotCancellableError
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    CANCELLED = "CANCELLED"
+
+
+class CancelReason(enum.StrEnum):
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    TIMEOUT = "TIMEOUT"
+    CANCELLED_BY_CUSTOMER = "CANCELLED_BY_CUSTOMER"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingAddress:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    step: str
+    at: datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order. `cancel_requested` is the customer's wish, honoured when the saga reaches
+    the confirmation step: until then stock and payment may be in flight."""
+
+    id: uuid.UUID
+    user_id: str
+    lines: tuple[OrderLine, ...]
+    currency: str
+    status: OrderStatus = OrderStatus.PENDING
+    reason: CancelReason | None = None
+    cancel_requested: bool = False
+    shipping_address: ShippingAddress | None = None
+    created_at: datetime = field(default_factory=_now)
+    updated_at: datetime = field(default_factory=_now)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0.00"))
+
+    def request_cancellation(self) -> Order:
+        """The customer asks to cancel: possible only while the order is pending."""
+        if self.status is OrderStatus.CONFIRMED:
+            raise OrderNotCancellableError(self.id, "it is already confirmed")
+        if self.status is OrderStatus.CANCELLED or self.cancel_requested:
+            return self
+        return replace(self, cancel_requested=True, updated_at=_now())
+
+    def confirm(self) -> Order:
+        """Confirmed by the saga; refused when the customer asked to cancel meanwhile."""
+        if self.status is OrderStatus.CONFIRMED:
+            return self
+        if self.status is OrderStatus.CANCELLED or self.cancel_requested:
+            raise OrderNotCancellableError(self.id, "the customer cancelled it")
+        return replace(self, status=OrderStatus.CONFIRMED, updated_at=_now())
+
+    def cancel(self, reason: CancelReason) -> Order:
+        """Cancelled by the saga, after its compensations ran."""
+        if self.status is OrderStatus.CANCELLED:
+            return self
+        return replace(self, status=OrderStatus.CANCELLED, reason=reason, updated_at=_now())

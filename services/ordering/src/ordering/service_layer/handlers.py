@@ -1,0 +1,89 @@
+"""One function per command: load, let the domain decide, store with its events, commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from ordering.adapters.saga import SagaStarter
+from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from ordering.domain import commands
+from ordering.domain.errors import OrderNotFoundError
+from ordering.domain.model import Order, OrderStatus, TimelineEntry
+from ordering.service_layer.unit_of_work import UnitOfWork
+
+
+def _entry(step: str, detail: str = "") -> TimelineEntry:
+    return TimelineEntry(step=step, at=datetime.now(UTC), detail=detail)
+
+
+async def place_order(cmd: commands.PlaceOrder, uow: UnitOfWork, saga: SagaStarter) -> Order:
+    """Store the order once, then start its saga (again, harmlessly, on a redelivery)."""
+    order = Order(
+        id=cmd.order_id,
+        user_id=cmd.user_id,
+        lines=cmd.lines,
+        currency=cmd.currency,
+        shipping_address=cmd.shipping_address,
+    )
+    async with uow:
+        if await uow.claim(cmd.message_id, "place_order") and await uow.orders.add(order):
+            await uow.orders.record(
+                order.id, _entry("PLACED", f"{order.total:.2f} {order.currency}")
+            )
+            uow.publish(OrderPlaced.of(order))
+            await uow.commit()
+        else:
+            order = await uow.orders.get(cmd.order_id) or order
+    # After the commit: the saga's first step may run before this function returns, and
+    # must find the order. If starting fails, the message comes back and this runs again.
+    if order.status is OrderStatus.PENDING:
+        await saga.start(order, cmd.payment_token)
+    return order
+
+
+async def _load(uow: UnitOfWork, order_id: uuid.UUID) -> Order:
+    order = await uow.orders.get(order_id)
+    if order is None:
+        raise OrderNotFoundError(order_id)
+    return order
+
+
+async def confirm_order(cmd: commands.ConfirmOrder, uow: UnitOfWork) -> Order:
+    """The saga's confirmation step; refused if the customer cancelled meanwhile."""
+    async with uow:
+        order = await _load(uow, cmd.order_id)
+        confirmed = order.confirm()
+        if confirmed is not order:
+            await uow.orders.save(confirmed)
+            await uow.orders.record(order.id, _entry("CONFIRMED"))
+            uow.publish(OrderConfirmed.of(confirmed))
+            await uow.commit()
+        return confirmed
+
+
+async def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork) -> Order:
+    """The saga's last compensation: the order is cancelled, with the reason."""
+    async with uow:
+        order = await _load(uow, cmd.order_id)
+        cancelled = order.cancel(cmd.reason)
+        if cancelled is not order:
+            await uow.orders.save(cancelled)
+            await uow.orders.record(order.id, _entry("CANCELLED", cmd.reason.value))
+            uow.publish(OrderCancelled.of(cancelled))
+            await uow.commit()
+        return cancelled
+
+
+async def request_cancellation(cmd: commands.RequestCancellation, uow: UnitOfWork) -> Order:
+    """The customer asks to cancel their pending order."""
+    async with uow:
+        order = await uow.orders.get(cmd.order_id)
+        if order is None or order.user_id != cmd.user_id:
+            raise OrderNotFoundError(cmd.order_id)
+        requested = order.request_cancellation()
+        if requested is not order:
+            await uow.orders.save(requested)
+            await uow.orders.record(order.id, _entry("CANCEL_REQUESTED"))
+            await uow.commit()
+        return requested

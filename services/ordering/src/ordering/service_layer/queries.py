@@ -1,0 +1,92 @@
+"""Reads: a customer's orders, newest first, and one order with its timeline."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ordering.adapters.orm import order_lines, order_timeline, orders
+from ordering.adapters.repository import order_from_rows
+from ordering.domain.model import Order, TimelineEntry
+
+
+class InvalidCursorError(ValueError):
+    """The cursor was not issued by this listing."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    items: list[Order]
+    next_cursor: str | None
+
+
+def encode_cursor(order: Order) -> str:
+    raw = json.dumps({"at": order.created_at.isoformat(), "id": str(order.id)})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(data["at"]), uuid.UUID(data["id"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise InvalidCursorError("The cursor is not valid.") from exc
+
+
+async def _with_lines(engine: AsyncEngine, rows: Sequence[Row[Any]]) -> list[Order]:
+    ids = [row.id for row in rows]
+    async with engine.connect() as connection:
+        lines = (
+            await connection.execute(
+                select(order_lines)
+                .where(order_lines.c.order_id.in_(ids))
+                .order_by(order_lines.c.sku)
+            )
+        ).all()
+    by_order: dict[uuid.UUID, list[Row[Any]]] = {order_id: [] for order_id in ids}
+    for line in lines:
+        by_order[line.order_id].append(line)
+    return [order_from_rows(row, by_order[row.id]) for row in rows]
+
+
+async def list_orders(
+    engine: AsyncEngine, user_id: str, limit: int, cursor: str | None
+) -> OrderPage:
+    """A page of the user's orders, newest first."""
+    statement = select(orders).where(orders.c.user_id == user_id)
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        statement = statement.where(tuple_(orders.c.created_at, orders.c.id) < tuple_(at, last_id))
+    statement = statement.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
+    async with engine.connect() as connection:
+        rows = list((await connection.execute(statement)).all())
+    items = await _with_lines(engine, rows[:limit]) if rows else []
+    return OrderPage(items, encode_cursor(items[-1]) if len(rows) > limit else None)
+
+
+async def get_order(
+    engine: AsyncEngine, order_id: uuid.UUID
+) -> tuple[Order, list[TimelineEntry]] | None:
+    """One order with its timeline, oldest step first."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(select(orders).where(orders.c.id == order_id))).first()
+        if row is None:
+            return None
+        steps = (
+            await connection.execute(
+                select(order_timeline)
+                .where(order_timeline.c.order_id == order_id)
+                .order_by(order_timeline.c.id)
+            )
+        ).all()
+    [order] = await _with_lines(engine, [row])
+    return order, [TimelineEntry(step.step, step.at, step.detail) for step in steps]

@@ -1,0 +1,19 @@
+"""The ordering service's settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+from servicekit.settings import PostgresSettings
+
+
+class OrderingSettings(PostgresSettings):
+    """Settings of the ordering API and worker."""
+
+    service_name: str = "ordering"
+    db_schema: str = "ordering"
+    events_topic: str = "ordering-events"
+    # Set in AWS from the deployment; found by name on a local stack when empty.
+    events_topic_arn: str = ""
+    ordering_commands_queue: str = "ordering-commands"
+    ordering_commands_queue_url: str = ""
+    state_machine_name: str = "order-saga"
+    state_machine_arn: str = ""

@@ -1,0 +1,177 @@
+"""Checkout answers at once; the order travels as a command to the ordering worker, which
+stores it and starts its saga."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from shopctl.aws import client
+from tests.integration.events import new_product
+from tests.support.services import RunningWorker
+from tests.support.waiting import eventually
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(autouse=True)
+def _workers(basket_worker: RunningWorker, ordering_worker: RunningWorker) -> None:
+    """The basket's outbox relay and the ordering worker run throughout."""
+
+
+def _checkout(
+    basket: httpx.Client, user: dict[str, str], key: str, body: dict[str, Any] | None = None
+) -> httpx.Response:
+    return basket.post(
+        "/basket/checkout",
+        json=body if body is not None else {"payment_token": "tok_visa"},
+        headers=user | {"Idempotency-Key": key},
+    )
+
+
+def _fresh_customer(token_for: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(f'checkout-{uuid.uuid4().hex[:8]}')}"}
+
+
+def test_checkout_places_one_order_and_starts_its_saga(
+    catalog: httpx.Client,
+    basket: httpx.Client,
+    orders: httpx.Client,
+    admin: dict[str, str],
+    token_for: Any,
+) -> None:
+    me = _fresh_customer(token_for)
+    product_id = new_product(catalog, admin, "12.50")
+    basket.put(f"/basket/items/{product_id}", json={"quantity": 2}, headers=me).raise_for_status()
+
+    address = {
+        "name": "A",
+        "line1": "1 Way",
+        "city": "Town",
+        "postal_code": "1000",
+        "country": "NL",
+    }
+    accepted = _checkout(
+        basket, me, "key-1", {"payment_token": "tok_visa", "shipping_address": address}
+    )
+    assert accepted.status_code == 202, accepted.text
+    order_id = accepted.json()["order_id"]
+    assert accepted.headers["location"] == f"/orders/{order_id}"
+    assert accepted.json()["status"] == "PENDING"
+
+    # A retry with the key, or another checkout of the frozen basket: the same order.
+    assert _checkout(basket, me, "key-1").json()["order_id"] == order_id
+    assert _checkout(basket, me, "key-2").json()["order_id"] == order_id
+    assert basket.get("/basket", headers=me).json()["order_id"] == order_id
+    frozen = basket.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=me)
+    assert (frozen.status_code, frozen.headers["content-type"]) == (409, PROBLEM)
+
+    order = eventually(
+        lambda: (
+            r.json()
+            if (r := orders.get(f"/orders/{order_id}", headers=me)).status_code == 200
+            else None
+        ),
+        what="the order",
+    )
+    assert (order["status"], order["total"], order["currency"]) == ("PENDING", "25.00", "EUR")
+    assert order["shipping_address"] == address
+    assert [step["step"] for step in order["timeline"]] == ["PLACED"]
+    listed = orders.get("/orders", headers=me).json()["items"]
+    assert [o["id"] for o in listed] == [order_id]
+
+    sfn = client("stepfunctions")
+    machine = next(
+        m["stateMachineArn"]
+        for m in sfn.list_state_machines()["stateMachines"]
+        if m["name"] == "order-saga"
+    )
+    execution_arn = machine.replace(":stateMachine:", ":execution:") + f":{order_id}"
+    execution = eventually(lambda: _describe(sfn, execution_arn), what="the saga execution")
+    assert execution["status"] in ("RUNNING", "SUCCEEDED", "FAILED")
+    assert (
+        len(
+            [
+                e
+                for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+                if e["name"] == order_id
+            ]
+        )
+        == 1
+    )
+
+
+def _describe(sfn: Any, arn: str) -> dict[str, Any] | None:
+    try:
+        return dict(sfn.describe_execution(executionArn=arn))
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return None
+
+
+def test_orders_are_private_and_cancellable_while_pending(
+    catalog: httpx.Client,
+    basket: httpx.Client,
+    orders: httpx.Client,
+    admin: dict[str, str],
+    token_for: Any,
+) -> None:
+    me, other = _fresh_customer(token_for), _fresh_customer(token_for)
+    product_id = new_product(catalog, admin, "3.00")
+    basket.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=me).raise_for_status()
+    order_id = _checkout(basket, me, "k").json()["order_id"]
+    eventually(
+        lambda: orders.get(f"/orders/{order_id}", headers=me).status_code == 200, what="the order"
+    )
+
+    assert orders.get(f"/orders/{order_id}", headers=other).status_code == 404
+    assert orders.get("/orders", headers=other).json()["items"] == []
+    assert orders.post(f"/orders/{order_id}/cancel", headers=other).status_code == 404
+    requested = orders.post(f"/orders/{order_id}/cancel", headers=me)
+    assert requested.status_code == 202, requested.text
+    assert requested.json()["cancel_requested"] is True
+    steps = [s["step"] for s in orders.get(f"/orders/{order_id}", headers=me).json()["timeline"]]
+    assert steps == ["PLACED", "CANCEL_REQUESTED"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "payment_token"),
+        ({"payment_token": ""}, "payment_token"),
+        ({"payment_token": "x" * 101}, "payment_token"),
+        ({"payment_token": "tok", "shipping_address": {"name": "A"}}, "shipping_address.line1"),
+        (
+            {
+                "payment_token": "tok",
+                "shipping_address": {
+                    "name": "A",
+                    "line1": "B",
+                    "city": "C",
+                    "postal_code": "D",
+                    "country": "Netherlands",
+                },
+            },
+            "shipping_address.country",
+        ),
+    ],
+)
+def test_bad_checkouts_are_422_naming_the_field(
+    basket: httpx.Client, alice: dict[str, str], body: dict[str, Any], field: str
+) -> None:
+    response = _checkout(basket, alice, "bad", body)
+    assert response.status_code == 422, response.text
+    assert field in {e["field"] for e in response.json()["errors"]}
+
+
+def test_checkout_needs_an_idempotency_key_and_a_non_empty_basket(
+    basket: httpx.Client, token_for: Any
+) -> None:
+    me = _fresh_customer(token_for)
+    missing = basket.post("/basket/checkout", json={"payment_token": "tok"}, headers=me)
+    assert missing.status_code == 422
+    assert "idempotency-key" in {e["field"] for e in missing.json()["errors"]}
+    empty = _checkout(basket, me, "k")
+    assert (empty.status_code, empty.json()["type"]) == (422, "/problems/empty-basket")

@@ -1,0 +1,42 @@
+from inventory.domain.model import (
+    Line,
+    Reservation,
+    ReservationStatus,
+    StockMovement,
+    merge_lines,
+)
+
+
+def test_lines_of_one_sku_are_added_up_and_sorted_for_locking() -> None:
+    merged = merge_lines([Line("TEA-2", 1), Line("MUG-1", 2), Line("TEA-2", 3)])
+    assert merged == (Line("MUG-1", 2), Line("TEA-2", 4))
+
+
+def test_releasing_a_hold_gives_units_back_to_available() -> None:
+    held = Reservation.hold("o-1", [Line("MUG-1", 2)])
+    released, moves = held.release()
+    assert released.status is ReservationStatus.RELEASED
+    assert moves == [StockMovement("MUG-1", on_hand=0, reserved=-2)]
+
+
+def test_releasing_a_committed_order_puts_units_back_on_hand() -> None:
+    committed, _ = Reservation.hold("o-1", [Line("MUG-1", 2)]).commit()
+    released, moves = committed.release()
+    assert released.status is ReservationStatus.RELEASED
+    assert moves == [StockMovement("MUG-1", on_hand=2, reserved=0)]
+
+
+def test_committing_takes_held_units_off_the_count() -> None:
+    committed, moves = Reservation.hold("o-1", [Line("MUG-1", 2)]).commit()
+    assert committed.status is ReservationStatus.COMMITTED
+    assert moves == [StockMovement("MUG-1", on_hand=-2, reserved=-2)]
+
+
+def test_only_a_hold_can_be_committed_and_nothing_is_released_twice() -> None:
+    released, _ = Reservation.hold("o-1", [Line("MUG-1", 2)]).release()
+    rejected = Reservation.hold("o-2", [Line("MUG-1", 2)]).reject(["MUG-1"])
+    for reservation in (released, rejected, Reservation.nothing_held("o-3")):
+        assert reservation.commit() == (reservation, [])
+        assert reservation.release() == (reservation, [])
+    assert rejected.lines == ()
+    assert rejected.short_skus == ("MUG-1",)

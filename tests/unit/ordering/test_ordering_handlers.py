@@ -1,0 +1,155 @@
+import uuid
+from dataclasses import replace
+from decimal import Decimal
+from types import TracebackType
+from typing import Self
+
+import pytest
+
+from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from ordering.domain import commands
+from ordering.domain.errors import OrderNotCancellableError, OrderNotFoundError
+from ordering.domain.model import CancelReason, Order, OrderLine, OrderStatus, TimelineEntry
+from ordering.service_layer import handlers
+from servicekit.messaging.envelope import Event
+
+
+class FakeOrders:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Order] = {}
+        self.timeline: list[tuple[uuid.UUID, str]] = []
+
+    async def get(self, order_id: uuid.UUID) -> Order | None:
+        return self.rows.get(order_id)
+
+    async def add(self, order: Order) -> bool:
+        if order.id in self.rows:
+            return False
+        self.rows[order.id] = order
+        return True
+
+    async def save(self, order: Order) -> None:
+        self.rows[order.id] = order
+
+    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> None:
+        self.timeline.append((order_id, entry.step))
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.orders = FakeOrders()
+        self.handled: set[tuple[str, str]] = set()
+        self.pending: list[Event] = []
+        self.published: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.pending.append(event)
+
+    async def claim(self, message_id: str, handler: str) -> bool:
+        if (message_id, handler) in self.handled:
+            return False
+        self.handled.add((message_id, handler))
+        return True
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pending = []
+
+    async def commit(self) -> None:
+        self.published += self.pending
+        self.pending = []
+
+
+class FakeSaga:
+    def __init__(self) -> None:
+        self.started: list[tuple[uuid.UUID, str]] = []
+
+    async def start(self, order: Order, payment_token: str) -> None:
+        self.started.append((order.id, payment_token))
+
+
+def _place(order_id: uuid.UUID | None = None, message_id: str = "m1") -> commands.PlaceOrder:
+    line = OrderLine(uuid.uuid4(), "MUG-001", "Mug", 2, Decimal("12.50"))
+    return commands.PlaceOrder(
+        message_id=message_id,
+        order_id=order_id or uuid.uuid4(),
+        user_id="alice",
+        lines=(line,),
+        currency="EUR",
+        payment_token="tok_visa",
+        shipping_address=None,
+    )
+
+
+async def test_placing_stores_the_order_publishes_and_starts_the_saga() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    assert uow.orders.rows[order.id].total == Decimal("25.00")
+    assert uow.published == [OrderPlaced.of(order)]
+    assert saga.started == [(order.id, "tok_visa")]
+    assert uow.orders.timeline == [(order.id, "PLACED")]
+
+
+async def test_a_redelivered_place_order_stores_nothing_new_but_makes_sure_the_saga_runs() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    cmd = _place()
+    await handlers.place_order(cmd, uow, saga)
+    await handlers.place_order(cmd, uow, saga)
+    await handlers.place_order(replace(cmd, message_id="m2"), uow, saga)
+    assert len(uow.orders.rows) == 1
+    assert len(uow.published) == 1
+    assert len(saga.started) == 3  # starting is idempotent by execution name
+
+
+async def test_confirmation_publishes_once() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    confirmed = await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
+    again = await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
+    assert confirmed.status is again.status is OrderStatus.CONFIRMED
+    assert [e.TYPE for e in uow.published] == [OrderPlaced.TYPE, OrderConfirmed.TYPE]
+
+
+async def test_a_customers_cancellation_is_honoured_at_confirmation() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    requested = await handlers.request_cancellation(
+        commands.RequestCancellation(order.id, "alice"), uow
+    )
+    assert (requested.status, requested.cancel_requested) == (OrderStatus.PENDING, True)
+    with pytest.raises(OrderNotCancellableError):
+        await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
+    cancelled = await handlers.cancel_order(
+        commands.CancelOrder(order.id, CancelReason.CANCELLED_BY_CUSTOMER), uow
+    )
+    assert (cancelled.status, cancelled.reason) == (
+        OrderStatus.CANCELLED,
+        CancelReason.CANCELLED_BY_CUSTOMER,
+    )
+    assert isinstance(uow.published[-1], OrderCancelled)
+    assert uow.published[-1].reason == "CANCELLED_BY_CUSTOMER"
+
+
+async def test_only_the_owner_may_cancel_and_not_once_confirmed() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    with pytest.raises(OrderNotFoundError):
+        await handlers.request_cancellation(commands.RequestCancellation(order.id, "bob"), uow)
+    await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
+    with pytest.raises(OrderNotCancellableError):
+        await handlers.request_cancellation(commands.RequestCancellation(order.id, "alice"), uow)
+
+
+async def test_cancelling_twice_publishes_once() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    for _ in range(2):
+        await handlers.cancel_order(commands.CancelOrder(order.id, CancelReason.OUT_OF_STOCK), uow)
+    assert [e.TYPE for e in uow.published] == [OrderPlaced.TYPE, OrderCancelled.TYPE]
