@@ -1,18 +1,16 @@
-"""One transaction per command."""
+"""One transaction per command; events go to the outbox in the same transaction."""
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from catalog.adapters.orm import outbox
 from catalog.adapters.repository import ProductRepository, SqlProductRepository
-from servicekit.messaging.envelope import Envelope, Event
-from servicekit.messaging.outbox import add_to_outbox
-
-SOURCE = "catalog"
+from servicekit.messaging.envelope import Event
+from servicekit.unit_of_work import SqlUnitOfWork as BaseSqlUnitOfWork
 
 
 class UnitOfWork(Protocol):
@@ -35,41 +33,13 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
-class SqlUnitOfWork:
-    """A connection and its transaction; rolled back unless committed. Events go into the
-    outbox in the same transaction as the change they describe."""
+class SqlUnitOfWork(BaseSqlUnitOfWork):
+    """The catalog's products in one transaction."""
 
     products: ProductRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._events: list[Event] = []
-        self._connection: AsyncConnection | None = None
-        self._transaction: AsyncTransaction | None = None
+        super().__init__(engine, source="catalog", outbox=outbox)
 
-    async def __aenter__(self) -> Self:
-        self._connection = await self._engine.connect()
-        self._transaction = await self._connection.begin()
-        self.products = SqlProductRepository(self._connection)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._connection is not None
-        # Closing a connection rolls back whatever was not committed.
-        await self._connection.close()
-
-    def publish(self, event: Event) -> None:
-        self._events.append(event)
-
-    async def commit(self) -> None:
-        assert self._connection is not None
-        assert self._transaction is not None
-        envelopes = [Envelope.wrap(event, SOURCE) for event in self._events]
-        await add_to_outbox(self._connection, outbox, envelopes)
-        await self._transaction.commit()
-        self._events.clear()
+    def bind(self, connection: AsyncConnection) -> None:
+        self.products = SqlProductRepository(connection)

@@ -1,0 +1,1 @@
+"""The events payment publishes, with their committed JSON schemas in `schemas/`."""

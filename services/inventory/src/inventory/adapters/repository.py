@@ -1,0 +1,245 @@
+"""Stock and reservations in PostgreSQL, within the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from inventory.adapters.orm import reservation_lines, reservations, stock
+from inventory.domain.model import (
+    Line,
+    Reservation,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+)
+
+
+class StockRepository(Protocol):
+    async def get(self, sku: str) -> StockLevel | None: ...
+
+    async def add(self, sku: str, product_id: uuid.UUID) -> bool:
+        """Start counting a SKU at zero; False when it is counted already."""
+        ...
+
+    async def set_on_hand(self, sku: str, on_hand: int) -> tuple[StockLevel, bool] | None:
+        """Set the count, creating the SKU if new (then True); None, changing nothing, when
+        more than `on_hand` is reserved."""
+        ...
+
+    async def claim(self, sku: str, quantity: int) -> bool:
+        """Reserve `quantity` if that many are available; False, changing nothing, if not."""
+        ...
+
+    async def move(self, movement: StockMovement) -> None:
+        """Apply a movement the domain decided on."""
+        ...
+
+
+class ReservationRepository(Protocol):
+    async def add(self, reservation: Reservation) -> bool:
+        """Store an order's reservation; False when the order has one already."""
+        ...
+
+    async def get(self, order_id: str) -> Reservation | None:
+        """An order's reservation, locked until the transaction ends."""
+        ...
+
+    async def next_expired(self, held_before: datetime) -> Reservation | None:
+        """One reservation still held since before `held_before` that nobody else has locked,
+        locked until the transaction ends."""
+        ...
+
+    async def save(self, reservation: Reservation) -> None:
+        """Store a reservation's new status."""
+        ...
+
+
+def stock_level_from_row(row: Any) -> StockLevel:
+    """A stock level from a row of the stock table."""
+    return StockLevel(
+        sku=row.sku,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        version=row.version,
+        updated_at=row.updated_at,
+    )
+
+
+_LEVEL = (stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.version, stock.c.updated_at)
+
+
+class SqlStockRepository:
+    """Stock in the `inventory.stock` table."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def get(self, sku: str) -> StockLevel | None:
+        row = (await self._connection.execute(select(*_LEVEL).where(stock.c.sku == sku))).first()
+        return None if row is None else stock_level_from_row(row)
+
+    async def add(self, sku: str, product_id: uuid.UUID) -> bool:
+        now = datetime.now(UTC)
+        inserted = await self._connection.execute(
+            pg_insert(stock)
+            .values(
+                sku=sku,
+                product_id=product_id,
+                on_hand=0,
+                reserved=0,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[stock.c.sku])
+            .returning(stock.c.sku)
+        )
+        if inserted.first() is not None:
+            return True
+        # Counted before the catalog's event arrived (an administrator set it): link it.
+        await self._connection.execute(
+            update(stock)
+            .where(stock.c.sku == sku, stock.c.product_id.is_(None))
+            .values(product_id=product_id)
+        )
+        return False
+
+    async def set_on_hand(self, sku: str, on_hand: int) -> tuple[StockLevel, bool] | None:
+        now = datetime.now(UTC)
+        insert = pg_insert(stock).values(
+            sku=sku, on_hand=on_hand, reserved=0, version=1, created_at=now, updated_at=now
+        )
+        # One statement, so that a concurrent claim cannot slip between a check and the write.
+        upsert = insert.on_conflict_do_update(
+            index_elements=[stock.c.sku],
+            set_={
+                "on_hand": insert.excluded.on_hand,
+                "version": stock.c.version + 1,
+                "updated_at": insert.excluded.updated_at,
+            },
+            where=stock.c.reserved <= insert.excluded.on_hand,
+        ).returning(*_LEVEL)
+        row = (await self._connection.execute(upsert)).first()
+        if row is None:
+            return None
+        # An update always moves the version past 1, so version 1 means the insert happened.
+        return stock_level_from_row(row), row.version == 1
+
+    async def claim(self, sku: str, quantity: int) -> bool:
+        result = await self._connection.execute(
+            update(stock)
+            .where(stock.c.sku == sku, stock.c.on_hand - stock.c.reserved >= quantity)
+            .values(
+                reserved=stock.c.reserved + quantity,
+                version=stock.c.version + 1,
+                updated_at=func.now(),
+            )
+            .returning(stock.c.sku)
+        )
+        return result.first() is not None
+
+    async def move(self, movement: StockMovement) -> None:
+        await self._connection.execute(
+            update(stock)
+            .where(stock.c.sku == movement.sku)
+            .values(
+                on_hand=stock.c.on_hand + movement.on_hand,
+                reserved=stock.c.reserved + movement.reserved,
+                version=stock.c.version + 1,
+                updated_at=func.now(),
+            )
+        )
+
+
+class SqlReservationRepository:
+    """Reservations in `inventory.reservations` and `inventory.reservation_lines`."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, reservation: Reservation) -> bool:
+        # Claim the order id in the insert itself: a redelivered command waits here for the
+        # first delivery's transaction, then finds its reservation instead of making another.
+        inserted = await self._connection.execute(
+            pg_insert(reservations)
+            .values(
+                order_id=reservation.order_id,
+                status=reservation.status.value,
+                short_skus=list(reservation.short_skus),
+                created_at=reservation.created_at,
+                updated_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing(index_elements=[reservations.c.order_id])
+            .returning(reservations.c.order_id)
+        )
+        if inserted.first() is None:
+            return False
+        if reservation.lines:
+            await self._connection.execute(
+                reservation_lines.insert(),
+                [
+                    {
+                        "order_id": reservation.order_id,
+                        "sku": line.sku,
+                        "quantity": line.quantity,
+                        "status": reservation.status.value,
+                    }
+                    for line in reservation.lines
+                ],
+            )
+        return True
+
+    async def get(self, order_id: str) -> Reservation | None:
+        row = (
+            await self._connection.execute(
+                select(reservations).where(reservations.c.order_id == order_id).with_for_update()
+            )
+        ).first()
+        return None if row is None else await self._with_lines(row)
+
+    async def next_expired(self, held_before: datetime) -> Reservation | None:
+        row = (
+            await self._connection.execute(
+                select(reservations)
+                .where(
+                    reservations.c.status == ReservationStatus.HELD.value,
+                    reservations.c.created_at < held_before,
+                )
+                .order_by(reservations.c.created_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).first()
+        return None if row is None else await self._with_lines(row)
+
+    async def _with_lines(self, row: Any) -> Reservation:
+        lines = await self._connection.execute(
+            select(reservation_lines.c.sku, reservation_lines.c.quantity)
+            .where(reservation_lines.c.order_id == row.order_id)
+            .order_by(reservation_lines.c.sku)
+        )
+        return Reservation(
+            order_id=row.order_id,
+            status=ReservationStatus(row.status),
+            lines=tuple(Line(line.sku, line.quantity) for line in lines),
+            short_skus=tuple(row.short_skus),
+            created_at=row.created_at,
+        )
+
+    async def save(self, reservation: Reservation) -> None:
+        await self._connection.execute(
+            update(reservations)
+            .where(reservations.c.order_id == reservation.order_id)
+            .values(status=reservation.status.value, updated_at=func.now())
+        )
+        await self._connection.execute(
+            update(reservation_lines)
+            .where(reservation_lines.c.order_id == reservation.order_id)
+            .values(status=reservation.status.value)
+        )

@@ -1,0 +1,47 @@
+"""The inventory's JSON: counts as integers, snake_case fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from inventory.domain.model import MAX_ON_HAND, StockLevel
+
+# The catalog's SKU format: stock is kept for what the catalog can sell.
+SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,63}$"
+
+
+class StockUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on_hand: Annotated[
+        StrictInt,
+        Field(
+            ge=0,
+            le=MAX_ON_HAND,
+            description="Units in the warehouse; not below what orders have reserved",
+            examples=[25],
+        ),
+    ]
+
+
+class StockOut(BaseModel):
+    sku: str
+    on_hand: int
+    reserved: int = Field(description="Units held for orders not yet confirmed")
+    available: int = Field(description="on_hand - reserved: what new orders may reserve")
+    version: int = Field(description="Grows with every change; also the ETag")
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, level: StockLevel) -> StockOut:
+        return cls(
+            sku=level.sku,
+            on_hand=level.on_hand,
+            reserved=level.reserved,
+            available=level.available,
+            version=level.version,
+            updated_at=level.updated_at,
+        )

@@ -1,0 +1,123 @@
+"""One function per command: load, let the domain decide, store, commit."""
+
+from __future__ import annotations
+
+from inventory.domain import commands
+from inventory.domain.errors import (
+    BelowReservedError,
+    OutOfStockError,
+    ReservationReleasedError,
+)
+from inventory.domain.model import Reservation, ReservationStatus, StockLevel, StockMovement
+from inventory.service_layer.unit_of_work import UnitOfWork
+
+
+async def register_sku(cmd: commands.RegisterSku, uow: UnitOfWork) -> bool:
+    """Start counting a product the catalog created, at zero; True if it is new here."""
+    async with uow:
+        if not await uow.claim_message(str(cmd.event_id), "register_sku"):
+            return False
+        created = await uow.stock.add(cmd.sku, cmd.product_id)
+        await uow.commit()
+    return created
+
+
+async def set_on_hand(cmd: commands.SetOnHand, uow: UnitOfWork) -> tuple[StockLevel, bool]:
+    """Set how many units are on hand, never below what orders hold; True if the SKU is new."""
+    async with uow:
+        result = await uow.stock.set_on_hand(cmd.sku, cmd.on_hand)
+        if result is None:
+            current = await uow.stock.get(cmd.sku)
+            raise BelowReservedError(cmd.sku, cmd.on_hand, current.reserved if current else 0)
+        await uow.commit()
+    return result
+
+
+def _answer_again(reservation: Reservation | None) -> Reservation:
+    """What a reservation asked for again answers: what it answered the first time."""
+    assert reservation is not None, "an order id that is claimed has its reservation"
+    if reservation.status is ReservationStatus.REJECTED:
+        raise OutOfStockError(reservation.order_id, reservation.short_skus)
+    if reservation.status is ReservationStatus.RELEASED:
+        raise ReservationReleasedError(reservation.order_id)
+    return reservation
+
+
+async def reserve_stock(cmd: commands.ReserveStock, uow: UnitOfWork) -> Reservation:
+    """Hold every line of an order, or none; asking again for the same order holds no more."""
+    reservation = Reservation.hold(cmd.order_id, cmd.lines)
+    async with uow:
+        if not await uow.reservations.add(reservation):
+            return _answer_again(await uow.reservations.get(cmd.order_id))
+        # Lines come sorted by SKU: every writer locks stock rows in that order.
+        short = [
+            line.sku
+            for line in reservation.lines
+            if not await uow.stock.claim(line.sku, line.quantity)
+        ]
+        if not short:
+            await uow.commit()
+            return reservation
+    # Everything above is rolled back. Record the refusal, so that a redelivered command is
+    # refused again rather than holding stock for an order the saga is already cancelling.
+    async with uow:
+        await uow.reservations.add(reservation.reject(short))
+        await uow.commit()
+    raise OutOfStockError(cmd.order_id, short)
+
+
+async def _store(
+    uow: UnitOfWork, before: Reservation, after: Reservation, moves: list[StockMovement]
+) -> None:
+    for move in sorted(moves, key=lambda m: m.sku):
+        await uow.stock.move(move)
+    if after is not before:
+        await uow.reservations.save(after)
+
+
+async def release_stock(cmd: commands.ReleaseStock, uow: UnitOfWork) -> Reservation:
+    """Give back what an order holds, or took if it was committed; nothing held is fine."""
+    async with uow:
+        # Mark the order first: a reservation of it that arrives later is then refused.
+        await uow.reservations.add(Reservation.nothing_held(cmd.order_id))
+        reservation = await uow.reservations.get(cmd.order_id)
+        assert reservation is not None
+        released, moves = reservation.release()
+        await _store(uow, reservation, released, moves)
+        await uow.commit()
+    return released
+
+
+async def commit_reservation(
+    cmd: commands.CommitReservation, uow: UnitOfWork
+) -> Reservation | None:
+    """The order is confirmed: its held units leave the stock. None if the event was handled
+    before or the order holds nothing here."""
+    async with uow:
+        if not await uow.claim_message(str(cmd.event_id), "commit_reservation"):
+            return None
+        reservation = await uow.reservations.get(cmd.order_id)
+        if reservation is None:
+            await uow.commit()
+            return None
+        committed, moves = reservation.commit()
+        await _store(uow, reservation, committed, moves)
+        await uow.commit()
+    return committed
+
+
+async def release_expired_holds(
+    cmd: commands.ReleaseExpiredHolds, uow: UnitOfWork
+) -> list[Reservation]:
+    """Release holds older than `cmd.held_before`, one transaction each, up to `cmd.limit`."""
+    released: list[Reservation] = []
+    while len(released) < cmd.limit:
+        async with uow:
+            reservation = await uow.reservations.next_expired(cmd.held_before)
+            if reservation is None:
+                break
+            after, moves = reservation.release()
+            await _store(uow, reservation, after, moves)
+            await uow.commit()
+        released.append(after)
+    return released

@@ -1,0 +1,38 @@
+"""HTTP routes. Every route reads the caller's own messages; there are no others to name."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from notification.entrypoints.api.deps import Notifications
+from notification.entrypoints.api.schemas import NotificationList, NotificationOut
+from notification.service_layer import handlers
+from servicekit.auth import CurrentUser
+from servicekit.errors import Problem
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+
+@router.get("", response_model=NotificationList, summary="Your messages, newest first")
+async def list_notifications(
+    user: CurrentUser,
+    notifications: Notifications,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> NotificationList:
+    try:
+        page, next_cursor = await handlers.list_notifications(
+            user.user_id, notifications, limit=limit, cursor=cursor
+        )
+    except handlers.InvalidCursorError as exc:
+        raise Problem(
+            422,
+            str(exc),
+            slug="validation-error",
+            errors=[{"field": "cursor", "in": "query", "message": str(exc), "code": "invalid"}],
+        ) from exc
+    return NotificationList(
+        items=[NotificationOut.of(item) for item in page.items], next_cursor=next_cursor
+    )

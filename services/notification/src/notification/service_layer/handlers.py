@@ -1,0 +1,56 @@
+"""One function per command, and the customer's own listing."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+
+from notification.adapters.repository import NotificationPage, NotificationRepository
+from notification.domain.commands import NotifyCustomer
+from notification.domain.model import compose
+
+# What a sort key looks like: a UTC time of fixed width, then an event id.
+_SORT_KEY = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00#[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
+)
+
+
+class InvalidCursorError(ValueError):
+    """The cursor was not issued by this listing."""
+
+
+async def notify_customer(cmd: NotifyCustomer, notifications: NotificationRepository) -> bool:
+    """Record the message about `cmd` for its customer, once; False if it was recorded."""
+    return await notifications.add(compose(cmd))
+
+
+def encode_cursor(last_key: str) -> str:
+    """An opaque position after the item with sort key `last_key`."""
+    raw = json.dumps({"after": last_key}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The sort key a cursor points after."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        after = data["after"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise InvalidCursorError("The cursor is not valid.") from exc
+    if not isinstance(after, str) or not _SORT_KEY.match(after):
+        raise InvalidCursorError("The cursor is not valid.")
+    return after
+
+
+async def list_notifications(
+    user_id: str, notifications: NotificationRepository, *, limit: int, cursor: str | None
+) -> tuple[NotificationPage, str | None]:
+    """A page of the user's notifications, newest first, and the cursor to the next page.
+
+    The cursor holds only a position: the user comes from the caller's token, so a cursor
+    cannot lead into another user's messages."""
+    after = decode_cursor(cursor) if cursor is not None else None
+    page = await notifications.page(user_id, limit, after)
+    return page, None if page.last_key is None else encode_cursor(page.last_key)

@@ -1,0 +1,79 @@
+"""Payment's published events. Changing a field a consumer could notice means a new VERSION."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, ClassVar, Self
+
+from pydantic import Field, PlainSerializer
+
+from payment.domain.model import Payment
+from servicekit.messaging.envelope import Event
+
+# Money travels as a decimal string with two places, never a float.
+Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+
+
+class PaymentEvent(Event):
+    """What every payment event says: whose order, how much."""
+
+    order_id: uuid.UUID
+    user_id: str
+    amount: Money
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    @classmethod
+    def of(cls, payment: Payment) -> Self:
+        return cls(
+            order_id=payment.order_id,
+            user_id=payment.user_id,
+            amount=payment.amount,
+            currency=payment.currency,
+        )
+
+
+class PaymentAuthorized(PaymentEvent):
+    TYPE: ClassVar[str] = "payment.PaymentAuthorized"
+    VERSION: ClassVar[int] = 1
+
+
+class PaymentDeclined(PaymentEvent):
+    TYPE: ClassVar[str] = "payment.PaymentDeclined"
+    VERSION: ClassVar[int] = 1
+
+    reason: str = Field(description="Why the provider declined, e.g. CARD_DECLINED")
+
+    @classmethod
+    def of(cls, payment: Payment) -> Self:
+        return cls(
+            order_id=payment.order_id,
+            user_id=payment.user_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            reason=payment.decline_reason or "DECLINED",
+        )
+
+
+class PaymentCaptured(PaymentEvent):
+    TYPE: ClassVar[str] = "payment.PaymentCaptured"
+    VERSION: ClassVar[int] = 1
+
+
+class PaymentVoided(PaymentEvent):
+    TYPE: ClassVar[str] = "payment.PaymentVoided"
+    VERSION: ClassVar[int] = 1
+
+
+class PaymentRefunded(PaymentEvent):
+    TYPE: ClassVar[str] = "payment.PaymentRefunded"
+    VERSION: ClassVar[int] = 1
+
+
+PUBLISHED: tuple[type[Event], ...] = (
+    PaymentAuthorized,
+    PaymentDeclined,
+    PaymentCaptured,
+    PaymentVoided,
+    PaymentRefunded,
+)

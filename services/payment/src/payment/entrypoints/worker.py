@@ -1,0 +1,158 @@
+"""`python -m payment.entrypoints.worker`: runs payment's saga steps from `payment-commands`
+and relays its outbox to `payment-events`, until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from payment.adapters.provider import DynamoAttemptLog, PaymentProvider, SimulatedProvider
+from payment.adapters.repository import DynamoPaymentRepository, PaymentRepository
+from payment.domain import commands, errors
+from payment.domain.model import CENT
+from payment.service_layer import handlers
+from payment.settings import PaymentSettings
+from servicekit.aws import AwsClients
+from servicekit.messaging.consumer import Handler, QueueConsumer, ReceivedMessage, find_queue_url
+from servicekit.messaging.dynamo_outbox import DynamoOutboxRelay
+from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
+from servicekit.messaging.saga import TRANSIENT, Step, StepCommand, StepFailedError, saga_handler
+from servicekit.worker import run_worker
+
+if TYPE_CHECKING:
+    from types_aiobotocore_stepfunctions import SFNClient
+
+log = structlog.get_logger(__name__)
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+# A domain error's name as the state machine sees it: its Retry and Catch choose by it.
+FAILURES: dict[type[errors.PaymentError], str] = {
+    errors.PaymentDeclinedError: "PaymentDeclined",
+    errors.PaymentNotAuthorizedError: "PaymentNotAuthorized",
+    errors.PaymentClosedError: "PaymentClosed",
+    errors.ProviderUnavailableError: TRANSIENT,
+    errors.ConcurrentUpdateError: TRANSIENT,
+}
+
+
+def _order_id(command: StepCommand) -> uuid.UUID:
+    try:
+        return uuid.UUID(command.order_id)
+    except ValueError as exc:
+        raise StepFailedError("InvalidCommand", f"order_id {command.order_id!r}") from exc
+
+
+def _authorize(command: StepCommand) -> commands.AuthorizePayment:
+    if not _CURRENCY.match(command.currency):
+        raise StepFailedError("InvalidCommand", f"currency {command.currency!r}")
+    if not command.total.is_finite() or command.total <= 0:
+        raise StepFailedError("InvalidCommand", f"total {command.total}")
+    return commands.AuthorizePayment(
+        order_id=_order_id(command),
+        user_id=command.user_id,
+        amount=command.total.quantize(CENT),
+        currency=command.currency,
+        payment_token=command.payment_token,
+    )
+
+
+def build_steps(payments: PaymentRepository, provider: PaymentProvider) -> dict[str, Step]:
+    """The saga steps payment answers, by the command name the state machine sends."""
+
+    def step(
+        run: Callable[[StepCommand], Awaitable[handlers.StepResult]],
+    ) -> Step:
+        async def answer(command: StepCommand) -> Mapping[str, Any]:
+            try:
+                result = await run(command)
+            except errors.PaymentError as exc:
+                failure = FAILURES.get(type(exc))
+                if failure is None:
+                    raise  # the provider never answered: see `acknowledge_unanswered`
+                raise StepFailedError(failure, str(exc)) from exc
+            log.info("payment_step_done", outcome=result.outcome, changed=result.changed)
+            return {"order_id": str(result.order_id), "payment_status": result.outcome}
+
+        return answer
+
+    return {
+        "AuthorizePayment": step(
+            lambda c: handlers.authorize_payment(_authorize(c), payments, provider)
+        ),
+        "CapturePayment": step(
+            lambda c: handlers.capture_payment(
+                commands.CapturePayment(_order_id(c)), payments, provider
+            )
+        ),
+        "VoidPayment": step(
+            lambda c: handlers.void_payment(commands.VoidPayment(_order_id(c)), payments, provider)
+        ),
+        "RefundPayment": step(
+            lambda c: handlers.refund_payment(
+                commands.RefundPayment(_order_id(c)), payments, provider
+            )
+        ),
+    }
+
+
+def acknowledge_unanswered(handler: Handler) -> Handler:
+    """Let a step whose provider never answered end without answering the state machine.
+
+    Nobody knows whether the provider holds the money, so neither answer would be true; and
+    leaving the message on the queue would only replay the same silence until it reached the
+    dead-letter queue. So the message is deleted and the task left unanswered: the state
+    machine's task timeout fires, its Catch on `States.Timeout` compensates with
+    `VoidPayment`, and that closes the order, so a hold the provider reports late is given
+    back rather than kept.
+    """
+
+    async def handle(message: ReceivedMessage) -> None:
+        try:
+            await handler(message)
+        except errors.ProviderNoAnswerError as exc:
+            log.warning("payment_step_unanswered", message_id=message.message_id, error=str(exc))
+
+    return handle
+
+
+def step_handler(sfn: SFNClient, payments: PaymentRepository, provider: PaymentProvider) -> Handler:
+    """The queue handler for `payment-commands`."""
+    return acknowledge_unanswered(saga_handler(sfn, build_steps(payments, provider)))
+
+
+async def work(settings: PaymentSettings, stop: asyncio.Event) -> None:
+    """Run the steps and the outbox relay until stopped; if either fails, both stop."""
+    aws = AwsClients(settings.aws_region)
+    try:
+        dynamodb, sqs, sns = await aws.dynamodb(), await aws.sqs(), await aws.sns()
+        sfn = await aws.stepfunctions()
+        payments = DynamoPaymentRepository(dynamodb, settings.payments_table)
+        provider = SimulatedProvider(
+            DynamoAttemptLog(dynamodb, settings.payments_table), settings.payment_limit
+        )
+        queue_url = settings.payment_commands_queue_url or await find_queue_url(
+            sqs, settings.payment_commands_queue
+        )
+        topic_arn = settings.events_topic_arn or await find_topic_arn(sns, settings.events_topic)
+        consumer = QueueConsumer(sqs, queue_url, step_handler(sfn, payments, provider))
+        relay = DynamoOutboxRelay(dynamodb, settings.payments_table, SnsPublisher(sns, topic_arn))
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(consumer.run(stop))
+            tasks.create_task(relay.run(stop))
+    finally:
+        await aws.close()
+
+
+def main() -> None:
+    settings = PaymentSettings()
+    run_worker(settings, lambda stop: work(settings, stop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""One function per saga step: read the order's payment, let the domain decide, store the
+change with its event. Each is idempotent by order id and step: a redelivered command finds
+what an earlier delivery stored and gets the same answer, without calling the provider again
+for work already recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from payment.adapters.provider import PaymentProvider
+from payment.adapters.repository import PaymentRepository
+from payment.contracts import events
+from payment.domain import commands
+from payment.domain.errors import (
+    ConcurrentUpdateError,
+    PaymentClosedError,
+    PaymentDeclinedError,
+    PaymentNotAuthorizedError,
+)
+from payment.domain.model import AuthorizationRequest, Payment, PaymentStatus
+
+ATTEMPTS = 5
+NOTHING_HELD = "NOTHING_HELD"
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """How a step ended. `outcome` is the answer, the same for every delivery of a command;
+    `changed` says whether this delivery did the work."""
+
+    order_id: uuid.UUID
+    outcome: str
+    changed: bool
+
+
+def idempotency_key(order_id: uuid.UUID, step: str) -> str:
+    """What the provider deduplicates one order's step by."""
+    return f"{order_id}:{step}"
+
+
+def _authorization(payment: Payment, changed: bool) -> StepResult:
+    if payment.status is PaymentStatus.DECLINED:
+        raise PaymentDeclinedError(payment.order_id, payment.decline_reason or "DECLINED")
+    return StepResult(payment.order_id, PaymentStatus.AUTHORIZED.value, changed)
+
+
+async def authorize_payment(
+    cmd: commands.AuthorizePayment, payments: PaymentRepository, provider: PaymentProvider
+) -> StepResult:
+    """Hold the order's total with the provider, once per order; a decline is final."""
+    stored = await payments.get(cmd.order_id)
+    if stored is not None:
+        return _authorization(stored, changed=False)
+    if await payments.is_closed(cmd.order_id):
+        raise PaymentClosedError(cmd.order_id)
+    request = AuthorizationRequest(
+        order_id=cmd.order_id,
+        user_id=cmd.user_id,
+        amount=cmd.amount,
+        currency=cmd.currency,
+        payment_token=cmd.payment_token,
+        idempotency_key=idempotency_key(cmd.order_id, "AuthorizePayment"),
+    )
+    decision = await provider.authorize(request)
+    payment = Payment.decided(request, decision)
+    event = (
+        events.PaymentAuthorized.of(payment)
+        if decision.approved
+        else events.PaymentDeclined.of(payment)
+    )
+    if await payments.add(payment, event):
+        return _authorization(payment, changed=True)
+    # Another delivery of this command stored its payment first, or the order was closed
+    # while the provider was deciding, or the write collided with another: look again.
+    stored = await payments.get(cmd.order_id)
+    if stored is not None:
+        return _authorization(stored, changed=False)
+    if await payments.is_closed(cmd.order_id):
+        if decision.reference is not None:  # the order is being cancelled: give the hold back
+            await provider.void(decision.reference, idempotency_key(cmd.order_id, "Closed"))
+        raise PaymentClosedError(cmd.order_id)
+    # Retrying with the same idempotency key gets the same authorization from the provider.
+    raise ConcurrentUpdateError(cmd.order_id)
+
+
+async def capture_payment(
+    cmd: commands.CapturePayment, payments: PaymentRepository, provider: PaymentProvider
+) -> StepResult:
+    """Take the authorized amount: exactly one capture per order, however often asked."""
+    for _ in range(ATTEMPTS):
+        payment = await payments.get(cmd.order_id)
+        if payment is None:
+            raise PaymentNotAuthorizedError(cmd.order_id, None)
+        captured = payment.capture()
+        if captured is payment:
+            return StepResult(cmd.order_id, PaymentStatus.CAPTURED.value, changed=False)
+        await provider.capture(payment, idempotency_key(cmd.order_id, "CapturePayment"))
+        if await payments.save(captured, payment.status, events.PaymentCaptured.of(captured)):
+            return StepResult(cmd.order_id, PaymentStatus.CAPTURED.value, changed=True)
+    raise ConcurrentUpdateError(cmd.order_id)
+
+
+async def void_payment(
+    cmd: commands.VoidPayment, payments: PaymentRepository, provider: PaymentProvider
+) -> StepResult:
+    """Compensate an authorization: afterwards the order holds no money."""
+    return await _release(cmd.order_id, "VoidPayment", payments, provider)
+
+
+async def refund_payment(
+    cmd: commands.RefundPayment, payments: PaymentRepository, provider: PaymentProvider
+) -> StepResult:
+    """Compensate a capture: afterwards the order holds no money."""
+    return await _release(cmd.order_id, "RefundPayment", payments, provider)
+
+
+def _released(payment: Payment) -> str:
+    if payment.status in (PaymentStatus.VOIDED, PaymentStatus.REFUNDED):
+        return payment.status.value
+    return NOTHING_HELD  # declined: no money was ever held
+
+
+async def _release(
+    order_id: uuid.UUID, step: str, payments: PaymentRepository, provider: PaymentProvider
+) -> StepResult:
+    for _ in range(ATTEMPTS):
+        payment = await payments.get(order_id)
+        if payment is None:
+            # Nothing held. Close the order so that a late authorization cannot hold any;
+            # if one was stored meanwhile, go round again and release it.
+            if await payments.close(order_id):
+                return StepResult(order_id, NOTHING_HELD, changed=False)
+            continue
+        released = payment.release()
+        if released is payment:
+            return StepResult(order_id, _released(payment), changed=False)
+        key = idempotency_key(order_id, step)
+        event: events.PaymentEvent
+        if released.status is PaymentStatus.VOIDED:
+            await provider.void(payment.provider_reference or "", key)
+            event = events.PaymentVoided.of(released)
+        else:
+            await provider.refund(payment, key)
+            event = events.PaymentRefunded.of(released)
+        if await payments.save(released, payment.status, event):
+            return StepResult(order_id, released.status.value, changed=True)
+    raise ConcurrentUpdateError(order_id)
+
+
+async def get_payment(
+    order_id: uuid.UUID, payments: PaymentRepository, *, viewer: str, is_admin: bool
+) -> Payment | None:
+    """The order's payment if `viewer` may see it: its owner or an administrator."""
+    payment = await payments.get(order_id)
+    if payment is None or not (is_admin or payment.user_id == viewer):
+        return None
+    return payment

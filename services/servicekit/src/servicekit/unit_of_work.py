@@ -1,0 +1,68 @@
+"""The unit of work PostgreSQL services share: one connection, one transaction, and the
+events the change produces written to the outbox in that same transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from servicekit.messaging.envelope import Envelope, Event
+from servicekit.messaging.inbox import claim_message
+from servicekit.messaging.outbox import add_to_outbox
+
+
+class SqlUnitOfWork:
+    """Rolled back unless committed. Subclasses attach their repositories in `bind`."""
+
+    def __init__(
+        self, engine: AsyncEngine, *, source: str, outbox: Table, inbox: Table | None = None
+    ) -> None:
+        self._engine = engine
+        self._source = source
+        self._outbox = outbox
+        self._inbox = inbox
+        self._events: list[Event] = []
+        self._connection: AsyncConnection | None = None
+        self._transaction: AsyncTransaction | None = None
+
+    def bind(self, connection: AsyncConnection) -> None:
+        """Create the repositories that work within `connection`'s transaction."""
+
+    async def __aenter__(self) -> Self:
+        self._connection = await self._engine.connect()
+        self._transaction = await self._connection.begin()
+        self._events = []
+        self.bind(self._connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None
+        # Closing a connection rolls back whatever was not committed.
+        await self._connection.close()
+
+    def publish(self, event: Event) -> None:
+        """Publish `event` if, and only if, this unit of work commits."""
+        self._events.append(event)
+
+    async def claim(self, message_id: str, handler: str) -> bool:
+        """Record a message as handled by `handler`; False if it already was."""
+        assert self._connection is not None
+        assert self._inbox is not None, "this unit of work has no inbox"
+        return await claim_message(self._connection, self._inbox, message_id, handler)
+
+    async def commit(self) -> None:
+        """Write the outbox and commit the state change with it."""
+        assert self._connection is not None
+        assert self._transaction is not None
+        envelopes = [Envelope.wrap(event, self._source) for event in self._events]
+        await add_to_outbox(self._connection, self._outbox, envelopes)
+        await self._transaction.commit()
+        self._events.clear()
