@@ -36,7 +36,7 @@ docker compose config --quiet
 log "building and starting"
 docker compose up --build --detach --wait --wait-timeout 600 gateway
 log "gateway healthy; waiting for the demo data"
-demo_status=$(docker compose wait demo-data)
+demo_status=$(docker wait "$(docker compose ps --all --quiet demo-data)")
 [ "$demo_status" = "0" ] || { log "demo-data exited with $demo_status"; exit 1; }
 
 log "image sizes"
