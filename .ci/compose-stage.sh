@@ -34,8 +34,13 @@ trap teardown EXIT
 
 docker compose config --quiet
 log "building and starting"
-docker compose up --build --detach --wait --wait-timeout 600 gateway
-log "gateway healthy; waiting for the demo data"
+docker compose up --build --detach
+# Every long-running service with a health check, then the one-shot demo data.
+docker compose up --detach --wait --wait-timeout 600 \
+  $(docker compose config --format json | python3 -c 'import json, sys
+services = json.load(sys.stdin)["services"]
+print(" ".join(n for n, s in services.items() if "healthcheck" in s))')
+log "healthy; waiting for the demo data"
 demo_status=$(docker wait "$(docker compose ps --all --quiet demo-data)")
 [ "$demo_status" = "0" ] || { log "demo-data exited with $demo_status"; exit 1; }
 

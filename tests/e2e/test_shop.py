@@ -1,3 +1,4 @@
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -130,3 +131,33 @@ def test_each_service_publishes_its_api_docs(shop: httpx.Client) -> None:
         assert spec.status_code == 200, prefix
         assert path in spec.json()["paths"]
         assert shop.get(f"/{prefix}/docs").status_code == 200
+
+
+def test_checkout_is_accepted_at_once_and_becomes_an_order(
+    shop: httpx.Client, headers_for: Headers, customer: str
+) -> None:
+    me, mug = headers_for(customer), _a_product(shop)
+    shop.put(f"/basket/items/{mug['id']}", json={"quantity": 1}, headers=me).raise_for_status()
+    accepted = shop.post(
+        "/basket/checkout",
+        json={"payment_token": "tok_visa"},
+        headers=me | {"Idempotency-Key": f"{customer}-1"},
+    )
+    assert accepted.status_code == 202, accepted.text
+    order_id = accepted.json()["order_id"]
+    assert accepted.headers["location"] == f"/orders/{order_id}"
+    again = shop.post(
+        "/basket/checkout",
+        json={"payment_token": "tok_visa"},
+        headers=me | {"Idempotency-Key": f"{customer}-1"},
+    )
+    assert again.json()["order_id"] == order_id
+
+    deadline = time.monotonic() + 30
+    while (response := shop.get(f"/orders/{order_id}", headers=me)).status_code == 404:
+        assert time.monotonic() < deadline, "the order never arrived"
+        time.sleep(0.2)
+    order = response.json()
+    assert order["timeline"][0]["step"] == "PLACED"
+    assert float(order["total"]) == float(mug["price"])
+    assert shop.get(f"/orders/{order_id}", headers=headers_for(f"{customer}-x")).status_code == 404
