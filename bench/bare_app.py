@@ -38,6 +38,7 @@ async def get_product(product_id: uuid.UUID, request: Request) -> Response:
     if row is None:
         return Response(status_code=404)
     body = dict(row)
+    body["id"] = str(body["id"])
     body["price"] = str(body["price"])
     return Response(orjson.dumps(body), media_type="application/json")
 
