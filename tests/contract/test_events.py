@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from basket.contracts.consumed import CONSUMED as BASKET_READS
+from notification.contracts.consumed import CONSUMED as NOTIFICATION_READS
 from ordering.contracts.consumed import CONSUMED as ORDERING_READS
 from servicekit.messaging.envelope import Event
 from servicekit.messaging.schemas import breaking_changes, file_name, schema_of, unmet_reads
@@ -19,8 +20,13 @@ PRODUCERS = {
     "catalog": "catalog.contracts.events",
     "ordering": "ordering.contracts.events",
     "basket": "basket.contracts.commands",
+    "payment": "payment.contracts.events",
 }
-CONSUMERS: dict[str, tuple[type[Any], ...]] = {"basket": BASKET_READS, "ordering": ORDERING_READS}
+CONSUMERS: dict[str, tuple[type[Any], ...]] = {
+    "basket": BASKET_READS,
+    "ordering": ORDERING_READS,
+    "notification": NOTIFICATION_READS,
+}
 
 
 def _contracts(service: str) -> Path:

@@ -19,6 +19,7 @@ from payment.domain.model import AuthorizationDecision, AuthorizationRequest, Pa
 from payment.service_layer import handlers
 from tests.unit.payment.fakes import CountingProvider, FakePayments
 
+
 @pytest.fixture
 def payments() -> FakePayments:
     return FakePayments()
@@ -57,7 +58,8 @@ async def test_an_ordinary_card_is_authorized(
         Decimal("49.90"),
         "EUR",
     )
-    assert payment.provider_reference and payment.authorized_at is not None
+    assert payment.provider_reference
+    assert payment.authorized_at is not None
     assert _types(payments) == ["payment.PaymentAuthorized"]
     assert payments.outbox[0].model_dump(mode="json") == {
         "order_id": str(order_id),
@@ -73,7 +75,9 @@ async def test_the_declining_card_is_declined_and_stays_declined(
     order_id = uuid.uuid4()
     for _ in range(2):
         with pytest.raises(PaymentDeclinedError, match="CARD_DECLINED"):
-            await handlers.authorize_payment(_authorize(order_id, "tok_decline"), payments, provider)
+            await handlers.authorize_payment(
+                _authorize(order_id, "tok_decline"), payments, provider
+            )
     assert payments.rows[order_id].status is PaymentStatus.DECLINED
     assert payments.rows[order_id].provider_reference is None
     assert provider.calls == ["authorize"]  # the redelivery found the decision stored
@@ -190,9 +194,7 @@ async def test_capture_needs_a_standing_authorization(
     payments: FakePayments, provider: CountingProvider
 ) -> None:
     with pytest.raises(PaymentNotAuthorizedError):
-        await handlers.capture_payment(
-            commands.CapturePayment(uuid.uuid4()), payments, provider
-        )
+        await handlers.capture_payment(commands.CapturePayment(uuid.uuid4()), payments, provider)
     declined = uuid.uuid4()
     with pytest.raises(PaymentDeclinedError):
         await handlers.authorize_payment(_authorize(declined, "tok_decline"), payments, provider)

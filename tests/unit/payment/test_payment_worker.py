@@ -60,9 +60,7 @@ def _message(
     return ReceivedMessage(message_id=uuid.uuid4().hex, body=json.dumps(body), receive_count=1)
 
 
-async def test_an_authorization_answers_success(
-    handle: Handler, sfn: FakeStepFunctions
-) -> None:
+async def test_an_authorization_answers_success(handle: Handler, sfn: FakeStepFunctions) -> None:
     order_id = str(uuid.uuid4())
     await handle(_message("AuthorizePayment", order_id))
     assert sfn.answers[0]["output"] == {"order_id": order_id, "payment_status": "AUTHORIZED"}
@@ -129,7 +127,13 @@ async def test_capturing_nothing_fails_with_a_named_error(
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("order_id", "not-a-uuid"), ("currency", "euro"), ("total", "0")]
+    ("field", "value"),
+    [
+        ("order_id", "not-a-uuid"),
+        ("currency", "euro"),
+        ("total", "0"),
+        ("total", "1e40"),
+    ],
 )
 async def test_a_malformed_command_fails_its_task_rather_than_retrying(
     handle: Handler, sfn: FakeStepFunctions, field: str, value: str

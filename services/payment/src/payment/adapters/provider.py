@@ -67,7 +67,7 @@ class SimulatedProvider:
     async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision:
         token = request.payment_token
         if token == SILENT_CARD:
-            raise ProviderNoAnswerError(f"no answer for order {request.order_id}")
+            raise ProviderNoAnswerError(request.order_id)
         if token == FLAKY_CARD and await self._attempts.first(request.order_id, "flaky"):
             raise ProviderUnavailableError(f"the provider failed for order {request.order_id}")
         if not token:

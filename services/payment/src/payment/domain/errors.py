@@ -41,3 +41,7 @@ class ProviderUnavailableError(PaymentError):
 
 class ProviderNoAnswerError(PaymentError):
     """The provider never answered; nobody knows what it did."""
+
+    def __init__(self, order_id: uuid.UUID) -> None:
+        super().__init__(f"The provider did not answer for order {order_id}.")
+        self.order_id = order_id

@@ -7,6 +7,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -51,12 +52,16 @@ def _order_id(command: StepCommand) -> uuid.UUID:
 def _authorize(command: StepCommand) -> commands.AuthorizePayment:
     if not _CURRENCY.match(command.currency):
         raise StepFailedError("InvalidCommand", f"currency {command.currency!r}")
-    if not command.total.is_finite() or command.total <= 0:
+    try:
+        amount = command.total.quantize(CENT)
+    except InvalidOperation:  # NaN, infinite, or more digits than money has
+        amount = Decimal(0)
+    if amount <= 0:
         raise StepFailedError("InvalidCommand", f"total {command.total}")
     return commands.AuthorizePayment(
         order_id=_order_id(command),
         user_id=command.user_id,
-        amount=command.total.quantize(CENT),
+        amount=amount,
         currency=command.currency,
         payment_token=command.payment_token,
     )
@@ -116,7 +121,9 @@ def acknowledge_unanswered(handler: Handler) -> Handler:
         try:
             await handler(message)
         except errors.ProviderNoAnswerError as exc:
-            log.warning("payment_step_unanswered", message_id=message.message_id, error=str(exc))
+            log.warning(
+                "payment_step_unanswered", order_id=str(exc.order_id), message_id=message.message_id
+            )
 
     return handle
 

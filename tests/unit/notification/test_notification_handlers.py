@@ -1,0 +1,208 @@
+"""Notification's consumer and listing against an in-memory table."""
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from notification.adapters.repository import NotificationPage, sort_key
+from notification.contracts.consumed import CONSUMED
+from notification.domain.commands import NotifyCustomer, Topic
+from notification.domain.model import Notification, compose, order_reference
+from notification.entrypoints.worker import handle, to_command
+from notification.service_layer import handlers
+from servicekit.messaging.consumer import PoisonMessageError
+from servicekit.messaging.envelope import Envelope
+
+
+class FakeNotifications:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], Notification] = {}
+
+    async def add(self, notification: Notification) -> bool:
+        key = (notification.user_id, sort_key(notification))
+        if key in self.rows:
+            return False
+        self.rows[key] = notification
+        return True
+
+    async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
+        keys = sorted((sk for user, sk in self.rows if user == user_id), reverse=True)
+        if after is not None:
+            keys = [sk for sk in keys if sk < after]
+        items = [self.rows[(user_id, sk)] for sk in keys[:limit]]
+        return NotificationPage(items, keys[limit - 1] if len(keys) > limit else None)
+
+
+ORDER_ID = uuid.UUID("3f2a9c1b-0000-4000-8000-000000000001")
+REF = order_reference(ORDER_ID)
+
+
+def _envelope(
+    event_type: str,
+    user_id: str = "alice",
+    occurred_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Envelope:
+    money = {"total": "59.80"} if event_type.startswith("ordering.") else {"amount": "59.80"}
+    return Envelope(
+        type=event_type,
+        version=1,
+        source=event_type.split(".")[0],
+        occurred_at=occurred_at or datetime.now(UTC),
+        data={
+            "order_id": str(ORDER_ID),
+            "user_id": user_id,
+            "currency": "EUR",
+            **money,
+            **(extra or {}),
+        },
+    )
+
+
+EXPECTED = [
+    ("ordering.OrderPlaced", {}, Topic.ORDER_PLACED, f"We have received your order {REF}"),
+    ("ordering.OrderConfirmed", {}, Topic.ORDER_CONFIRMED, f"Your order {REF} is confirmed"),
+    (
+        "ordering.OrderCancelled",
+        {"reason": "OUT_OF_STOCK"},
+        Topic.ORDER_CANCELLED,
+        f"Your order {REF} was cancelled",
+    ),
+    (
+        "payment.PaymentAuthorized",
+        {},
+        Topic.PAYMENT_AUTHORIZED,
+        f"Payment approved for order {REF}",
+    ),
+    (
+        "payment.PaymentDeclined",
+        {"reason": "CARD_DECLINED"},
+        Topic.PAYMENT_DECLINED,
+        f"Payment declined for order {REF}",
+    ),
+    ("payment.PaymentCaptured", {}, Topic.PAYMENT_CAPTURED, f"Payment received for order {REF}"),
+    (
+        "payment.PaymentVoided",
+        {},
+        Topic.PAYMENT_VOIDED,
+        f"Payment hold released for order {REF}",
+    ),
+    ("payment.PaymentRefunded", {}, Topic.PAYMENT_REFUNDED, f"Refund for order {REF}"),
+]
+
+
+def test_every_consumed_event_is_routed() -> None:
+    assert {model.TYPE for model in CONSUMED} == {row[0] for row in EXPECTED}
+
+
+@pytest.mark.parametrize(("event_type", "extra", "topic", "subject"), EXPECTED)
+async def test_each_event_becomes_one_message_for_its_customer(
+    event_type: str, extra: dict[str, str], topic: Topic, subject: str
+) -> None:
+    notifications = FakeNotifications()
+    envelope = _envelope(event_type, extra=extra)
+    await handle(envelope, notifications)
+    (stored,) = notifications.rows.values()
+    assert (stored.user_id, stored.topic, stored.subject) == ("alice", topic, subject)
+    assert (stored.event_id, stored.order_id) == (envelope.id, ORDER_ID)
+    assert "59.80 EUR" in stored.body
+
+
+@pytest.mark.parametrize(
+    ("event_type", "reason", "phrase"),
+    [
+        ("ordering.OrderCancelled", "PAYMENT_DECLINED", "because the payment was declined"),
+        ("ordering.OrderCancelled", "SOMETHING_NEW", "because it could not be completed"),
+        ("payment.PaymentDeclined", "AMOUNT_OVER_LIMIT", "above the limit"),
+    ],
+)
+def test_reasons_are_told_in_words(event_type: str, reason: str, phrase: str) -> None:
+    command = to_command(_envelope(event_type, extra={"reason": reason}))
+    assert command is not None
+    assert command.reason == reason
+    assert phrase in compose(command).body
+
+
+async def test_a_redelivered_event_adds_nothing() -> None:
+    notifications = FakeNotifications()
+    envelope = _envelope("ordering.OrderConfirmed")
+    command = to_command(envelope)
+    assert command is not None
+    assert await handlers.notify_customer(command, notifications) is True
+    assert await handlers.notify_customer(command, notifications) is False
+    assert len(notifications.rows) == 1
+
+
+def test_events_it_does_not_read_are_ignored_and_broken_ones_are_poison() -> None:
+    assert to_command(_envelope("ordering.OrderShipped")) is None
+    broken = Envelope(type="ordering.OrderPlaced", version=1, source="x", data={"order_id": "1"})
+    with pytest.raises(PoisonMessageError):
+        to_command(broken)
+    # A version it was not written for is not guessed at.
+    later = _envelope("ordering.OrderPlaced").model_copy(update={"version": 2})
+    assert to_command(later) is None
+
+
+def test_sort_keys_order_by_time_whatever_the_zone() -> None:
+    def key(when: datetime) -> str:
+        command = NotifyCustomer(
+            uuid.uuid4(), when, Topic.ORDER_PLACED, "a", ORDER_ID, Decimal("1"), "EUR"
+        )
+        return sort_key(compose(command))
+
+    utc = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    paris = utc.astimezone(timezone(timedelta(hours=1)))
+    earlier = key(utc - timedelta(microseconds=1))
+    assert key(paris)[:32] == key(utc)[:32]
+    assert earlier < key(utc)
+    assert len(earlier) == len(key(utc))
+
+
+async def _seed(notifications: FakeNotifications, user: str, count: int) -> list[uuid.UUID]:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for minute in range(count):
+        envelope = _envelope(
+            "ordering.OrderPlaced", user_id=user, occurred_at=start + timedelta(minutes=minute)
+        )
+        await handle(envelope, notifications)
+        ids.append(envelope.id)
+    return ids
+
+
+async def test_a_customer_pages_through_their_own_messages_newest_first() -> None:
+    notifications = FakeNotifications()
+    alice = await _seed(notifications, "alice", 5)
+    await _seed(notifications, "bob", 3)
+    seen: list[uuid.UUID] = []
+    cursor = None
+    for _ in range(3):
+        page, cursor = await handlers.list_notifications(
+            "alice", notifications, limit=2, cursor=cursor
+        )
+        seen += [item.event_id for item in page.items]
+        if cursor is None:
+            break
+    assert seen == list(reversed(alice))
+    assert cursor is None
+    page, cursor = await handlers.list_notifications("carol", notifications, limit=2, cursor=None)
+    assert (page.items, cursor) == ([], None)
+
+
+async def test_a_full_last_page_has_no_cursor() -> None:
+    notifications = FakeNotifications()
+    await _seed(notifications, "alice", 2)
+    page, cursor = await handlers.list_notifications("alice", notifications, limit=2, cursor=None)
+    assert (len(page.items), cursor) == (2, None)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["", "not base64!", "e30", handlers.encode_cursor("USER#bob"), "eyJhZnRlciI6IDF9"],
+)
+async def test_cursors_not_issued_by_the_listing_are_refused(cursor: str) -> None:
+    with pytest.raises(handlers.InvalidCursorError):
+        await handlers.list_notifications("alice", FakeNotifications(), limit=2, cursor=cursor)
