@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from basket.contracts.consumed import CONSUMED as BASKET_READS
+from inventory.contracts.consumed import CONSUMED as INVENTORY_READS
 from notification.contracts.consumed import CONSUMED as NOTIFICATION_READS
 from ordering.contracts.consumed import CONSUMED as ORDERING_READS
 from servicekit.messaging.envelope import Event
@@ -26,6 +27,7 @@ CONSUMERS: dict[str, tuple[type[Any], ...]] = {
     "basket": BASKET_READS,
     "ordering": ORDERING_READS,
     "notification": NOTIFICATION_READS,
+    "inventory": INVENTORY_READS,
 }
 
 

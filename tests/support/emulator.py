@@ -61,7 +61,7 @@ def running_emulator(log_path: Path) -> Iterator[str]:
         stop(process)
 
 
-def stop(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+def stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
     """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)

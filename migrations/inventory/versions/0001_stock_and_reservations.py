@@ -36,11 +36,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "reservations",
-        sa.Column("order_id", sa.String(100), primary_key=True),
+        sa.Column("order_id", sa.Text(), primary_key=True),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column(
-            "short_skus", postgresql.ARRAY(sa.String(64)), nullable=False, server_default="{}"
-        ),
+        sa.Column("short_skus", postgresql.ARRAY(sa.Text()), nullable=False, server_default="{}"),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(f"status IN {STATUSES}", name="reservations_status_known"),
@@ -58,11 +56,11 @@ def upgrade() -> None:
         "reservation_lines",
         sa.Column(
             "order_id",
-            sa.String(100),
+            sa.Text(),
             sa.ForeignKey(f"{SCHEMA}.reservations.order_id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        sa.Column("sku", sa.String(64), primary_key=True),
+        sa.Column("sku", sa.Text(), primary_key=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.CheckConstraint("quantity > 0", name="reservation_lines_quantity_positive"),

@@ -34,7 +34,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     from shopctl.topology import load_topology
 
     token = local_token(client("cognito-idp"), load_topology().identity, "admin")
-    create_demo_products(args.catalog_url, token)
+    create_demo_products(args.url, token)
     return 0
 
 
@@ -81,8 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("username", type=_username)
     token.set_defaults(run=_token)
 
-    demo = commands.add_parser("demo-data", help="add the demo products through the catalog API")
-    demo.add_argument("--catalog-url", default="http://127.0.0.1:8080")
+    demo = commands.add_parser(
+        "demo-data", help="add the demo products and their stock through the shop's API"
+    )
+    demo.add_argument("--url", default="http://127.0.0.1:8080", help="the shop's gateway")
     demo.set_defaults(run=_demo_data)
 
     dlq = commands.add_parser("dlq", help="inspect and redrive dead-letter queues")

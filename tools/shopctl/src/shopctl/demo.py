@@ -1,4 +1,4 @@
-"""Demo products, created through the catalog's own API as an administrator would."""
+"""Demo products and their stock, created through the shop's API as an administrator would."""
 
 from __future__ import annotations
 
@@ -63,13 +63,15 @@ PRODUCTS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 
-def create_demo_products(
-    catalog_url: str, token: str, report: Callable[[str], None] = print
-) -> int:
-    """Create the demo products that are missing; return how many were created."""
+DEMO_STOCK = 100
+
+
+def create_demo_products(shop_url: str, token: str, report: Callable[[str], None] = print) -> int:
+    """Create the demo products that are missing, each with stock; return how many were
+    created."""
     created = 0
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=catalog_url, headers=headers, timeout=10) as http:
+    with httpx.Client(base_url=shop_url, headers=headers, timeout=10) as http:
         for sku, name, category, price, description in PRODUCTS:
             body = {
                 "sku": sku,
@@ -80,9 +82,11 @@ def create_demo_products(
                 "description": description,
             }
             response = http.post("/catalog/products", json=body)
-            if response.status_code == 409:
-                continue
-            response.raise_for_status()
-            created += 1
+            if response.status_code != 409:
+                response.raise_for_status()
+                created += 1
+            stock = http.get(f"/inventory/stock/{sku}")
+            if stock.status_code == 404:
+                http.put(f"/inventory/stock/{sku}", json={"on_hand": DEMO_STOCK}).raise_for_status()
     report(f"{created} demo products created, {len(PRODUCTS) - created} already there")
     return created

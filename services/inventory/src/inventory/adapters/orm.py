@@ -12,6 +12,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     Uuid,
     text,
 )
@@ -42,9 +43,9 @@ stock = Table(
 reservations = Table(
     "reservations",
     metadata,
-    Column("order_id", String(100), primary_key=True),
+    Column("order_id", Text, primary_key=True),
     Column("status", String(16), nullable=False),
-    Column("short_skus", ARRAY(String(64)), nullable=False, server_default="{}"),
+    Column("short_skus", ARRAY(Text), nullable=False, server_default="{}"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint(f"status IN {STATUSES}", name="reservations_status_known"),
@@ -61,13 +62,14 @@ reservation_lines = Table(
     metadata,
     Column(
         "order_id",
-        String(100),
+        Text,
         ForeignKey("inventory.reservations.order_id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    # No foreign key to `stock`: a line is written before its units are claimed, and a claim of
-    # an unknown SKU must fail as out of stock, not as a broken constraint.
-    Column("sku", String(64), primary_key=True),
+    # Not a foreign key to `stock`, nor limited in length: a line is written before its units
+    # are claimed, and whatever SKU an order names must fail as out of stock, not as a broken
+    # constraint.
+    Column("sku", Text, primary_key=True),
     Column("quantity", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     CheckConstraint("quantity > 0", name="reservation_lines_quantity_positive"),

@@ -88,7 +88,7 @@ async def _order_confirmed(envelope: Envelope, new_uow: NewUnitOfWork) -> dict[s
         # Released before the confirmation arrived: compensated after ConfirmOrder, or held
         # past the expiry. Nothing is taken from stock that is not held.
         log.warning("confirmed_order_not_held", order_id=command.order_id, status=status.value)
-    return {"order_id": command.order_id, "reservation": status and status.value}
+    return {"order_id": command.order_id, "reservation": None if status is None else status.value}
 
 
 Route = Callable[[Envelope, NewUnitOfWork], Awaitable[dict[str, Any]]]

@@ -64,7 +64,10 @@ class PoisonMessageError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ConsumerSettings:
-    wait_seconds: int = 20
+    # Short enough that a stopping worker finishes its last poll promptly rather than
+    # abandoning it: an abandoned poll can still be handed a message, which then stays
+    # invisible to every other worker until its visibility timeout.
+    wait_seconds: int = 5
     batch_size: int = 10
     concurrency: int = 16
     visibility_timeout: int = 30
@@ -104,7 +107,7 @@ class QueueConsumer:
                 await self._slots.acquire()
                 free += 1
             try:
-                messages = await self._receive(free, stop)
+                messages = await self._receive(free)
             except Exception as exc:  # the queue is unreachable: back off and try again
                 log.warning("receive_failed", error=repr(exc))
                 messages = []
@@ -123,25 +126,15 @@ class QueueConsumer:
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
 
-    async def _receive(self, count: int, stop: asyncio.Event) -> list[dict[str, Any]]:
-        receive = asyncio.ensure_future(
-            self._sqs.receive_message(
-                QueueUrl=self._queue_url,
-                MaxNumberOfMessages=count,
-                WaitTimeSeconds=self._settings.wait_seconds,
-                VisibilityTimeout=self._settings.visibility_timeout,
-                MessageSystemAttributeNames=["ApproximateReceiveCount"],
-            )
+    async def _receive(self, count: int) -> list[dict[str, Any]]:
+        response = await self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=self._settings.wait_seconds,
+            VisibilityTimeout=self._settings.visibility_timeout,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
-        stopped = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({receive, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        stopped.cancel()
-        if not receive.done():
-            # Stopping: a message received after this point stays invisible until its timeout,
-            # so abandon the poll rather than wait out the long poll.
-            receive.cancel()
-            return []
-        messages: list[dict[str, Any]] = [dict(m) for m in receive.result().get("Messages", [])]
+        messages: list[dict[str, Any]] = [dict(m) for m in response.get("Messages", [])]
         return messages
 
     async def _handle(self, message: dict[str, Any]) -> None:

@@ -1,0 +1,171 @@
+"""Checkout to a terminal state through every service: the happy path and each way it fails."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.events import new_product
+from tests.support.waiting import eventually
+
+TERMINAL = ("CONFIRMED", "CANCELLED")
+
+
+@pytest.fixture(autouse=True)
+def _workers(saga_workers: None) -> None:
+    """Every saga step has its worker."""
+
+
+@dataclass
+class Shop:
+    catalog: httpx.Client
+    basket: httpx.Client
+    orders: httpx.Client
+    inventory: httpx.Client
+    payments: httpx.Client
+    admin: dict[str, str]
+    token_for: Callable[[str], str]
+
+    def customer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token_for(f'saga-{uuid.uuid4().hex[:10]}')}"}
+
+    def product(self, on_hand: int, price: str = "10.00") -> tuple[str, str]:
+        product_id = new_product(self.catalog, self.admin, price)
+        sku = self.catalog.get(f"/catalog/products/{product_id}").json()["sku"]
+        stocked = self.inventory.put(
+            f"/inventory/stock/{sku}", json={"on_hand": on_hand}, headers=self.admin
+        )
+        assert stocked.status_code in (200, 201), stocked.text
+        return product_id, sku
+
+    def check_out(
+        self, me: dict[str, str], product_id: str, quantity: int, token: str = "tok_visa"
+    ) -> str:
+        put = self.basket.put(
+            f"/basket/items/{product_id}", json={"quantity": quantity}, headers=me
+        )
+        assert put.status_code == 200, put.text
+        accepted = self.basket.post(
+            "/basket/checkout",
+            json={"payment_token": token},
+            headers=me | {"Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert accepted.status_code == 202, accepted.text
+        return str(accepted.json()["order_id"])
+
+    def finished(self, me: dict[str, str], order_id: str, timeout: float = 90) -> dict[str, Any]:
+        def terminal() -> dict[str, Any] | None:
+            response = self.orders.get(f"/orders/{order_id}", headers=me)
+            if response.status_code == 200 and response.json()["status"] in TERMINAL:
+                return dict(response.json())
+            return None
+
+        return eventually(terminal, timeout, f"order {order_id} to finish")
+
+    def stock(self, sku: str) -> dict[str, Any]:
+        return dict(self.inventory.get(f"/inventory/stock/{sku}", headers=self.admin).json())
+
+    def payment(self, me: dict[str, str], order_id: str) -> dict[str, Any] | None:
+        response = self.payments.get(f"/payments/{order_id}", headers=me)
+        return dict(response.json()) if response.status_code == 200 else None
+
+
+@pytest.fixture
+def shop(
+    catalog: httpx.Client,
+    basket: httpx.Client,
+    orders: httpx.Client,
+    inventory: httpx.Client,
+    payments: httpx.Client,
+    admin: dict[str, str],
+    token_for: Callable[[str], str],
+) -> Shop:
+    return Shop(catalog, basket, orders, inventory, payments, admin, token_for)
+
+
+def test_a_checkout_ends_confirmed_captured_and_with_the_basket_emptied(
+    shop: Shop, notifications: httpx.Client
+) -> None:
+    me = shop.customer()
+    product_id, sku = shop.product(on_hand=5, price="12.50")
+    order_id = shop.check_out(me, product_id, 2)
+
+    order = shop.finished(me, order_id)
+    assert (order["status"], order["reason"], order["total"]) == ("CONFIRMED", None, "25.00")
+    assert [step["step"] for step in order["timeline"]] == ["PLACED", "CONFIRMED"]
+    payment = eventually(
+        lambda: p if (p := shop.payment(me, order_id)) and p["status"] == "CAPTURED" else None,
+        what="the capture",
+    )
+    assert payment["amount"] == "25.00"
+    eventually(lambda: shop.stock(sku)["on_hand"] == 3, what="the stock to be committed")
+    assert shop.stock(sku)["reserved"] == 0
+    basket = eventually(
+        lambda: b if (b := shop.basket.get("/basket", headers=me).json())["lines"] == [] else None,
+        what="the basket to be emptied",
+    )
+    assert basket["order_id"] is None
+    messages = eventually(
+        lambda: notifications.get("/notifications", headers=me).json()["items"] or None,
+        what="a notification",
+    )
+    assert any(order_id in str(message) for message in messages)
+
+
+def test_a_declined_payment_releases_the_stock_and_reopens_the_basket(shop: Shop) -> None:
+    me = shop.customer()
+    product_id, sku = shop.product(on_hand=5)
+    order_id = shop.check_out(me, product_id, 3, token="tok_decline")
+
+    order = shop.finished(me, order_id)
+    assert (order["status"], order["reason"]) == ("CANCELLED", "PAYMENT_DECLINED")
+    assert (shop.stock(sku)["on_hand"], shop.stock(sku)["reserved"]) == (5, 0)
+    payment = shop.payment(me, order_id)
+    assert payment is not None
+    assert payment["status"] == "DECLINED"
+    basket = eventually(
+        lambda: (
+            b if (b := shop.basket.get("/basket", headers=me).json())["order_id"] is None else None
+        ),
+        what="the basket to reopen",
+    )
+    assert [line["product_id"] for line in basket["lines"]] == [product_id]
+
+
+def test_too_little_stock_cancels_the_order_out_of_stock(shop: Shop) -> None:
+    me = shop.customer()
+    product_id, sku = shop.product(on_hand=1)
+    order_id = shop.check_out(me, product_id, 2)
+    order = shop.finished(me, order_id)
+    assert (order["status"], order["reason"]) == ("CANCELLED", "OUT_OF_STOCK")
+    assert (shop.stock(sku)["on_hand"], shop.stock(sku)["reserved"]) == (1, 0)
+    assert shop.payment(me, order_id) is None  # never authorized: no money held
+
+
+def test_a_flaky_provider_is_retried_and_the_order_confirmed(shop: Shop) -> None:
+    me = shop.customer()
+    product_id, _ = shop.product(on_hand=2)
+    order_id = shop.check_out(me, product_id, 1, token="tok_flaky")
+    assert shop.finished(me, order_id)["status"] == "CONFIRMED"
+
+
+def test_a_customer_cancellation_is_compensated(shop: Shop) -> None:
+    me = shop.customer()
+    product_id, sku = shop.product(on_hand=4)
+    # The flaky token's retry holds the saga before confirmation long enough to cancel.
+    order_id = shop.check_out(me, product_id, 1, token="tok_flaky")
+    eventually(
+        lambda: shop.orders.get(f"/orders/{order_id}", headers=me).status_code == 200,
+        what="the order",
+    )
+    assert shop.orders.post(f"/orders/{order_id}/cancel", headers=me).status_code in (200, 202)
+    order = shop.finished(me, order_id)
+    assert (order["status"], order["reason"]) == ("CANCELLED", "CANCELLED_BY_CUSTOMER")
+    assert (shop.stock(sku)["on_hand"], shop.stock(sku)["reserved"]) == (4, 0)
+    payment = shop.payment(me, order_id)
+    assert payment is None or payment["status"] in ("VOIDED", "DECLINED")
