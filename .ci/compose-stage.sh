@@ -35,11 +35,24 @@ trap teardown EXIT
 docker compose config --quiet
 log "building and starting"
 docker compose up --build --detach
-# Every long-running service with a health check, then the one-shot demo data.
-docker compose up --detach --wait --wait-timeout 600 \
-  $(docker compose config --format json | python3 -c 'import json, sys
-services = json.load(sys.stdin)["services"]
-print(" ".join(n for n, s in services.items() if "healthcheck" in s))')
+# Every container with a health check must turn healthy; one-shot jobs must exit 0.
+healthy_all() {
+  local id state
+  for id in $(docker compose ps --all --quiet); do
+    state=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}:{{.State.ExitCode}}{{end}}' "$id")
+    case "$state" in
+      healthy|running:0|exited:0) ;;
+      exited:*) log "$(docker inspect --format '{{.Name}}' "$id") failed: $state"; return 2 ;;
+      *) return 1 ;;
+    esac
+  done
+}
+deadline=$((SECONDS + 600))
+until healthy_all; do
+  [ $? -eq 2 ] && exit 1
+  [ $SECONDS -lt $deadline ] || { log "not healthy after 600 s"; exit 1; }
+  sleep 2
+done
 log "healthy; waiting for the demo data"
 demo_status=$(docker wait "$(docker compose ps --all --quiet demo-data)")
 [ "$demo_status" = "0" ] || { log "demo-data exited with $demo_status"; exit 1; }

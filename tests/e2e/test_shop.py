@@ -126,38 +126,72 @@ def test_the_gateway_sets_and_keeps_request_ids(shop: httpx.Client) -> None:
 
 
 def test_each_service_publishes_its_api_docs(shop: httpx.Client) -> None:
-    for prefix, path in (("catalog", "/catalog/products"), ("basket", "/basket")):
+    for prefix, path in (
+        ("catalog", "/catalog/products"),
+        ("basket", "/basket"),
+        ("orders", "/orders"),
+        ("inventory", "/inventory/stock/{sku}"),
+        ("payments", "/payments/{order_id}"),
+        ("notifications", "/notifications"),
+    ):
         spec = shop.get(f"/{prefix}/openapi.json")
         assert spec.status_code == 200, prefix
         assert path in spec.json()["paths"]
         assert shop.get(f"/{prefix}/docs").status_code == 200
 
 
-def test_checkout_is_accepted_at_once_and_becomes_an_order(
+def _check_out(shop: httpx.Client, me: dict[str, str], key: str, token: str) -> str:
+    accepted = shop.post(
+        "/basket/checkout", json={"payment_token": token}, headers=me | {"Idempotency-Key": key}
+    )
+    assert accepted.status_code == 202, accepted.text
+    order_id = str(accepted.json()["order_id"])
+    assert accepted.headers["location"] == f"/orders/{order_id}"
+    return order_id
+
+
+def _finished(shop: httpx.Client, me: dict[str, str], order_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 90
+    while True:
+        response = shop.get(f"/orders/{order_id}", headers=me)
+        if response.status_code == 200 and response.json()["status"] in ("CONFIRMED", "CANCELLED"):
+            order: dict[str, Any] = response.json()
+            return order
+        assert time.monotonic() < deadline, f"order {order_id} did not finish: {response.text}"
+        time.sleep(0.25)
+
+
+def test_a_checkout_becomes_a_confirmed_paid_order(
     shop: httpx.Client, headers_for: Headers, customer: str
 ) -> None:
     me, mug = headers_for(customer), _a_product(shop)
     shop.put(f"/basket/items/{mug['id']}", json={"quantity": 1}, headers=me).raise_for_status()
-    accepted = shop.post(
-        "/basket/checkout",
-        json={"payment_token": "tok_visa"},
-        headers=me | {"Idempotency-Key": f"{customer}-1"},
-    )
-    assert accepted.status_code == 202, accepted.text
-    order_id = accepted.json()["order_id"]
-    assert accepted.headers["location"] == f"/orders/{order_id}"
-    again = shop.post(
-        "/basket/checkout",
-        json={"payment_token": "tok_visa"},
-        headers=me | {"Idempotency-Key": f"{customer}-1"},
-    )
-    assert again.json()["order_id"] == order_id
+    order_id = _check_out(shop, me, f"{customer}-1", "tok_visa")
+    assert _check_out(shop, me, f"{customer}-1", "tok_visa") == order_id
 
+    order = _finished(shop, me, order_id)
+    assert (order["status"], float(order["total"])) == ("CONFIRMED", float(mug["price"]))
+    assert [step["step"] for step in order["timeline"]] == ["PLACED", "CONFIRMED"]
     deadline = time.monotonic() + 30
-    while (response := shop.get(f"/orders/{order_id}", headers=me)).status_code == 404:
-        assert time.monotonic() < deadline, "the order never arrived"
-        time.sleep(0.2)
-    order = response.json()
-    assert order["timeline"][0]["step"] == "PLACED"
-    assert float(order["total"]) == float(mug["price"])
+    while shop.get(f"/payments/{order_id}", headers=me).json().get("status") != "CAPTURED":
+        assert time.monotonic() < deadline, "the payment was never captured"
+        time.sleep(0.25)
     assert shop.get(f"/orders/{order_id}", headers=headers_for(f"{customer}-x")).status_code == 404
+    assert (
+        shop.get(f"/payments/{order_id}", headers=headers_for(f"{customer}-x")).status_code == 404
+    )
+    listed = shop.get("/orders", headers=me).json()["items"]
+    assert [o["id"] for o in listed] == [order_id]
+
+
+def test_a_declined_payment_cancels_the_order(
+    shop: httpx.Client, headers_for: Headers, customer: str
+) -> None:
+    me, mug = headers_for(customer), _a_product(shop)
+    shop.put(f"/basket/items/{mug['id']}", json={"quantity": 1}, headers=me).raise_for_status()
+    order = _finished(shop, me, _check_out(shop, me, f"{customer}-d", "tok_decline"))
+    assert (order["status"], order["reason"]) == ("CANCELLED", "PAYMENT_DECLINED")
+    deadline = time.monotonic() + 30
+    while shop.get("/basket", headers=me).json()["order_id"] is not None:
+        assert time.monotonic() < deadline, "the basket was never reopened"
+        time.sleep(0.25)

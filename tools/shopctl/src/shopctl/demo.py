@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -66,6 +68,20 @@ PRODUCTS: tuple[tuple[str, str, str, str, str], ...] = (
 DEMO_STOCK = 100
 
 
+def _send(http: httpx.Client, method: str, url: str, **options: Any) -> httpx.Response:
+    """Send, waiting out a shop that is still starting (a gateway answering 502/503)."""
+    for _ in range(30):
+        try:
+            response = http.request(method, url, **options)
+        except httpx.TransportError:
+            time.sleep(1)
+            continue
+        if response.status_code not in (502, 503):
+            return response
+        time.sleep(1)
+    return http.request(method, url, **options)
+
+
 def create_demo_products(shop_url: str, token: str, report: Callable[[str], None] = print) -> int:
     """Create the demo products that are missing, each with stock; return how many were
     created."""
@@ -81,12 +97,13 @@ def create_demo_products(shop_url: str, token: str, report: Callable[[str], None
                 "currency": "EUR",
                 "description": description,
             }
-            response = http.post("/catalog/products", json=body)
+            response = _send(http, "POST", "/catalog/products", json=body)
             if response.status_code != 409:
                 response.raise_for_status()
                 created += 1
-            stock = http.get(f"/inventory/stock/{sku}")
+            stock = _send(http, "GET", f"/inventory/stock/{sku}")
             if stock.status_code == 404:
-                http.put(f"/inventory/stock/{sku}", json={"on_hand": DEMO_STOCK}).raise_for_status()
+                level = {"on_hand": DEMO_STOCK}
+                _send(http, "PUT", f"/inventory/stock/{sku}", json=level).raise_for_status()
     report(f"{created} demo products created, {len(PRODUCTS) - created} already there")
     return created
