@@ -88,6 +88,7 @@ def test_the_same_message_twice_changes_nothing_the_second_time(
 ) -> None:
     product_id = new_product(catalog, admin, "20.00")
     basket.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=bob)
+    added = int(basket_item(bob)["version"]["N"])
     event_id = str(uuid.uuid4())
     envelope = {
         "id": event_id,
@@ -115,7 +116,7 @@ def test_the_same_message_twice_changes_nothing_the_second_time(
     )
     assert outcomes == [0, 1]
     assert wait_for_line(basket, bob, product_id, lambda line: True)["unit_price"] == "15.00"
-    assert int(basket_item(bob)["version"]["N"]) == 2  # the add, then one price change
+    assert int(basket_item(bob)["version"]["N"]) == added + 1  # one price change, not two
 
 
 def test_changes_made_while_the_broker_is_down_all_arrive_when_it_returns(

@@ -85,6 +85,7 @@ def test_a_duplicate_from_a_killed_relay_changes_nothing(
 ) -> None:
     product_id = new_product(catalog, admin, "40.00")
     basket.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=bob)
+    added = int(basket_item(bob)["version"]["N"])
     response = catalog.put(
         f"/catalog/products/{product_id}/price",
         json={"price": "35.00", "currency": "EUR"},
@@ -100,4 +101,4 @@ def test_a_duplicate_from_a_killed_relay_changes_nothing(
     )
     assert outcomes == [0, 1]
     assert wait_for_line(basket, bob, product_id, lambda line: True)["unit_price"] == "35.00"
-    assert int(basket_item(bob)["version"]["N"]) == 2
+    assert int(basket_item(bob)["version"]["N"]) == added + 1  # one price change, not two

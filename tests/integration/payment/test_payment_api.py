@@ -68,4 +68,4 @@ def test_the_api_documents_itself_and_is_ready(payments: httpx.Client) -> None:
     assert payments.get("/payments/docs").status_code == 200
     assert "/payments/{order_id}" in payments.get("/payments/openapi.json").json()["paths"]
     ready = payments.get("/health/ready").json()
-    assert ready == {"status": "ok", "checks": {"payments_table": "ok"}}
+    assert ready == {"status": "ok", "checks": {"payments": "ok"}}

@@ -164,6 +164,20 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 500, "The server could not complete the request.")
 
 
+def map_errors(
+    app: FastAPI, base: type[Exception], statuses: Mapping[type[Exception], tuple[int, str]]
+) -> None:
+    """Render a service's domain errors (subclasses of `base`) as problems: status and slug by
+    class, the error's message as the detail."""
+
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        status, slug = statuses.get(type(exc), (400, "bad-request"))
+        headers = {"Retry-After": "1"} if status == 503 else None
+        return problem_response(request, status, str(exc), slug=slug, headers=headers)
+
+    app.add_exception_handler(base, on_domain_error)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, a problem document."""
     app.add_exception_handler(Problem, _on_problem)

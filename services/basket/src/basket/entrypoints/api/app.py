@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from basket.adapters.catalog import HttpProductCatalog
 from basket.adapters.repository import DynamoBasketRepository
@@ -15,27 +14,12 @@ from basket.domain import errors
 from basket.entrypoints.api.routes import router
 from basket.settings import BasketSettings
 from servicekit.app import create_service_app
-from servicekit.aws import AwsClients
-from servicekit.errors import problem_response
+from servicekit.errors import map_errors
 from servicekit.http import ServiceClient
-from servicekit.identity import build_verifier, resolve_identity
+from servicekit.lifespans import dynamodb_lifespan
 
-_STATUS = {
-    errors.ProductUnavailableError: (422, "product-unavailable"),
-    errors.CurrencyMismatchError: (422, "currency-mismatch"),
-    errors.BasketFullError: (422, "basket-full"),
-    errors.ConcurrentUpdateError: (409, "concurrent-update"),
-    errors.CatalogUnavailableError: (503, "catalog-unavailable"),
-    errors.BasketFrozenError: (409, "basket-checked-out"),
-    errors.EmptyBasketError: (422, "empty-basket"),
-    errors.LinesUnavailableError: (422, "lines-unavailable"),
-}
-
-
-async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    status, slug = _STATUS.get(type(exc), (400, "bad-request"))
-    headers = {"Retry-After": "1"} if status == 503 else None
-    return problem_response(request, status, str(exc), slug=slug, headers=headers)
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 
 def create_app(settings: BasketSettings) -> FastAPI:
@@ -43,42 +27,43 @@ def create_app(settings: BasketSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        aws = AwsClients(settings.aws_region)
-        http = httpx.AsyncClient()
         catalog = ServiceClient(
             settings.catalog_url,
             timeout=settings.catalog_timeout_seconds,
             retries=settings.catalog_retries,
         )
-        try:
-            dynamodb = await aws.dynamodb()
-            identity = await resolve_identity(settings, aws)
-            app.state.token_verifier = build_verifier(identity, http, settings.auth_admin_group)
+
+        def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
             app.state.baskets = DynamoBasketRepository(
                 dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
             )
             app.state.catalog = HttpProductCatalog(catalog)
 
-            async def table_answers() -> None:
-                # A read the service's role may do (it may not describe tables).
-                await dynamodb.get_item(
-                    TableName=settings.baskets_table,
-                    Key={"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}},
-                )
-
-            app.state.readiness = {"baskets_table": table_answers}
-            yield
+        try:
+            async with dynamodb_lifespan(settings, settings.baskets_table, attach)(app):
+                yield
         finally:
             await catalog.aclose()
-            await http.aclose()
-            await aws.close()
 
     app = create_service_app(
         title="Basket",
         prefix="/basket",
         lifespan=lifespan,
         routers=[router],
-        description="Each customer's basket.",
+        description="Each customer's basket, and checkout.",
     )
-    app.add_exception_handler(errors.BasketError, _on_domain_error)
+    map_errors(
+        app,
+        errors.BasketError,
+        {
+            errors.ProductUnavailableError: (422, "product-unavailable"),
+            errors.CurrencyMismatchError: (422, "currency-mismatch"),
+            errors.BasketFullError: (422, "basket-full"),
+            errors.ConcurrentUpdateError: (409, "concurrent-update"),
+            errors.CatalogUnavailableError: (503, "catalog-unavailable"),
+            errors.BasketFrozenError: (409, "basket-checked-out"),
+            errors.EmptyBasketError: (422, "empty-basket"),
+            errors.LinesUnavailableError: (422, "lines-unavailable"),
+        },
+    )
     return app

@@ -2,60 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from catalog.domain import errors
 from catalog.entrypoints.api.routes import router
 from catalog.settings import CatalogSettings
 from servicekit.app import create_service_app
-from servicekit.aws import AwsClients
-from servicekit.db import check_database, create_engine
-from servicekit.errors import problem_response
-from servicekit.identity import build_verifier, resolve_identity
-
-_STATUS = {
-    errors.ProductNotFoundError: (404, "not-found"),
-    errors.DuplicateSkuError: (409, "duplicate-sku"),
-    errors.StaleVersionError: (412, "stale-version"),
-    errors.ProductInactiveError: (409, "product-inactive"),
-}
-
-
-async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    status, slug = _STATUS.get(type(exc), (400, "bad-request"))
-    return problem_response(request, status, str(exc), slug=slug)
+from servicekit.errors import map_errors
+from servicekit.lifespans import postgres_lifespan
 
 
 def create_app(settings: CatalogSettings) -> FastAPI:
     """The catalog app; it connects to nothing until it starts."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings, settings.db_schema)
-        aws = AwsClients(settings.aws_region)
-        http = httpx.AsyncClient()
-        try:
-            identity = await resolve_identity(settings, aws)
-            app.state.engine = engine
-            app.state.token_verifier = build_verifier(identity, http, settings.auth_admin_group)
-            app.state.readiness = {"database": lambda: check_database(engine)}
-            yield
-        finally:
-            await http.aclose()
-            await aws.close()
-            await engine.dispose()
-
     app = create_service_app(
         title="Catalog",
         prefix="/catalog",
-        lifespan=lifespan,
+        lifespan=postgres_lifespan(settings, settings.db_schema),
         routers=[router],
         description="Products, categories and prices.",
     )
-    app.add_exception_handler(errors.CatalogError, _on_domain_error)
+    map_errors(
+        app,
+        errors.CatalogError,
+        {
+            errors.ProductNotFoundError: (404, "not-found"),
+            errors.DuplicateSkuError: (409, "duplicate-sku"),
+            errors.StaleVersionError: (412, "stale-version"),
+            errors.ProductInactiveError: (409, "product-inactive"),
+        },
+    )
     return app

@@ -2,50 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 from fastapi import FastAPI
 
 from payment.adapters.repository import DynamoPaymentRepository
 from payment.entrypoints.api.routes import router
 from payment.settings import PaymentSettings
 from servicekit.app import create_service_app
-from servicekit.aws import AwsClients
-from servicekit.identity import build_verifier, resolve_identity
+from servicekit.lifespans import dynamodb_lifespan
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 
 def create_app(settings: PaymentSettings) -> FastAPI:
     """The payment app; it connects to nothing until it starts."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        aws = AwsClients(settings.aws_region)
-        http = httpx.AsyncClient()
-        try:
-            dynamodb = await aws.dynamodb()
-            identity = await resolve_identity(settings, aws)
-            app.state.token_verifier = build_verifier(identity, http, settings.auth_admin_group)
-            app.state.payments = DynamoPaymentRepository(dynamodb, settings.payments_table)
-
-            async def table_answers() -> None:
-                # A read the task role may do (it has no DescribeTable): any key will answer.
-                await dynamodb.get_item(
-                    TableName=settings.payments_table,
-                    Key={"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}},
-                )
-
-            app.state.readiness = {"payments_table": table_answers}
-            yield
-        finally:
-            await http.aclose()
-            await aws.close()
+    def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
+        app.state.payments = DynamoPaymentRepository(dynamodb, settings.payments_table)
 
     return create_service_app(
         title="Payment",
         prefix="/payments",
-        lifespan=lifespan,
+        lifespan=dynamodb_lifespan(settings, settings.payments_table, attach),
         routers=[router],
         description="Authorizations, captures, voids and refunds of the shop's orders.",
     )

@@ -1,0 +1,73 @@
+"""What an API opens when it starts and closes when it stops: its store and its token verifier."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import httpx
+from fastapi import FastAPI
+
+from servicekit.app import Lifespan
+from servicekit.aws import AwsClients
+from servicekit.db import check_database, create_engine
+from servicekit.identity import build_verifier, resolve_identity
+from servicekit.settings import PostgresSettings, ServiceSettings
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+
+@asynccontextmanager
+async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[AwsClients]:
+    """AWS clients, and `app.state.token_verifier` for the routes' `CurrentUser`."""
+    aws = AwsClients(settings.aws_region)
+    http = httpx.AsyncClient()
+    try:
+        identity = await resolve_identity(settings, aws)
+        app.state.token_verifier = build_verifier(identity, http, settings.auth_admin_group)
+        yield aws
+    finally:
+        await http.aclose()
+        await aws.close()
+
+
+def postgres_lifespan(settings: PostgresSettings, schema: str) -> Lifespan:
+    """`app.state.engine` on the service's schema; ready while the database answers."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings, schema)
+        try:
+            async with authenticated(app, settings):
+                app.state.engine = engine
+                app.state.readiness = {"database": lambda: check_database(engine)}
+                yield
+        finally:
+            await engine.dispose()
+
+    return lifespan
+
+
+def dynamodb_lifespan(
+    settings: ServiceSettings, table: str, attach: Callable[[FastAPI, DynamoDBClient], None]
+) -> Lifespan:
+    """A DynamoDB client handed to `attach` (which puts the service's stores on `app.state`);
+    ready while `table` answers a read."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with authenticated(app, settings) as aws:
+            dynamodb = await aws.dynamodb()
+            attach(app, dynamodb)
+
+            def table_answers() -> Awaitable[object]:
+                # A read the task role may do (it has no DescribeTable): any key will answer.
+                key = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
+                return dynamodb.get_item(TableName=table, Key=key)
+
+            app.state.readiness = {table: table_answers}
+            yield
+
+    return lifespan
