@@ -2,8 +2,8 @@
 with a bare FastAPI + asyncpg endpoint reading the same row on the same machine.
 
 Needs a running shop (`docker compose up --build`) and `wrk`. Prints requests per second for
-both and their ratio (target: at least 0.75). Also starts one catalog process on the host
-against the shop's database and emulator, and prints its time from start to ready (target
+both and their ratio (target: at least 0.75). Also starts a second catalog process inside the
+catalog's container, configured as in AWS, and prints its time from start to ready (target
 under 1.5 s) and its resident memory when idle (target under 90 MB).
 
     uv run python bench/catalog_read.py [--duration 15] [--connections 32]
@@ -12,6 +12,7 @@ under 1.5 s) and its resident memory when idle (target under 90 MB).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from shopctl.aws import client
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = {"": 1.0, "k": 1e3, "M": 1e6}
@@ -55,18 +58,65 @@ def _wrk(url: str, duration: int, connections: int) -> float:
     return float(match.group(1)) * UNITS[match.group(2)]
 
 
-def _rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(r"VmRSS:\s+(\d+) kB", status)
-    return int(match.group(1)) / 1024 if match else float("nan")
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+# Runs inside the catalog's container: a second catalog process, started and measured there.
+PROBE = """
+import json, os, subprocess, sys, time, urllib.request
+env = dict(os.environ, PORT="8001", LOG_LEVEL="WARNING", **json.loads(sys.argv[1]))
+env.pop("AUTH_USER_POOL_NAME", None)
+started = time.monotonic()
+process = subprocess.Popen([sys.executable, "-m", "catalog.entrypoints.api"], env=env)
+while True:
+    try:
+        urllib.request.urlopen("http://127.0.0.1:8001/health/ready", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.01)
+ready = time.monotonic() - started
+time.sleep(3)
+status = open(f"/proc/{process.pid}/status").read()
+rss = int(status.split("VmRSS:")[1].split()[0]) / 1024
+process.terminate()
+process.wait()
+print(json.dumps({"ready": ready, "rss": rss}))
+"""
+
+
+def _identity_settings(jwks_host: str) -> dict[str, str]:
+    """The issuer, key set and app client of the local user pool, as AWS would configure them."""
+    os.environ.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    cognito = client("cognito-idp")
+    pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
+    pool_id = next(p["Id"] for p in pools if p["Name"] == "shop-users")
+    apps = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    client_id = next(c["ClientId"] for c in apps if c["ClientName"] == "shop-api")
+    return {
+        "AUTH_ISSUER": f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}",
+        "AUTH_JWKS_URL": f"{jwks_host}/{pool_id}/.well-known/jwks.json",
+        "AUTH_CLIENT_ID": client_id,
+    }
+
+
+def _process_figures() -> tuple[float, float]:
+    """A catalog process in the catalog's own image, configured as in AWS (identity settings
+    given, not discovered): seconds from start to ready, and resident MB when idle."""
+    settings = json.dumps(_identity_settings(jwks_host="http://emulator:4566"))
+    result = subprocess.run(
+        ["docker", "compose", "exec", "-T", "catalog-api", "python", "-c", PROBE, settings],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return float(figures["ready"]), float(figures["rss"])
 
 
 def main() -> None:
@@ -85,13 +135,6 @@ def main() -> None:
 
     items = httpx.get(f"{args.gateway}/catalog/products", params={"limit": 1}).json()["items"]
     product_id = items[0]["id"]
-    db_env = {
-        "DB_HOST": args.db_host,
-        "DB_PORT": args.db_port,
-        "DB_USER": "shop",
-        "DB_PASSWORD": args.db_password,
-        "DB_NAME": "shop",
-    }
     dsn = f"postgresql://shop:{args.db_password}@{args.db_host}:{args.db_port}/shop"
 
     bare = subprocess.Popen(
@@ -107,28 +150,7 @@ def main() -> None:
         _stop(bare)
     shop = _wrk(f"{args.gateway}/catalog/products/{product_id}", args.duration, args.connections)
 
-    catalog_env = (
-        os.environ
-        | db_env
-        | {
-            "AWS_ENDPOINT_URL": os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AUTH_USER_POOL_NAME": "shop-users",
-            "HOST": "127.0.0.1",
-            "PORT": "8098",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    started = time.monotonic()
-    catalog = subprocess.Popen([sys.executable, "-m", "catalog.entrypoints.api"], env=catalog_env)
-    try:
-        _wait_ready("http://127.0.0.1:8098/health/ready", catalog)
-        ready = time.monotonic() - started
-        time.sleep(3)
-        rss = _rss_mb(catalog.pid)
-    finally:
-        _stop(catalog)
+    ready, rss = _process_figures()
 
     print(f"machine: {os.cpu_count()} cores; wrk {args.connections} connections, {args.duration} s")
     print(f"bare FastAPI + asyncpg (direct):     {baseline:10.0f} requests/s")

@@ -123,7 +123,7 @@ class TokenVerifier:
         )
 
 
-def _verifier(request: Request) -> TokenVerifier:
+async def _verifier(request: Request) -> TokenVerifier:
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier
 

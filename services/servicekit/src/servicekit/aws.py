@@ -10,9 +10,6 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
-from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
-
 if TYPE_CHECKING:
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -20,30 +17,31 @@ if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
     from types_aiobotocore_stepfunctions import SFNClient
 
-# Short timeouts and the SDK's standard retry mode: a request path never waits long on AWS.
-_CONFIG = AioConfig(
-    connect_timeout=2,
-    read_timeout=5,
-    retries={"max_attempts": 3, "mode": "standard"},
-    max_pool_connections=50,
-)
-
 
 class AwsClients:
     """Long-lived clients, opened once in a process's lifespan and closed with it."""
 
     def __init__(self, region: str) -> None:
         self._region = region
-        self._session = get_session()
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
 
     async def _client(self, service: str) -> Any:
         if service not in self._clients:
-            config = _CONFIG
-            if service == "sqs":  # a long poll waits up to 20 s for messages
-                config = _CONFIG.merge(AioConfig(read_timeout=30))
-            creator = self._session.create_client(
+            # Imported on first use: an API given its identity settings (as in AWS) and
+            # storing nothing in AWS never loads the SDK, which saves memory and start time.
+            from aiobotocore.config import AioConfig
+            from aiobotocore.session import get_session
+
+            # Short timeouts and the SDK's standard retry mode: a request path never waits
+            # long on AWS. A long poll waits for messages, so SQS may take longer to answer.
+            config = AioConfig(
+                connect_timeout=2,
+                read_timeout=30 if service == "sqs" else 5,
+                retries={"max_attempts": 3, "mode": "standard"},
+                max_pool_connections=50,
+            )
+            creator = get_session().create_client(
                 service,  # type: ignore[call-overload]
                 region_name=self._region,
                 config=config,

@@ -1,7 +1,9 @@
-"""The async SQLAlchemy engine for a service's PostgreSQL schema."""
+"""A service's PostgreSQL schema: the SQLAlchemy engine for its units of work, and a plain
+asyncpg pool for the reads on its hot paths."""
 
 from __future__ import annotations
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -31,3 +33,35 @@ async def check_database(engine: AsyncEngine) -> None:
     """Raise unless the database answers."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+async def _leave_as_is(connection: asyncpg.Connection) -> None:
+    return None
+
+
+async def create_read_pool(settings: PostgresSettings, schema: str) -> asyncpg.Pool:
+    """An asyncpg pool for reads that change nothing.
+
+    A hot read through SQLAlchemy's async engine pays for a pool checkout, a greenlet hop and
+    result processing: measured here, about a third of what the driver alone serves. Reads
+    that run on every request go through this pool instead, with plain SQL. Its connections
+    only ever run single statements outside transactions (no LISTEN, locks, cursors or SET),
+    so they leave no session state behind and are returned without asyncpg's reset query,
+    which would cost a round trip per request. A connection whose query is interrupted is
+    closed by asyncpg rather than returned.
+    """
+    pool = await asyncpg.create_pool(
+        host=settings.db_host,
+        port=settings.db_port,
+        user=settings.db_user,
+        password=settings.db_password.get_secret_value() or None,
+        database=settings.db_name,
+        min_size=1,
+        max_size=settings.db_pool_size,
+        timeout=settings.db_timeout_seconds,
+        command_timeout=settings.db_timeout_seconds,
+        server_settings={"search_path": schema, "application_name": settings.service_name},
+        reset=_leave_as_is,
+    )
+    assert pool is not None
+    return pool

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from servicekit.app import Lifespan
 from servicekit.aws import AwsClients
-from servicekit.db import check_database, create_engine
+from servicekit.db import check_database, create_engine, create_read_pool
 from servicekit.identity import build_verifier, resolve_identity
 from servicekit.settings import PostgresSettings, ServiceSettings
 
@@ -34,17 +34,21 @@ async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterato
 
 
 def postgres_lifespan(settings: PostgresSettings, schema: str) -> Lifespan:
-    """`app.state.engine` on the service's schema; ready while the database answers."""
+    """`app.state.engine` and `app.state.reads` (see `create_read_pool`) on the service's
+    schema; ready while the database answers."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings, schema)
+        reads = await create_read_pool(settings, schema)
         try:
             async with authenticated(app, settings):
                 app.state.engine = engine
+                app.state.reads = reads
                 app.state.readiness = {"database": lambda: check_database(engine)}
                 yield
         finally:
+            await reads.close()
             await engine.dispose()
 
     return lifespan

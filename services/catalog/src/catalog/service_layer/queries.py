@@ -11,7 +11,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, bindparam, select, tuple_
+import asyncpg
+from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.adapters.orm import products
@@ -20,8 +21,11 @@ from catalog.domain.model import Product
 
 SortKey = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
 
-# Built once: the statement cache then serves every call without compiling.
-_BY_ID = select(products).where(products.c.id == bindparam("product_id"))
+# The hot path: plain SQL on the read pool (asyncpg prepares and caches it per connection).
+PRODUCT_BY_ID = (
+    "SELECT id, sku, name, description, category, price, currency, active, version,"
+    " created_at, updated_at FROM products WHERE id = $1"
+)
 
 
 class InvalidCursorError(ValueError):
@@ -65,11 +69,10 @@ def decode_cursor(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
         raise InvalidCursorError("The cursor is not valid.") from exc
 
 
-async def get_product(engine: AsyncEngine, product_id: uuid.UUID) -> Product | None:
+async def get_product(reads: asyncpg.Pool, product_id: uuid.UUID) -> Product | None:
     """One product, active or not."""
-    async with engine.connect() as connection:
-        row = (await connection.execute(_BY_ID, {"product_id": product_id})).first()
-    return None if row is None else product_from_row(row)
+    row = await reads.fetchrow(PRODUCT_BY_ID, product_id)
+    return None if row is None else Product(**row)
 
 
 def _escape_like(text: str) -> str:

@@ -10,12 +10,12 @@ from basket.adapters.catalog import ProductCatalog
 from basket.adapters.repository import BasketRepository
 
 
-def _repository(request: Request) -> BasketRepository:
+async def _repository(request: Request) -> BasketRepository:
     repository: BasketRepository = request.app.state.baskets
     return repository
 
 
-def _catalog(request: Request) -> ProductCatalog:
+async def _catalog(request: Request) -> ProductCatalog:
     catalog: ProductCatalog = request.app.state.catalog
     return catalog
 

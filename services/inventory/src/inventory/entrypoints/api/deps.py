@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 
 
-def _engine(request: Request) -> AsyncEngine:
+async def _engine(request: Request) -> AsyncEngine:
     engine: AsyncEngine = request.app.state.engine
     return engine
 
 
-def _unit_of_work(request: Request) -> UnitOfWork:
+async def _unit_of_work(request: Request) -> UnitOfWork:
     return SqlUnitOfWork(request.app.state.engine)
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from notification.adapters.repository import NotificationRepository
 
 
-def _repository(request: Request) -> NotificationRepository:
+async def _repository(request: Request) -> NotificationRepository:
     repository: NotificationRepository = request.app.state.notifications
     return repository
 

@@ -18,12 +18,12 @@ from servicekit.errors import Problem
 router = APIRouter(prefix="/orders", tags=["orders"])
 
 
-def _engine(request: Request) -> AsyncEngine:
+async def _engine(request: Request) -> AsyncEngine:
     engine: AsyncEngine = request.app.state.engine
     return engine
 
 
-def _unit_of_work(request: Request) -> UnitOfWork:
+async def _unit_of_work(request: Request) -> UnitOfWork:
     return SqlUnitOfWork(request.app.state.engine)
 
 

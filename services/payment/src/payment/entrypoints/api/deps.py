@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from payment.adapters.repository import PaymentRepository
 
 
-def _repository(request: Request) -> PaymentRepository:
+async def _repository(request: Request) -> PaymentRepository:
     repository: PaymentRepository = request.app.state.payments
     return repository
 

@@ -1,10 +1,18 @@
 import uuid
 from decimal import Decimal
 
+import orjson
 import pytest
 
+from catalog.adapters.orm import products
 from catalog.domain.model import Product
-from catalog.service_layer.queries import InvalidCursorError, decode_cursor, encode_cursor
+from catalog.entrypoints.api.schemas import ProductOut
+from catalog.service_layer.queries import (
+    PRODUCT_BY_ID,
+    InvalidCursorError,
+    decode_cursor,
+    encode_cursor,
+)
 
 
 @pytest.fixture
@@ -38,3 +46,14 @@ def test_a_cursor_from_another_sort_order_is_refused(product: Product) -> None:
 def test_garbage_is_not_a_cursor(garbage: str) -> None:
     with pytest.raises(InvalidCursorError):
         decode_cursor(garbage, "name")
+
+
+def test_the_hot_read_selects_every_column_of_the_table() -> None:
+    selected = PRODUCT_BY_ID.removeprefix("SELECT ").split(" FROM ")[0].split(", ")
+    assert [c.strip() for c in selected] == [c.name for c in products.columns]
+
+
+def test_a_product_renders_as_its_documented_schema(product: Product) -> None:
+    assert orjson.loads(
+        orjson.dumps(product, default=str, option=orjson.OPT_UTC_Z)
+    ) == orjson.loads(ProductOut.of(product).model_dump_json())
