@@ -186,6 +186,8 @@ def test_task_role_may_touch_only_what_the_service_owns(
         expected["SendCommands"] = [queues[q] for q in SERVICES[service]["sends_to"]]
     if SERVICES[service]["starts_saga"]:
         expected["StartSaga"] = [state_machine["id"]]
+        executions = state_machine["id"].replace(":stateMachine:", ":execution:")
+        expected["ReadSagaHistory"] = [f"{executions}:*"]
     if SAGA_QUEUES & set(mine["queues"]):
         expected["AnswerSagaSteps"] = ["*"]
     expected["UseMessagingKeyThroughMessagingServices"] = [messaging_key["id"]]
@@ -212,6 +214,7 @@ def test_task_role_may_touch_only_what_the_service_owns(
         "states:SendTaskHeartbeat",
     }
     assert actions.get("StartSaga", set()) <= {"states:StartExecution"}
+    assert actions.get("ReadSagaHistory", set()) <= {"states:GetExecutionHistory"}
     for statement in granted.values():
         assert statement["Effect"] == "Allow"
         assert not any(action.endswith("*") for action in statement["Action"]), statement["Sid"]

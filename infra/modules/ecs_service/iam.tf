@@ -123,6 +123,12 @@ locals {
       Effect   = "Allow"
       Action   = ["states:StartExecution"]
       Resource = [var.saga.state_machine_arn]
+      }, {
+      # The order's timeline shows each step of its execution.
+      Sid      = "ReadSagaHistory"
+      Effect   = "Allow"
+      Action   = ["states:GetExecutionHistory"]
+      Resource = ["${replace(var.saga.state_machine_arn, ":stateMachine:", ":execution:")}:*"]
     }] : [],
     # Answering a callback task: IAM cannot scope SendTask* to a state
     # machine (the request names only the task token), so the resource is

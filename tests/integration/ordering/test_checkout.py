@@ -79,7 +79,7 @@ def test_checkout_places_one_order_and_starts_its_saga(
     )
     assert (order["status"], order["total"], order["currency"]) == ("PENDING", "25.00", "EUR")
     assert order["shipping_address"] == address
-    assert [step["step"] for step in order["timeline"]] == ["PLACED"]
+    assert order["timeline"][0]["step"] == "PLACED"
     listed = orders.get("/orders", headers=me).json()["items"]
     assert [o["id"] for o in listed] == [order_id]
 
@@ -133,7 +133,7 @@ def test_orders_are_private_and_cancellable_while_pending(
     assert requested.status_code == 202, requested.text
     assert requested.json()["cancel_requested"] is True
     steps = [s["step"] for s in orders.get(f"/orders/{order_id}", headers=me).json()["timeline"]]
-    assert steps == ["PLACED", "CANCEL_REQUESTED"]
+    assert {"PLACED", "CANCEL_REQUESTED"} <= set(steps)
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,13 @@ def test_a_checkout_ends_confirmed_captured_and_with_the_basket_emptied(
 
     order = shop.finished(me, order_id)
     assert (order["status"], order["reason"], order["total"]) == ("CONFIRMED", None, "25.00")
-    assert [step["step"] for step in order["timeline"]] == ["PLACED", "CONFIRMED"]
+    steps = {step["step"]: step["detail"] for step in order["timeline"]}
+    assert steps["PLACED"] == "25.00 EUR"
+    # The saga's own steps, from its execution's history, beside the order's.
+    assert steps["ReserveStock"] == steps["AuthorizePayment"] == "succeeded"
+    assert "CONFIRMED" in steps
+    times = [step["at"] for step in order["timeline"]]
+    assert times == sorted(times)
     payment = eventually(
         lambda: p if (p := shop.payment(me, order_id)) and p["status"] == "CAPTURED" else None,
         what="the capture",
@@ -124,6 +130,9 @@ def test_a_declined_payment_releases_the_stock_and_reopens_the_basket(shop: Shop
 
     order = shop.finished(me, order_id)
     assert (order["status"], order["reason"]) == ("CANCELLED", "PAYMENT_DECLINED")
+    steps = [(step["step"], step["detail"]) for step in order["timeline"]]
+    assert ("AuthorizePayment", "failed: PaymentDeclined") in steps
+    assert ("ReleaseStock", "succeeded") in steps
     assert (shop.stock(sku)["on_hand"], shop.stock(sku)["reserved"]) == (5, 0)
     payment = shop.payment(me, order_id)
     assert payment is not None

@@ -2,22 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from ordering.adapters.saga import StepFunctionsSaga, find_state_machine_arn
 from ordering.domain import errors
 from ordering.entrypoints.api.routes import router
 from ordering.settings import OrderingSettings
 from servicekit.app import create_service_app
+from servicekit.aws import AwsClients
 from servicekit.errors import map_errors
 from servicekit.lifespans import postgres_lifespan
 
 
 def create_app(settings: OrderingSettings) -> FastAPI:
     """The ordering app; it connects to nothing until it starts."""
+    database = postgres_lifespan(settings, settings.db_schema)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with database(app):
+            aws = AwsClients(settings.aws_region)
+            try:
+                sfn = await aws.stepfunctions()
+                machine = settings.state_machine_arn or await find_state_machine_arn(
+                    sfn, settings.state_machine_name
+                )
+                # Read for the orders' timelines: each step of their saga, from its history.
+                app.state.saga = StepFunctionsSaga(sfn, machine)
+                yield
+            finally:
+                await aws.close()
+
     app = create_service_app(
         title="Ordering",
         prefix="/orders",
-        lifespan=postgres_lifespan(settings, settings.db_schema),
+        lifespan=lifespan,
         routers=[router],
         description="Orders, their lines and their timeline.",
     )

@@ -1,0 +1,96 @@
+"""A worker killed in the middle of its steps (SIGKILL) and started again: every order still
+finishes, each confirmed one captured exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.saga.test_order_saga import Shop
+from tests.support.emulator import stop
+from tests.support.services import RunningWorker, running_worker
+from tests.support.waiting import eventually
+
+ORDERS = 12
+
+
+@pytest.fixture
+def inventory_worker(inventory_env: dict[str, str], logs: Path) -> Iterator[RunningWorker]:
+    with running_worker("inventory.entrypoints.worker", inventory_env, logs / "crash-inv.log") as w:
+        yield w
+
+
+def _start_payment_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "payment.entrypoints.worker"],
+            env=os.environ | env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _steps_done(log: Path) -> int:
+    return log.read_text().count('"saga_step_done"') if log.exists() else 0
+
+
+def test_a_killed_worker_restarted_lets_every_order_finish(
+    catalog: httpx.Client,
+    basket: httpx.Client,
+    orders: httpx.Client,
+    inventory: httpx.Client,
+    payments: httpx.Client,
+    admin: dict[str, str],
+    token_for: Callable[[str], str],
+    service_env: dict[str, str],
+    basket_worker: RunningWorker,
+    ordering_worker: RunningWorker,
+    inventory_worker: RunningWorker,
+    logs: Path,
+) -> None:
+    shop = Shop(catalog, basket, orders, inventory, payments, admin, token_for)
+    product_id, sku = shop.product(on_hand=ORDERS)
+    log = logs / "crash-payment.log"
+    worker = _start_payment_worker(service_env, log)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            customers = list(pool.map(lambda _: shop.customer(), range(ORDERS)))
+            order_ids = list(pool.map(lambda me: shop.check_out(me, product_id, 1), customers))
+            # Kill it while it is working through them: some steps done, others in its hands.
+            deadline = time.monotonic() + 60
+            while _steps_done(log) < 2:
+                assert time.monotonic() < deadline, "the payment worker never got to work"
+                time.sleep(0.01)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            done_before = _steps_done(log)
+            worker = _start_payment_worker(service_env, log)
+            finished = list(
+                pool.map(
+                    lambda args: shop.finished(args[0], args[1], timeout=300),
+                    zip(customers, order_ids, strict=True),
+                )
+            )
+    finally:
+        stop(worker)
+
+    assert done_before < 2 * ORDERS  # the kill came while authorizations and captures remained
+    assert {order["status"] for order in finished} == {"CONFIRMED"}
+    for me, order_id in zip(customers, order_ids, strict=True):
+        payment = shop.payment(me, order_id)
+        assert payment is not None
+        assert payment["status"] == "CAPTURED"
+    eventually(
+        lambda: (level := shop.stock(sku))["on_hand"] == 0 and level["reserved"] == 0,
+        60,
+        "the stock of every order committed",
+    )
