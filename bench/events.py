@@ -54,7 +54,7 @@ def _latencies(since: str, product_id: str, expected: int, timeout: float = 60) 
         found = []
         for line in logs.splitlines():
             try:
-                entry = json.loads(line)
+                entry = json.loads(line[line.find("{") :])
             except ValueError:
                 continue
             if (

@@ -58,6 +58,7 @@ def serve(app: FastAPI | str, settings: ServiceSettings, **uvicorn_options: Any)
         proxy_headers=True,
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=10,
+        ws="none",  # no service speaks WebSocket; not loading it saves memory
         server_header=False,
         **uvicorn_options,
     )
