@@ -1,4 +1,5 @@
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -210,3 +211,47 @@ def test_a_payment_that_never_answers_times_out_and_is_compensated(
     order_id = _check_out(shop, me, f"{customer}-t", "tok_timeout")
     order = _finished(shop, me, order_id, timeout=420)
     assert (order["status"], order["reason"]) == ("CANCELLED", "TIMEOUT")
+
+
+def _stocked_product(shop: httpx.Client, admin: dict[str, str], on_hand: int) -> dict[str, Any]:
+    body = {
+        "sku": f"E2E-{uuid.uuid4().hex[:10].upper()}",
+        "name": "End-to-end product",
+        "category": "e2e",
+        "price": "5.00",
+        "currency": "EUR",
+    }
+    created = shop.post("/catalog/products", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    stocked = shop.put(f"/inventory/stock/{body['sku']}", json={"on_hand": on_hand}, headers=admin)
+    assert stocked.status_code in (200, 201), stocked.text
+    product: dict[str, Any] = created.json()
+    return product
+
+
+def test_too_little_stock_cancels_the_order(
+    shop: httpx.Client, headers_for: Headers, customer: str
+) -> None:
+    me, product = headers_for(customer), _stocked_product(shop, headers_for("admin"), on_hand=1)
+    shop.put(f"/basket/items/{product['id']}", json={"quantity": 2}, headers=me).raise_for_status()
+    order = _finished(shop, me, _check_out(shop, me, f"{customer}-s", "tok_visa"))
+    assert (order["status"], order["reason"]) == ("CANCELLED", "OUT_OF_STOCK")
+    assert shop.get(f"/payments/{order['id']}", headers=me).status_code == 404  # nothing held
+
+
+def test_a_customer_cancels_a_pending_order(
+    shop: httpx.Client, headers_for: Headers, customer: str
+) -> None:
+    me, product = headers_for(customer), _stocked_product(shop, headers_for("admin"), on_hand=3)
+    shop.put(f"/basket/items/{product['id']}", json={"quantity": 1}, headers=me).raise_for_status()
+    # The flaky token's retry holds the saga before confirmation long enough to cancel.
+    order_id = _check_out(shop, me, f"{customer}-c", "tok_flaky")
+    deadline = time.monotonic() + 30
+    while (cancel := shop.post(f"/orders/{order_id}/cancel", headers=me)).status_code == 404:
+        assert time.monotonic() < deadline, "the order never arrived"
+        time.sleep(0.1)
+    assert cancel.status_code == 202, cancel.text
+    order = _finished(shop, me, order_id)
+    assert (order["status"], order["reason"]) == ("CANCELLED", "CANCELLED_BY_CUSTOMER")
+    stock = shop.get(f"/inventory/stock/{product['sku']}", headers=headers_for("admin")).json()
+    assert (stock["on_hand"], stock["reserved"]) == (3, 0)
