@@ -4,16 +4,13 @@ service's contract defines it."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict
 
 from basket.domain.commands import ShippingAddress
 from basket.domain.model import Basket
-from servicekit.messaging.envelope import Event
-
-Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+from servicekit.messaging.envelope import Event, Money
 
 
 class Line(BaseModel):

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
 from catalog.domain.model import Product
-from servicekit.messaging.envelope import Event
-
-# Money travels as a decimal string, never a float.
-Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+from servicekit.messaging.envelope import Event, Money
 
 
 class ProductCreated(Event):

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict
 
 from ordering.domain.model import Order
-from servicekit.messaging.envelope import Event
-
-# Money travels as a decimal string, never a float.
-Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+from servicekit.messaging.envelope import Event, Money
 
 
 class Line(BaseModel):
@@ -24,58 +20,43 @@ class Line(BaseModel):
     unit_price: Money
 
 
-def _lines(order: Order) -> list[Line]:
-    return [
-        Line(
-            product_id=line.product_id,
-            sku=line.sku,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
+class _OrderWithLines(Event):
+    """The facts `OrderPlaced` and `OrderConfirmed` share."""
+
+    order_id: uuid.UUID
+    user_id: str
+    total: Money
+    currency: str
+    lines: list[Line]
+
+    @classmethod
+    def of(cls, order: Order) -> Self:
+        lines = [
+            Line(
+                product_id=line.product_id,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            for line in order.lines
+        ]
+        return cls(
+            order_id=order.id,
+            user_id=order.user_id,
+            total=order.total,
+            currency=order.currency,
+            lines=lines,
         )
-        for line in order.lines
-    ]
 
 
-class OrderPlaced(Event):
+class OrderPlaced(_OrderWithLines):
     TYPE: ClassVar[str] = "ordering.OrderPlaced"
     VERSION: ClassVar[int] = 1
 
-    order_id: uuid.UUID
-    user_id: str
-    total: Money
-    currency: str
-    lines: list[Line]
 
-    @classmethod
-    def of(cls, order: Order) -> OrderPlaced:
-        return cls(
-            order_id=order.id,
-            user_id=order.user_id,
-            total=order.total,
-            currency=order.currency,
-            lines=_lines(order),
-        )
-
-
-class OrderConfirmed(Event):
+class OrderConfirmed(_OrderWithLines):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
     VERSION: ClassVar[int] = 1
-
-    order_id: uuid.UUID
-    user_id: str
-    total: Money
-    currency: str
-    lines: list[Line]
-
-    @classmethod
-    def of(cls, order: Order) -> OrderConfirmed:
-        return cls(
-            order_id=order.id,
-            user_id=order.user_id,
-            total=order.total,
-            currency=order.currency,
-            lines=_lines(order),
-        )
 
 
 class OrderCancelled(Event):

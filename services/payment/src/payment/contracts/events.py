@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
-from typing import Annotated, ClassVar, Self
+from typing import ClassVar, Self
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
 from payment.domain.model import Payment
-from servicekit.messaging.envelope import Event
+from servicekit.messaging.envelope import Event, Money
 
 # Money travels as a decimal string with two places, never a float.
-Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
 
 
 class PaymentEvent(Event):
