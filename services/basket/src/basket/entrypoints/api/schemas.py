@@ -20,7 +20,8 @@ class ItemQuantity(BaseModel):
     quantity: Quantity
 
 
-def _text(max_length: int) -> object:
+def _text(max_length: int) -> StringConstraints:
+    """Non-empty text, trimmed, of at most `max_length` characters."""
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
