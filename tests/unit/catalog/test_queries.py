@@ -7,12 +7,8 @@ import pytest
 from catalog.adapters.orm import products
 from catalog.domain.model import Product
 from catalog.entrypoints.api.schemas import ProductOut
-from catalog.service_layer.queries import (
-    PRODUCT_BY_ID,
-    InvalidCursorError,
-    decode_cursor,
-    encode_cursor,
-)
+from catalog.service_layer.queries import PRODUCT_BY_ID, decode_cursor, encode_cursor
+from servicekit.cursors import InvalidCursorError
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from notification.domain.commands import NotifyCustomer, Topic
 from notification.domain.model import Notification, compose, order_reference
 from notification.entrypoints.worker import handle, to_command
 from notification.service_layer import handlers
+from servicekit.cursors import InvalidCursorError
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.messaging.envelope import Envelope
 
@@ -204,5 +205,5 @@ async def test_a_full_last_page_has_no_cursor() -> None:
     ["", "not base64!", "e30", handlers.encode_cursor("USER#bob"), "eyJhZnRlciI6IDF9"],
 )
 async def test_cursors_not_issued_by_the_listing_are_refused(cursor: str) -> None:
-    with pytest.raises(handlers.InvalidCursorError):
+    with pytest.raises(InvalidCursorError):
         await handlers.list_notifications("alice", FakeNotifications(), limit=2, cursor=cursor)

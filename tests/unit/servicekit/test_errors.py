@@ -5,6 +5,7 @@ import pytest
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, Field
 
+from servicekit.cursors import decode_cursor, encode_cursor
 from servicekit.errors import PROBLEM_JSON, Problem, install_problem_handlers
 from servicekit.logging import RequestContextMiddleware
 
@@ -29,6 +30,10 @@ def _app() -> FastAPI:
     @app.get("/conflict")
     async def conflict() -> None:
         raise Problem(409, "Already there.", slug="duplicate")
+
+    @app.get("/listing")
+    async def listing(cursor: str) -> dict[str, str]:
+        return decode_cursor(cursor)
 
     @app.get("/boom")
     async def boom() -> None:
@@ -97,3 +102,13 @@ async def test_request_ids_are_kept_or_made_and_echoed(client: httpx.AsyncClient
     assert given.headers["x-correlation-id"] == "req-123"
     made = await client.get("/conflict", headers={"x-request-id": 'bad"id'})
     assert made.headers["x-request-id"] not in ('bad"id', "")
+
+
+async def test_a_cursor_no_listing_issued_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    good = await client.get("/listing", params={"cursor": encode_cursor({"after": "x"})})
+    assert good.json() == {"after": "x"}
+    for garbage in ("not-a-cursor", "W10", ""):
+        response = await client.get("/listing", params={"cursor": garbage})
+        assert response.status_code == 422, garbage
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert [e["field"] for e in response.json()["errors"]] == ["cursor"]

@@ -11,43 +11,37 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from servicekit.cursors import InvalidCursorError
+
 PROBLEM_JSON = "application/problem+json"
 
 log = structlog.get_logger(__name__)
 
-_TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Payload too large",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    428: "Precondition required",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
+# Each status's title and the slug of its default problem type.
+_KINDS = {
+    400: ("Bad request", "bad-request"),
+    401: ("Unauthorized", "unauthorized"),
+    403: ("Forbidden", "forbidden"),
+    404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"),
+    409: ("Conflict", "conflict"),
+    412: ("Precondition failed", "precondition-failed"),
+    413: ("Payload too large", "payload-too-large"),
+    415: ("Unsupported media type", "unsupported-media-type"),
+    422: ("Unprocessable content", "unprocessable"),
+    428: ("Precondition required", "precondition-required"),
+    429: ("Too many requests", "too-many-requests"),
+    500: ("Internal server error", "internal"),
+    503: ("Service unavailable", "unavailable"),
 }
 
-_SLUGS = {
-    400: "bad-request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    409: "conflict",
-    412: "precondition-failed",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-    422: "unprocessable",
-    428: "precondition-required",
-    429: "too-many-requests",
-    500: "internal",
-    503: "unavailable",
-}
+
+def _title(status: int) -> str:
+    return _KINDS.get(status, ("Error", "error"))[0]
+
+
+def _slug(status: int) -> str:
+    return _KINDS.get(status, ("Error", "error"))[1]
 
 
 class Problem(Exception):  # noqa: N818 - it is the problem document, raised
@@ -66,8 +60,8 @@ class Problem(Exception):  # noqa: N818 - it is the problem document, raised
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.slug = slug or _SLUGS.get(status, "error")
-        self.title = title or _TITLES.get(status, "Error")
+        self.slug = slug or _slug(status)
+        self.title = title or _title(status)
         self.headers = dict(headers) if headers else None
         self.errors = list(errors) if errors else None
 
@@ -84,8 +78,8 @@ def problem_response(
 ) -> JSONResponse:
     """Render a problem document for `request`."""
     body: dict[str, Any] = {
-        "type": f"/problems/{slug or _SLUGS.get(status, 'error')}",
-        "title": title or _TITLES.get(status, "Error"),
+        "type": f"/problems/{slug or _slug(status)}",
+        "title": title or _title(status),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -153,9 +147,14 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_invalid_cursor(request: Request, exc: Exception) -> JSONResponse:
+    error = {"field": "cursor", "in": "query", "message": str(exc), "code": "invalid"}
+    return problem_response(request, 422, str(exc), slug="validation-error", errors=[error])
+
+
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else _title(exc.status_code)
     return problem_response(request, exc.status_code, detail, headers=exc.headers)
 
 
@@ -182,5 +181,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, a problem document."""
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(InvalidCursorError, _on_invalid_cursor)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from catalog.adapters.orm import products
 from catalog.adapters.repository import product_from_row
 from catalog.domain.model import Product
+from servicekit import cursors
+from servicekit.cursors import InvalidCursorError
 
 SortKey = Literal["name", "-name", "price", "-price", "created_at", "-created_at"]
 
@@ -26,10 +25,6 @@ PRODUCT_BY_ID = (
     "SELECT id, sku, name, description, category, price, currency, active, version,"
     " created_at, updated_at FROM products WHERE id = $1"
 )
-
-
-class InvalidCursorError(ValueError):
-    """The cursor was not issued for this listing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +46,20 @@ def encode_cursor(sort: SortKey, product: Product) -> str:
     column = sort.lstrip("-")
     value = getattr(product, column)
     text = value.isoformat() if isinstance(value, datetime) else str(value)
-    raw = json.dumps({"s": sort, "v": text, "id": str(product.id)})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode_cursor({"s": sort, "v": text, "id": str(product.id)})
 
 
 def decode_cursor(cursor: str, sort: SortKey) -> tuple[Any, uuid.UUID]:
     """The sort value and id a cursor points after; it must come from a listing with `sort`."""
+    position = cursors.decode_cursor(cursor)
+    if "s" not in position:
+        raise InvalidCursorError
+    if position["s"] != sort:
+        raise InvalidCursorError("The cursor belongs to a listing with another sort order.")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        if data["s"] != sort:
-            raise InvalidCursorError("The cursor belongs to a listing with another sort order.")
-        return _decode(str(data["v"]), sort.lstrip("-")), uuid.UUID(str(data["id"]))
-    except InvalidCursorError:
-        raise
-    except (binascii.Error, ValueError, KeyError, TypeError, InvalidOperation) as exc:
-        raise InvalidCursorError("The cursor is not valid.") from exc
+        return _decode(str(position["v"]), sort.lstrip("-")), uuid.UUID(str(position["id"]))
+    except (KeyError, ValueError, InvalidOperation) as exc:
+        raise InvalidCursorError from exc
 
 
 async def get_product(reads: asyncpg.Pool, product_id: uuid.UUID) -> Product | None:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 
 from notification.adapters.repository import NotificationPage, NotificationRepository
 from notification.domain.commands import NotifyCustomer
 from notification.domain.model import compose
+from servicekit import cursors
+from servicekit.cursors import InvalidCursorError
 
 # What a sort key looks like: a UTC time of fixed width, then an event id.
 _SORT_KEY = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00#[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
 )
-
-
-class InvalidCursorError(ValueError):
-    """The cursor was not issued by this listing."""
 
 
 async def notify_customer(cmd: NotifyCustomer, notifications: NotificationRepository) -> bool:
@@ -28,19 +23,14 @@ async def notify_customer(cmd: NotifyCustomer, notifications: NotificationReposi
 
 def encode_cursor(last_key: str) -> str:
     """An opaque position after the item with sort key `last_key`."""
-    raw = json.dumps({"after": last_key}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_cursor({"after": last_key})
 
 
 def decode_cursor(cursor: str) -> str:
     """The sort key a cursor points after."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        after = data["after"]
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise InvalidCursorError("The cursor is not valid.") from exc
+    after = cursors.decode_cursor(cursor).get("after")
     if not isinstance(after, str) or not _SORT_KEY.match(after):
-        raise InvalidCursorError("The cursor is not valid.")
+        raise InvalidCursorError
     return after
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,10 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ordering.adapters.orm import order_lines, order_timeline, orders
 from ordering.adapters.repository import order_from_rows
 from ordering.domain.model import Order, TimelineEntry
-
-
-class InvalidCursorError(ValueError):
-    """The cursor was not issued by this listing."""
+from servicekit import cursors
+from servicekit.cursors import InvalidCursorError
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +25,17 @@ class OrderPage:
 
 
 def encode_cursor(order: Order) -> str:
-    raw = json.dumps({"at": order.created_at.isoformat(), "id": str(order.id)})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """An opaque position after `order` in the newest-first listing."""
+    return cursors.encode_cursor({"at": order.created_at.isoformat(), "id": str(order.id)})
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The creation time and id a cursor points after."""
+    position = cursors.decode_cursor(cursor)
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(data["at"]), uuid.UUID(data["id"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise InvalidCursorError("The cursor is not valid.") from exc
+        return datetime.fromisoformat(position["at"]), uuid.UUID(position["id"])
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise InvalidCursorError from exc
 
 
 async def _with_lines(engine: AsyncEngine, rows: Sequence[Row[Any]]) -> list[Order]:

@@ -67,17 +67,9 @@ async def list_products(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    try:
-        page = await queries.list_products(
-            engine, category=category, search=q, sort=sort, limit=limit, cursor=cursor
-        )
-    except queries.InvalidCursorError as exc:
-        raise Problem(
-            422,
-            str(exc),
-            slug="validation-error",
-            errors=[{"field": "cursor", "in": "query", "message": str(exc), "code": "invalid"}],
-        ) from exc
+    page = await queries.list_products(
+        engine, category=category, search=q, sort=sort, limit=limit, cursor=cursor
+    )
     body = ProductList(items=[ProductOut.of(p) for p in page.items], next_cursor=page.next_cursor)
     return Response(body.model_dump_json(), media_type="application/json")
 

@@ -10,7 +10,6 @@ from notification.entrypoints.api.deps import Notifications
 from notification.entrypoints.api.schemas import NotificationList, NotificationOut
 from notification.service_layer import handlers
 from servicekit.auth import CurrentUser
-from servicekit.errors import Problem
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -22,17 +21,9 @@ async def list_notifications(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> NotificationList:
-    try:
-        page, next_cursor = await handlers.list_notifications(
-            user.user_id, notifications, limit=limit, cursor=cursor
-        )
-    except handlers.InvalidCursorError as exc:
-        raise Problem(
-            422,
-            str(exc),
-            slug="validation-error",
-            errors=[{"field": "cursor", "in": "query", "message": str(exc), "code": "invalid"}],
-        ) from exc
+    page, next_cursor = await handlers.list_notifications(
+        user.user_id, notifications, limit=limit, cursor=cursor
+    )
     return NotificationList(
         items=[NotificationOut.of(item) for item in page.items], next_cursor=next_cursor
     )

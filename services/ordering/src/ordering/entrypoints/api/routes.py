@@ -41,15 +41,7 @@ async def list_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> OrderList:
-    try:
-        page = await queries.list_orders(engine, user.user_id, limit, cursor)
-    except queries.InvalidCursorError as exc:
-        raise Problem(
-            422,
-            str(exc),
-            slug="validation-error",
-            errors=[{"field": "cursor", "in": "query", "message": str(exc), "code": "invalid"}],
-        ) from exc
+    page = await queries.list_orders(engine, user.user_id, limit, cursor)
     return OrderList(items=[OrderOut.of(o) for o in page.items], next_cursor=page.next_cursor)
 
 
