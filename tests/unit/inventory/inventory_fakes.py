@@ -110,7 +110,7 @@ class FakeUnitOfWork:
     ) -> None:
         return None
 
-    async def claim_message(self, message_id: str, handler: str) -> bool:
+    async def claim(self, message_id: str, handler: str) -> bool:
         if (message_id, handler) in self._inbox:
             return False
         self._inbox.add((message_id, handler))

@@ -1,5 +1,6 @@
 """The unit of work PostgreSQL services share: one connection, one transaction, and the
-events the change produces written to the outbox in that same transaction."""
+events the change produces written to the outbox in that same transaction (for a service that
+publishes), and the messages it handles recorded in its inbox (for one that consumes)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ class SqlUnitOfWork:
     """Rolled back unless committed. Subclasses attach their repositories in `bind`."""
 
     def __init__(
-        self, engine: AsyncEngine, *, source: str, outbox: Table, inbox: Table | None = None
+        self,
+        engine: AsyncEngine,
+        *,
+        source: str,
+        outbox: Table | None = None,
+        inbox: Table | None = None,
     ) -> None:
         self._engine = engine
         self._source = source
@@ -50,6 +56,7 @@ class SqlUnitOfWork:
 
     def publish(self, event: Event) -> None:
         """Publish `event` if, and only if, this unit of work commits."""
+        assert self._outbox is not None, "this unit of work has no outbox"
         self._events.append(event)
 
     async def claim(self, message_id: str, handler: str) -> bool:
@@ -62,7 +69,8 @@ class SqlUnitOfWork:
         """Write the outbox and commit the state change with it."""
         assert self._connection is not None
         assert self._transaction is not None
-        envelopes = [Envelope.wrap(event, self._source) for event in self._events]
-        await add_to_outbox(self._connection, self._outbox, envelopes)
+        if self._outbox is not None:
+            envelopes = [Envelope.wrap(event, self._source) for event in self._events]
+            await add_to_outbox(self._connection, self._outbox, envelopes)
         await self._transaction.commit()
         self._events.clear()

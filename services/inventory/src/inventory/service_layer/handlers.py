@@ -15,7 +15,7 @@ from inventory.service_layer.unit_of_work import UnitOfWork
 async def register_sku(cmd: commands.RegisterSku, uow: UnitOfWork) -> bool:
     """Start counting a product the catalog created, at zero; True if it is new here."""
     async with uow:
-        if not await uow.claim_message(str(cmd.event_id), "register_sku"):
+        if not await uow.claim(str(cmd.event_id), "register_sku"):
             return False
         created = await uow.stock.add(cmd.sku, cmd.product_id)
         await uow.commit()
@@ -94,7 +94,7 @@ async def commit_reservation(
     """The order is confirmed: its held units leave the stock. None if the event was handled
     before or the order holds nothing here."""
     async with uow:
-        if not await uow.claim_message(str(cmd.event_id), "commit_reservation"):
+        if not await uow.claim(str(cmd.event_id), "commit_reservation"):
             return None
         reservation = await uow.reservations.get(cmd.order_id)
         if reservation is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inventory.adapters.orm import inbox
 from inventory.adapters.repository import (
@@ -14,7 +14,7 @@ from inventory.adapters.repository import (
     SqlStockRepository,
     StockRepository,
 )
-from servicekit.messaging.inbox import claim_message
+from servicekit.unit_of_work import SqlUnitOfWork as BaseSqlUnitOfWork
 
 
 class UnitOfWork(Protocol):
@@ -24,7 +24,7 @@ class UnitOfWork(Protocol):
     @property
     def reservations(self) -> ReservationRepository: ...
 
-    async def claim_message(self, message_id: str, handler: str) -> bool:
+    async def claim(self, message_id: str, handler: str) -> bool:
         """Record that `handler` handles `message_id` in this transaction; False if it did."""
         ...
 
@@ -40,40 +40,15 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
-class SqlUnitOfWork:
-    """A connection and its transaction; rolled back unless committed. Entering it again
-    starts a new transaction on a new connection."""
+class SqlUnitOfWork(BaseSqlUnitOfWork):
+    """Stock and reservations in one transaction, with the inbox."""
 
     stock: StockRepository
     reservations: ReservationRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
-        self._transaction: AsyncTransaction | None = None
+        super().__init__(engine, source="inventory", inbox=inbox)
 
-    async def __aenter__(self) -> Self:
-        self._connection = await self._engine.connect()
-        self._transaction = await self._connection.begin()
-        self.stock = SqlStockRepository(self._connection)
-        self.reservations = SqlReservationRepository(self._connection)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._connection is not None
-        # Closing a connection rolls back whatever was not committed.
-        await self._connection.close()
-        self._connection = None
-
-    async def claim_message(self, message_id: str, handler: str) -> bool:
-        assert self._connection is not None
-        return await claim_message(self._connection, inbox, message_id, handler)
-
-    async def commit(self) -> None:
-        assert self._transaction is not None
-        await self._transaction.commit()
+    def bind(self, connection: AsyncConnection) -> None:
+        self.stock = SqlStockRepository(connection)
+        self.reservations = SqlReservationRepository(connection)
