@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.integration.saga.shop import Shop
 from tests.support.postgres import Database
 from tests.support.services import (
     RunningService,
@@ -80,3 +81,16 @@ def payments(payment_service: RunningService) -> Iterator[httpx.Client]:
 @pytest.fixture
 def notifications(notification_service: RunningService) -> Iterator[httpx.Client]:
     yield from _client(notification_service)
+
+
+@pytest.fixture
+def shop(
+    catalog: httpx.Client,
+    basket: httpx.Client,
+    orders: httpx.Client,
+    inventory: httpx.Client,
+    payments: httpx.Client,
+    admin: dict[str, str],
+    token_for: Callable[[str], str],
+) -> Shop:
+    return Shop(catalog, basket, orders, inventory, payments, admin, token_for)

@@ -4,13 +4,11 @@ capture per confirmed order, no money held for a cancelled one."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 
-from tests.integration.saga.test_order_saga import Shop
+from tests.integration.saga.shop import Shop
 from tests.support.waiting import eventually
 
 CUSTOMERS = 200
@@ -20,19 +18,6 @@ STOCK = 50
 @pytest.fixture(autouse=True)
 def _workers(saga_workers: None) -> None:
     """Every saga step has its worker."""
-
-
-@pytest.fixture
-def shop(
-    catalog: httpx.Client,
-    basket: httpx.Client,
-    orders: httpx.Client,
-    inventory: httpx.Client,
-    payments: httpx.Client,
-    admin: dict[str, str],
-    token_for: Callable[[str], str],
-) -> Shop:
-    return Shop(catalog, basket, orders, inventory, payments, admin, token_for)
 
 
 def test_concurrent_checkouts_never_oversell(shop: Shop) -> None:

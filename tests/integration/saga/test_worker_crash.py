@@ -8,14 +8,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.integration.saga.test_order_saga import Shop
+from tests.integration.saga.shop import Shop
 from tests.support.emulator import stop
 from tests.support.services import RunningWorker, running_worker
 from tests.support.waiting import eventually
@@ -44,20 +43,13 @@ def _steps_done(log: Path) -> int:
 
 
 def test_a_killed_worker_restarted_lets_every_order_finish(
-    catalog: httpx.Client,
-    basket: httpx.Client,
-    orders: httpx.Client,
-    inventory: httpx.Client,
-    payments: httpx.Client,
-    admin: dict[str, str],
-    token_for: Callable[[str], str],
+    shop: Shop,
     service_env: dict[str, str],
     basket_worker: RunningWorker,
     ordering_worker: RunningWorker,
     inventory_worker: RunningWorker,
     logs: Path,
 ) -> None:
-    shop = Shop(catalog, basket, orders, inventory, payments, admin, token_for)
     product_id, sku = shop.product(on_hand=ORDERS)
     log = logs / "crash-payment.log"
     worker = _start_payment_worker(service_env, log)

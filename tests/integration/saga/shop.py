@@ -1,0 +1,69 @@
+"""The shop as a saga test sees it: its services' APIs, and the few things a test does with them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.integration.events import new_product
+from tests.support.waiting import eventually
+
+TERMINAL = ("CONFIRMED", "CANCELLED")
+
+
+@dataclass
+class Shop:
+    catalog: httpx.Client
+    basket: httpx.Client
+    orders: httpx.Client
+    inventory: httpx.Client
+    payments: httpx.Client
+    admin: dict[str, str]
+    token_for: Callable[[str], str]
+
+    def customer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token_for(f'saga-{uuid.uuid4().hex[:10]}')}"}
+
+    def product(self, on_hand: int, price: str = "10.00") -> tuple[str, str]:
+        product_id = new_product(self.catalog, self.admin, price)
+        sku = self.catalog.get(f"/catalog/products/{product_id}").json()["sku"]
+        stocked = self.inventory.put(
+            f"/inventory/stock/{sku}", json={"on_hand": on_hand}, headers=self.admin
+        )
+        assert stocked.status_code in (200, 201), stocked.text
+        return product_id, sku
+
+    def check_out(
+        self, me: dict[str, str], product_id: str, quantity: int, token: str = "tok_visa"
+    ) -> str:
+        put = self.basket.put(
+            f"/basket/items/{product_id}", json={"quantity": quantity}, headers=me
+        )
+        assert put.status_code == 200, put.text
+        accepted = self.basket.post(
+            "/basket/checkout",
+            json={"payment_token": token},
+            headers=me | {"Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert accepted.status_code == 202, accepted.text
+        return str(accepted.json()["order_id"])
+
+    def finished(self, me: dict[str, str], order_id: str, timeout: float = 90) -> dict[str, Any]:
+        def terminal() -> dict[str, Any] | None:
+            response = self.orders.get(f"/orders/{order_id}", headers=me)
+            if response.status_code == 200 and response.json()["status"] in TERMINAL:
+                return dict(response.json())
+            return None
+
+        return eventually(terminal, timeout, f"order {order_id} to finish")
+
+    def stock(self, sku: str) -> dict[str, Any]:
+        return dict(self.inventory.get(f"/inventory/stock/{sku}", headers=self.admin).json())
+
+    def payment(self, me: dict[str, str], order_id: str) -> dict[str, Any] | None:
+        response = self.payments.get(f"/payments/{order_id}", headers=me)
+        return dict(response.json()) if response.status_code == 200 else None
