@@ -33,14 +33,16 @@ async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterato
         await aws.close()
 
 
-def postgres_lifespan(settings: PostgresSettings, schema: str) -> Lifespan:
-    """`app.state.engine` and `app.state.reads` (see `create_read_pool`) on the service's
-    schema; ready while the database answers."""
+def postgres_lifespan(
+    settings: PostgresSettings, schema: str, *, read_pool: bool = False
+) -> Lifespan:
+    """`app.state.engine` on the service's schema, and with `read_pool`, `app.state.reads`
+    (see `create_read_pool`) for a service with hot reads; ready while the database answers."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings, schema)
-        reads = await create_read_pool(settings, schema)
+        reads = await create_read_pool(settings, schema) if read_pool else None
         try:
             async with authenticated(app, settings):
                 app.state.engine = engine
@@ -48,7 +50,8 @@ def postgres_lifespan(settings: PostgresSettings, schema: str) -> Lifespan:
                 app.state.readiness = {"database": lambda: check_database(engine)}
                 yield
         finally:
-            await reads.close()
+            if reads is not None:
+                await reads.close()
             await engine.dispose()
 
     return lifespan

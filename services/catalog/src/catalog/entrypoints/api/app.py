@@ -17,7 +17,7 @@ def create_app(settings: CatalogSettings) -> FastAPI:
     app = create_service_app(
         title="Catalog",
         prefix="/catalog",
-        lifespan=postgres_lifespan(settings, settings.db_schema),
+        lifespan=postgres_lifespan(settings, settings.db_schema, read_pool=True),
         routers=[router],
         description="Products, categories and prices.",
     )
