@@ -104,7 +104,7 @@ variable "deletion_protection" {
 variable "aurora_engine_version" {
   description = "Aurora PostgreSQL version; 16.3 or later is needed for a minimum capacity of 0 with auto-pause."
   type        = string
-  default     = "16.6"
+  default     = "16.8"
 }
 
 variable "aurora_min_capacity" {

@@ -27,3 +27,13 @@ output "security_group_id" {
   description = "Security group of the cluster."
   value       = aws_security_group.this.id
 }
+
+output "cluster_resource_id" {
+  description = "The cluster's resource id, which IAM database authentication policies name."
+  value       = aws_rds_cluster.this.cluster_resource_id
+}
+
+output "writer_instance_id" {
+  description = "The first instance, the writer on creation."
+  value       = aws_rds_cluster_instance.this[0].id
+}

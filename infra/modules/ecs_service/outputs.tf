@@ -3,9 +3,9 @@ output "security_group_id" {
   value       = aws_security_group.tasks.id
 }
 
-output "task_role_arn" {
-  description = "Role the service's code runs as."
-  value       = aws_iam_role.task.arn
+output "task_role_arns" {
+  description = "Roles the service's API and worker run as."
+  value       = { for process, role in aws_iam_role.task : process => role.arn }
 }
 
 output "ecs_services" {
@@ -20,5 +20,5 @@ output "log_group_name" {
 
 output "environment_variable_names" {
   description = "Names of the environment variables both processes get (values are in the task definitions)."
-  value       = sort(concat(keys(local.environment), keys(local.secrets)))
+  value       = sort(keys(local.environment))
 }

@@ -66,14 +66,21 @@ variable "log_level" {
 }
 
 variable "database" {
-  description = "Connection to the PostgreSQL cluster for services that own a schema; null for the others."
+  description = "For services that own a schema: the cluster, the service's own role (user) and schema, and how the migrate container signs in; null for the others."
   type = object({
     host                = string
     port                = number
     name                = string
     user                = string
-    password_secret_arn = string
+    schema              = string
+    cluster_resource_id = string
     security_group_id   = string
+    migrations = object({
+      repository_arn    = string
+      repository_url    = string
+      master_user       = string
+      master_secret_arn = string
+    })
   })
   default = null
 }
@@ -115,7 +122,7 @@ variable "saga" {
 }
 
 variable "data_kms_key_arn" {
-  description = "Key of the database secret."
+  description = "Key of the tables and the database secret."
   type        = string
 }
 
