@@ -5,7 +5,7 @@ availability_zones = ["eu-west-1a", "eu-west-1b"]
 single_nat_gateway = true
 
 # Fewer endpoints: the rest of the AWS calls go through the NAT gateway.
-interface_endpoints = ["ecr.api", "ecr.dkr", "logs", "sqs"]
+interface_endpoints = []
 
 log_level           = "DEBUG"
 log_retention_days  = 30

@@ -118,3 +118,97 @@ mock_resource "aws_appautoscaling_policy" {
     arn = "arn:aws:autoscaling:eu-west-1:111122223333:scalingPolicy:00000000-0000-4000-8000-000000000002:resource/ecs/service/mock:policyName/mock"
   }
 }
+
+# Distinct ARNs for what policies name, so that a policy naming the wrong
+# queue, topic or table fails a test (the defaults above are one value per type).
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["basket-events"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:basket-events"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/basket-events"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["inventory-events"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:inventory-events"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/inventory-events"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["notification-events"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:notification-events"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/notification-events"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["ordering-commands"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:ordering-commands"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/ordering-commands"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["inventory-commands"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:inventory-commands"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/inventory-commands"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["payment-commands"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:payment-commands"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/payment-commands"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["catalog-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:catalog-events" }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["ordering-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:ordering-events" }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["inventory-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:inventory-events" }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["payment-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:payment-events" }
+}
+
+override_resource {
+  target = module.dynamodb.aws_dynamodb_table.this["baskets"]
+  values = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/baskets" }
+}
+
+override_resource {
+  target = module.dynamodb.aws_dynamodb_table.this["payments"]
+  values = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/payments" }
+}
+
+override_resource {
+  target = module.dynamodb.aws_dynamodb_table.this["notifications"]
+  values = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/notifications" }
+}
+
+override_resource {
+  target = module.kms.aws_kms_key.messaging
+  values = {
+    arn    = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-00000000000m"
+    key_id = "00000000-0000-4000-8000-00000000000m"
+  }
+}
