@@ -69,6 +69,25 @@ run "apply" {
   assert {
     condition = alltrue(flatten([
       for name, service in module.service : [
+        for process, policy in service.task_policies :
+        toset([for statement in policy.Statement : statement.Sid]) == toset(concat(
+          ["UseMessagingKeyThroughMessagingServices"],
+          contains(keys(var.table_owners), name) ? ["UseOwnTables", "UseDataKeyThroughDynamoDb"] : [],
+          contains(["catalog", "ordering", "inventory", "payment"], name) ? ["PublishOwnEvents"] : [],
+          name == "basket" ? ["SendCommands"] : [],
+          contains(var.schema_owners, name) ? ["ConnectAsOwnDatabaseRole"] : [],
+          process == "worker" && length(var.consumes[name]) > 0 ? ["ConsumeOwnQueues"] : [],
+          process == "worker" && name == "ordering" ? ["StartSaga"] : [],
+          process == "worker" && contains(var.saga_runners, name) ? ["AnswerSagaSteps"] : [],
+        ))
+      ]
+    ]))
+    error_message = "Each process's task role holds exactly the statements for what it does."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
         for statement in service.task_policies.api.Statement : [
           for action in flatten([statement.Action]) :
           !startswith(action, "states:") && !contains(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], action)
