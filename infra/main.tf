@@ -149,6 +149,16 @@ module "service" {
   }
   log_level = var.log_level
 
+  # SHOP_ENVIRONMENT lets a service refuse what must not run in production:
+  # the payment simulator starts in prod only when allowed explicitly.
+  extra_environment = merge(
+    { SHOP_ENVIRONMENT = var.environment },
+    each.key == "payment" ? {
+      PAYMENT_PROVIDER          = var.payment_provider
+      PAYMENT_SIMULATOR_ALLOWED = tostring(var.allow_payment_simulator)
+    } : {},
+  )
+
   # The service signs in as its own role, named after its schema.
   database = local.schema_of[each.key] == null ? null : {
     host                = module.aurora.endpoint

@@ -190,3 +190,15 @@ variable "alarm_email" {
   type        = string
   default     = null
 }
+
+variable "payment_provider" {
+  description = "PAYMENT_PROVIDER of the payment service; only \"simulator\" exists so far (see README.md, \"Payment provider\")."
+  type        = string
+  default     = "simulator"
+}
+
+variable "allow_payment_simulator" {
+  description = "Let the simulated provider, which approves any card, run in prod. It refuses to start there otherwise."
+  type        = bool
+  default     = false
+}

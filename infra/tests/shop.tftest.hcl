@@ -226,6 +226,16 @@ run "apply" {
     error_message = "IAM authentication on; minor versions move only with engine_version."
   }
 
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        contains(service.task_definitions.api.containers[0].environment, { name = "SHOP_ENVIRONMENT", value = var.environment }),
+        (name == "payment") == contains(service.task_definitions.worker.containers[0].environment, { name = "PAYMENT_SIMULATOR_ALLOWED", value = tostring(var.allow_payment_simulator) }),
+      ]
+    ]))
+    error_message = "Every service knows its environment; the payment service is told whether the simulator may run."
+  }
+
   # --- The state machine ---------------------------------------------------
 
   assert {

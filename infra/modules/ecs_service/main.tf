@@ -29,6 +29,7 @@ locals {
     { for name, table in var.tables : "${upper(replace(name, "-", "_"))}_TABLE" => table.name },
     { for name, url in var.service_urls : "${upper(replace(name, "-", "_"))}_URL" => url },
     try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {},
+    var.extra_environment,
   )
 
   # What every container of the service shares: uid 10001, a read-only root

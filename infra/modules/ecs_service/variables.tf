@@ -60,6 +60,12 @@ variable "auth" {
   type        = object({ issuer = string, jwks_url = string, client_id = string })
 }
 
+variable "extra_environment" {
+  description = "Further environment variables of both processes (settings the topology does not imply)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of both processes."
   type        = string
