@@ -91,7 +91,9 @@ async def test_a_valid_token_names_the_user_and_groups(verifier: TokenVerifier) 
 
 
 @pytest.mark.parametrize("token_use", ["id", None])
-async def test_only_access_tokens_are_accepted(verifier: TokenVerifier, token_use: str | None) -> None:
+async def test_only_access_tokens_are_accepted(
+    verifier: TokenVerifier, token_use: str | None
+) -> None:
     problem = await _refused(verifier, _token(client_id=None, aud=CLIENT, token_use=token_use))
     assert "access token" in problem.detail
 
