@@ -210,6 +210,8 @@ module "service" {
   }
 
   fargate_spot_weight = var.fargate_spot_weight
+  fargate_base_tasks  = var.fargate_base_tasks
+  office_hours        = var.office_hours
 
   # Tasks start only once what they reach exists: the database writer, the
   # NAT routes and endpoints, the listener rules and the cluster's capacity

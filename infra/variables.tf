@@ -202,3 +202,15 @@ variable "allow_payment_simulator" {
   type        = bool
   default     = false
 }
+
+variable "fargate_base_tasks" {
+  description = "Tasks of each ECS service on regular Fargate before Spot is used; 0 runs everything on Spot."
+  type        = number
+  default     = 1
+}
+
+variable "office_hours" {
+  description = "Run the services only in these hours (App Auto Scaling cron expressions in timezone) and scale every process to zero outside them, letting Aurora pause; null runs them always."
+  type        = object({ timezone = string, start = string, stop = string })
+  default     = null
+}

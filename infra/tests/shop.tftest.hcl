@@ -306,6 +306,31 @@ run "apply" {
   }
 
   assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        service.task_definitions.api.cpu == (var.environment == "dev" ? 256 : 512),
+        service.task_definitions.api.memory == (var.environment == "dev" ? 512 : 1024),
+        service.task_definitions.worker.cpu == 256,
+        service.task_definitions.worker.memory == 512,
+        [for strategy in service.ecs_service_settings.api.capacity : strategy.base if strategy.capacity_provider == "FARGATE"] == [var.environment == "dev" ? 0 : 1],
+      ]
+    ]))
+    error_message = "Task sizes and Spot placement: dev 0.25 vCPU APIs all on Spot; prod 0.5 vCPU APIs, the first task of each on regular Fargate."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : var.environment == "dev" ? [
+        toset(keys(service.office_hours)) == toset(["api_start", "api_stop", "worker_start", "worker_stop"]),
+        service.office_hours.api_stop.max == 0 && service.office_hours.worker_stop.max == 0,
+        service.office_hours.api_start.min == 1,
+        service.office_hours.worker_start.min == (name == "notification" ? 0 : 1),
+      ] : [length(service.office_hours) == 0]
+    ]))
+    error_message = "Dev runs every process in office hours only (and nothing outside them, so Aurora pauses); prod always runs."
+  }
+
+  assert {
     condition     = module.ecr.force_delete == tolist([var.environment == "dev"]) && module.aurora.settings.skip_final_snapshot == (var.environment == "dev")
     error_message = "Dev tears down completely; prod keeps its images and a final snapshot."
   }

@@ -165,11 +165,12 @@ resource "aws_ecs_service" "api" {
   enable_execute_command = false
   propagate_tags         = "SERVICE"
 
-  # The first task on regular Fargate, the rest spread with Spot: an
-  # interrupted Spot task is replaced while the others keep serving.
+  # The first task (fargate_base_tasks) on regular Fargate, the rest spread
+  # with Spot: an interrupted Spot task is replaced while the others keep
+  # serving. Development runs on Spot alone.
   capacity_provider_strategy {
     capacity_provider = "FARGATE"
-    base              = 1
+    base              = var.fargate_base_tasks
     weight            = 1
   }
 
@@ -223,7 +224,7 @@ resource "aws_ecs_service" "worker" {
   # becomes visible again after its visibility timeout.
   capacity_provider_strategy {
     capacity_provider = "FARGATE"
-    base              = 1
+    base              = var.fargate_base_tasks
     weight            = 1
   }
 

@@ -33,6 +33,8 @@ output "task_definitions" {
   value = {
     for process, definition in aws_ecs_task_definition.this : process => {
       task_role_arn = definition.task_role_arn
+      cpu           = tonumber(definition.cpu)
+      memory        = tonumber(definition.memory)
       containers    = jsondecode(definition.container_definitions)
     }
   }
@@ -51,5 +53,16 @@ output "security_group_rules" {
   value = {
     api_from = aws_vpc_security_group_ingress_rule.api_from_alb.referenced_security_group_id
     database = [for rule in aws_vpc_security_group_egress_rule.database : rule.referenced_security_group_id]
+  }
+}
+
+output "office_hours" {
+  description = "Scheduled bounds of each process (start and stop), empty when it always runs."
+  value = {
+    for name, action in aws_appautoscaling_scheduled_action.office_hours : name => {
+      schedule = action.schedule
+      min      = tonumber(one(action.scalable_target_action).min_capacity)
+      max      = tonumber(one(action.scalable_target_action).max_capacity)
+    }
   }
 }

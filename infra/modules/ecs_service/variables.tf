@@ -170,6 +170,18 @@ variable "worker" {
   })
 }
 
+variable "fargate_base_tasks" {
+  description = "Tasks of each ECS service placed on regular Fargate before any goes to Spot."
+  type        = number
+  default     = 1
+}
+
+variable "office_hours" {
+  description = "When set, both processes run only between start and stop (App Auto Scaling cron expressions in timezone) and scale to zero otherwise."
+  type        = object({ timezone = string, start = string, stop = string })
+  default     = null
+}
+
 variable "fargate_spot_weight" {
   description = "Tasks on Fargate Spot for each task on Fargate, beyond the first task."
   type        = number
