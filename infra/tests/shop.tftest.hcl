@@ -28,6 +28,21 @@ variables {
   }
 }
 
+# The first deploy, as README.md gives it: the registries alone first (so
+# the images can be pushed), then one apply of everything on the same state.
+run "registries_first" {
+  command = apply
+
+  plan_options {
+    target = [module.ecr]
+  }
+
+  assert {
+    condition     = toset(keys(module.ecr.repository)) == toset(["shop/catalog", "shop/basket", "shop/ordering", "shop/inventory", "shop/payment", "shop/notification", "shop/migrations"])
+    error_message = "Step 1 creates a repository per service and one for the migrations."
+  }
+}
+
 run "apply" {
   command = apply
 
@@ -274,6 +289,11 @@ run "apply" {
   }
 
   # --- Dev and prod: what differs, and the inputs of the cost tables ------
+
+  assert {
+    condition     = length(module.network.private_subnet_ids) == (var.environment == "dev" ? 2 : 3)
+    error_message = "Zones: two in dev, three in prod (endpoints are billed per zone)."
+  }
 
   assert {
     condition     = module.network.nat_gateway_count == (var.environment == "dev" ? 1 : 3)
