@@ -297,11 +297,13 @@ resource "aws_cloudwatch_metric_alarm" "worker_idle" {
 # scaled to zero, its connections close and Aurora can pause. Inside them the
 # usual bounds apply again.
 locals {
+  # Plain strings and numbers only, so that both branches convert to one map
+  # type whatever Terraform knows about the targets at the time.
   scheduled = var.office_hours == null ? {} : {
-    api_start    = { target = aws_appautoscaling_target.api, schedule = var.office_hours.start, min = var.api.min_tasks, max = var.api.max_tasks }
-    api_stop     = { target = aws_appautoscaling_target.api, schedule = var.office_hours.stop, min = 0, max = 0 }
-    worker_start = { target = aws_appautoscaling_target.worker[0], schedule = var.office_hours.start, min = local.processes.worker.min_tasks, max = var.worker.max_tasks }
-    worker_stop  = { target = aws_appautoscaling_target.worker[0], schedule = var.office_hours.stop, min = 0, max = 0 }
+    api_start    = { resource_id = aws_appautoscaling_target.api.resource_id, schedule = var.office_hours.start, min = var.api.min_tasks, max = var.api.max_tasks }
+    api_stop     = { resource_id = aws_appautoscaling_target.api.resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
+    worker_start = { resource_id = aws_appautoscaling_target.worker[0].resource_id, schedule = var.office_hours.start, min = local.processes.worker.min_tasks, max = var.worker.max_tasks }
+    worker_stop  = { resource_id = aws_appautoscaling_target.worker[0].resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
   }
 }
 
@@ -309,9 +311,9 @@ resource "aws_appautoscaling_scheduled_action" "office_hours" {
   for_each = local.scheduled
 
   name               = "${local.full_name}-${replace(each.key, "_", "-")}"
-  service_namespace  = each.value.target.service_namespace
-  resource_id        = each.value.target.resource_id
-  scalable_dimension = each.value.target.scalable_dimension
+  service_namespace  = "ecs"
+  resource_id        = each.value.resource_id
+  scalable_dimension = "ecs:service:DesiredCount"
   schedule           = each.value.schedule
   timezone           = var.office_hours.timezone
 
