@@ -7,7 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from catalog.domain.model import Product
 from servicekit.text import Multiline, OneLine
@@ -39,6 +46,16 @@ Category = Annotated[
 Price = Annotated[
     Decimal,
     Field(gt=0, le=Decimal("1000000"), max_digits=12, decimal_places=2, examples=["12.50"]),
+    # As a number or a decimal string, with at most two places, above 0, at most 1,000,000.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$", "maxLength": 10},
+            ],
+            "examples": ["12.50"],
+        }
+    ),
 ]
 Currency = Annotated[
     str,
