@@ -199,7 +199,7 @@ class UnexpectedErrorMiddleware:
 
     Starlette's outermost error middleware re-raises after answering, and the server then
     closes the client's connection: a gateway that keeps connections to the service alive
-    may already have sent the next request on it, which then fails with a 502.
+    may already have sent the next request on it, which then fails at the gateway (503).
     """
 
     def __init__(self, app: ASGIApp) -> None:
