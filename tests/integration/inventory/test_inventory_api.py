@@ -89,7 +89,7 @@ def test_stock_is_for_administrators_only(
     assert inventory.get(f"/inventory/stock/{sku}", headers=admin).json()["on_hand"] == 1
 
 
-@pytest.mark.parametrize("sku", ["mug-001", "-MUG", "M", "MUG_001", "A" * 65])
+@pytest.mark.parametrize("sku", ["mug-001", "-MUG", "M", "MUG_001", "A" * 65, "MUG%00", "MUG%0A"])
 def test_a_malformed_sku_is_named(inventory: httpx.Client, admin: dict[str, str], sku: str) -> None:
     _assert_problem(inventory.get(f"/inventory/stock/{sku}", headers=admin), 422, "sku")
     put = inventory.put(f"/inventory/stock/{sku}", json={"on_hand": 1}, headers=admin)

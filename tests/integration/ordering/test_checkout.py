@@ -54,16 +54,15 @@ def test_checkout_places_one_order_and_starts_its_saga(
         "postal_code": "1000",
         "country": "NL",
     }
-    accepted = _checkout(
-        basket, me, "key-1", {"payment_token": "tok_visa", "shipping_address": address}
-    )
+    body = {"payment_token": "tok_visa", "shipping_address": address}
+    accepted = _checkout(basket, me, "key-1", body)
     assert accepted.status_code == 202, accepted.text
     order_id = accepted.json()["order_id"]
     assert accepted.headers["location"] == f"/orders/{order_id}"
     assert accepted.json()["status"] == "PENDING"
 
-    # A retry with the key, or another checkout of the frozen basket: the same order.
-    assert _checkout(basket, me, "key-1").json()["order_id"] == order_id
+    # A retry with the key and body, or another checkout of the frozen basket: the same order.
+    assert _checkout(basket, me, "key-1", body).json()["order_id"] == order_id
     assert _checkout(basket, me, "key-2").json()["order_id"] == order_id
     assert basket.get("/basket", headers=me).json()["order_id"] == order_id
     frozen = basket.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=me)

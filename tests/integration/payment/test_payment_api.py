@@ -17,9 +17,15 @@ PROBLEM = "application/problem+json"
 @pytest.fixture(scope="module")
 def order_id(forward: Saga, payment_worker: RunningWorker, alice: dict[str, str]) -> str:
     """One of alice's orders, authorized and captured."""
-    order_id = forward.start(alice)
-    assert forward.outcome(order_id)["status"] == "SUCCEEDED"
-    return order_id
+    for _ in range(3):
+        order_id = forward.start(alice)
+        outcome = forward.outcome(order_id)
+        if outcome["status"] == "SUCCEEDED":
+            return order_id
+        # This module's worker has just started: on a loaded machine it can miss the test
+        # saga's short authorization deadline once, and is warm for the next order.
+        assert outcome.get("error") == "States.Timeout", outcome
+    raise AssertionError("no order got through authorization and capture")
 
 
 def test_the_owner_sees_their_payment(

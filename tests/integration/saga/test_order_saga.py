@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -104,3 +108,44 @@ def test_a_customer_cancellation_is_compensated(shop: Shop) -> None:
     assert (shop.stock(sku)["on_hand"], shop.stock(sku)["reserved"]) == (4, 0)
     payment = shop.payment(me, order_id)
     assert payment is None or payment["status"] in ("VOIDED", "DECLINED")
+
+
+# A bearer token: a JWT's header and claims, base64url-encoded JSON objects.
+JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]+")
+
+
+def test_no_log_line_carries_a_token_a_payment_token_or_an_address(shop: Shop, logs: Path) -> None:
+    card = f"tok_visa_{uuid.uuid4().hex[:12]}"
+    street = f"{uuid.uuid4().hex[:12]} Private Lane"
+    me = shop.customer()
+    product_id, _ = shop.product(on_hand=5)
+    orders = []
+    for token in (card, "tok_decline"):
+        put = shop.basket.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=me)
+        assert put.status_code == 200, put.text
+        accepted = shop.basket.post(
+            "/basket/checkout",
+            json={
+                "payment_token": token,
+                "shipping_address": {
+                    "name": "Pat",
+                    "line1": street,
+                    "city": "Utrecht",
+                    "postal_code": "3511",
+                    "country": "NL",
+                },
+            },
+            headers=me | {"Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert accepted.status_code == 202, accepted.text
+        orders.append(shop.finished(me, accepted.json()["order_id"]))
+    assert [order["status"] for order in orders] == ["CONFIRMED", "CANCELLED"]
+
+    bearer = me["Authorization"].removeprefix("Bearer ")
+    service_logs = [path for path in logs.glob("*.log") if path.name != "emulator.log"]
+    assert len(service_logs) >= 8
+    for path in service_logs:
+        text = path.read_text(errors="replace")
+        for secret in (card, street, bearer):
+            assert secret not in text, f"{path.name} carries {secret[:12]}..."
+        assert not JWT.search(text), f"{path.name} carries a bearer token"

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from basket.adapters.repository import PastCheckout
 from basket.domain import commands
 from basket.domain.errors import (
     BasketFrozenError,
@@ -11,6 +12,7 @@ from basket.domain.errors import (
     ConcurrentUpdateError,
     CurrencyMismatchError,
     EmptyBasketError,
+    IdempotencyKeyReusedError,
     LinesUnavailableError,
     ProductUnavailableError,
 )
@@ -23,7 +25,7 @@ class FakeBaskets:
     def __init__(self, lose_races: int = 0) -> None:
         self.rows: dict[str, Basket] = {}
         self.lose_races = lose_races
-        self.checkouts: dict[tuple[str, str], uuid.UUID] = {}
+        self.checkouts: dict[tuple[str, str], PastCheckout] = {}
         self.sent: list[Envelope] = []
 
     async def get(self, user_id: str) -> Basket:
@@ -42,18 +44,25 @@ class FakeBaskets:
     async def delete(self, basket: Basket) -> None:
         self.rows.pop(basket.user_id, None)
 
-    async def find_checkout(self, user_id: str, idempotency_key: str) -> uuid.UUID | None:
+    async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
         return self.checkouts.get((user_id, idempotency_key))
 
     async def check_out(
-        self, basket: Basket, previous: Basket, idempotency_key: str, place_order: Envelope
+        self,
+        basket: Basket,
+        previous: Basket,
+        idempotency_key: str,
+        request_hash: str,
+        place_order: Envelope,
     ) -> bool:
         if (basket.user_id, idempotency_key) in self.checkouts:
             return False
         if not await self.save(basket, previous):
             return False
         assert basket.order_id is not None
-        self.checkouts[(basket.user_id, idempotency_key)] = basket.order_id
+        self.checkouts[(basket.user_id, idempotency_key)] = PastCheckout(
+            basket.order_id, request_hash
+        )
         self.sent.append(place_order)
         return True
 
@@ -229,8 +238,34 @@ async def test_a_withdrawn_product_is_marked_unavailable() -> None:
     assert baskets.rows["a"].lines[mug.id].available is False
 
 
-def _checkout(user: str = "a", key: str = "k1", token: str = "tok_visa") -> commands.CheckOut:
-    return commands.CheckOut(user, key, token, None)
+def _checkout(
+    user: str = "a",
+    key: str = "k1",
+    token: str = "tok_visa",
+    address: commands.ShippingAddress | None = None,
+) -> commands.CheckOut:
+    return commands.CheckOut(user, key, token, address)
+
+
+async def test_a_key_reused_with_another_body_is_refused_and_the_same_body_is_the_same_order() -> (
+    None
+):
+    mug = _product()
+    baskets, catalog = FakeBaskets(), FakeCatalog(mug)
+    await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 1), baskets, catalog)
+    home = commands.ShippingAddress("Ann", "1 Main St", "Utrecht", "3511", "NL")
+    order_id = await handlers.check_out(_checkout(address=home), baskets)
+    assert await handlers.check_out(_checkout(address=home), baskets) == order_id
+    with pytest.raises(IdempotencyKeyReusedError):
+        await handlers.check_out(_checkout(token="tok_other", address=home), baskets)
+    with pytest.raises(IdempotencyKeyReusedError):
+        await handlers.check_out(_checkout(address=replace(home, city="Delft")), baskets)
+    with pytest.raises(IdempotencyKeyReusedError):
+        await handlers.check_out(_checkout(), baskets)
+    # A key stored before requests were hashed still answers with its order.
+    baskets.checkouts[("a", "old")] = PastCheckout(order_id, None)
+    assert await handlers.check_out(_checkout(key="old", token="tok_x"), baskets) == order_id
+    assert len(baskets.sent) == 1
 
 
 async def test_checkout_freezes_the_basket_and_sends_one_place_order() -> None:

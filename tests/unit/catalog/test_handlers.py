@@ -105,6 +105,45 @@ async def test_update_changes_only_the_given_fields_and_bumps_the_version() -> N
     assert uow.products.rows[product.id].name == "Big mug"
 
 
+async def test_a_patch_with_a_price_publishes_the_price_change_in_one_version() -> None:
+    uow = FakeUnitOfWork()
+    product = await handlers.create_product(_create(), uow)
+    updated = await handlers.update_product(
+        commands.UpdateProduct(product.id, 1, name="Big mug", price=Decimal("9.9"), currency="EUR"),
+        uow,
+    )
+    assert (updated.name, updated.price, updated.version) == ("Big mug", Decimal("9.90"), 2)
+    assert uow.published[-1] == events.ProductPriceChanged(
+        product_id=product.id,
+        sku=product.sku,
+        price=Decimal("9.90"),
+        currency="EUR",
+        previous_price=Decimal("12.50"),
+        previous_currency="EUR",
+        product_version=2,
+    )
+    # The same price again is no price change; a stale version changes nothing.
+    await handlers.update_product(
+        commands.UpdateProduct(product.id, 2, price=Decimal("9.90"), currency="EUR"), uow
+    )
+    assert len(uow.published) == 2
+    with pytest.raises(StaleVersionError):
+        await handlers.update_product(
+            commands.UpdateProduct(product.id, 2, price=Decimal("1.00"), currency="EUR"), uow
+        )
+    assert uow.products.rows[product.id].price == Decimal("9.90")
+
+
+async def test_a_patch_cannot_reprice_a_withdrawn_product() -> None:
+    uow = FakeUnitOfWork()
+    product = await handlers.create_product(_create(), uow)
+    await handlers.deactivate_product(commands.DeactivateProduct(product.id), uow)
+    with pytest.raises(ProductInactiveError):
+        await handlers.update_product(
+            commands.UpdateProduct(product.id, 2, price=Decimal("1.00"), currency="EUR"), uow
+        )
+
+
 async def test_update_with_a_stale_version_is_refused() -> None:
     uow = FakeUnitOfWork()
     product = await handlers.create_product(_create(), uow)

@@ -202,7 +202,15 @@ async def test_a_full_last_page_has_no_cursor() -> None:
 
 @pytest.mark.parametrize(
     "cursor",
-    ["", "not base64!", "e30", handlers.encode_cursor("USER#bob"), "eyJhZnRlciI6IDF9"],
+    [
+        "",
+        "not base64!",
+        "e30",
+        handlers.encode_cursor("USER#bob"),
+        "eyJhZnRlciI6IDF9",
+        # A real sort key with a line break after it.
+        handlers.encode_cursor("2026-01-01T00:00:00.000000+00:00#" + str(uuid.UUID(int=1)) + "\n"),
+    ],
 )
 async def test_cursors_not_issued_by_the_listing_are_refused(cursor: str) -> None:
     with pytest.raises(InvalidCursorError):

@@ -1,13 +1,19 @@
 from typing import Annotated
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 
 from servicekit.cursors import decode_cursor, encode_cursor
 from servicekit.errors import PROBLEM_JSON, Problem, install_problem_handlers
 from servicekit.logging import RequestContextMiddleware
+
+
+class _ArgumentError(asyncpg.InterfaceError, ValueError):
+    """What asyncpg raises for an argument it cannot encode (its DataError is private)."""
 
 
 class Line(BaseModel):
@@ -38,6 +44,18 @@ def _app() -> FastAPI:
     @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals")
+
+    @app.get("/database/{kind}")
+    async def database(kind: str) -> None:
+        if kind == "encoding":  # as the read pool raises it
+            raise asyncpg.CharacterNotInRepertoireError("invalid byte sequence: 0x00")
+        if kind == "range":  # as SQLAlchemy wraps it
+            raise DBAPIError("SELECT", None, asyncpg.NumericValueOutOfRangeError("overflow"))
+        if kind == "argument":  # asyncpg's own check of an argument, wrapped
+            error = DBAPIError("SELECT", None, RuntimeError("adapted"))
+            error.orig.__cause__ = _ArgumentError("invalid input for query argument $1")  # type: ignore[union-attr]
+            raise error
+        raise DBAPIError("SELECT", None, asyncpg.UndefinedTableError("no such table"))
 
     return app
 
@@ -112,3 +130,32 @@ async def test_a_cursor_no_listing_issued_is_a_422_naming_it(client: httpx.Async
         assert response.status_code == 422, garbage
         assert response.headers["content-type"] == PROBLEM_JSON
         assert [e["field"] for e in response.json()["errors"]] == ["cursor"]
+
+
+@pytest.mark.parametrize("kind", ["encoding", "range", "argument"])
+async def test_a_value_the_database_refuses_is_a_422_problem(
+    client: httpx.AsyncClient, kind: str
+) -> None:
+    response = await client.get(f"/database/{kind}")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["type"] == "/problems/invalid-value"
+    assert "0x00" not in response.text
+
+
+async def test_other_database_errors_stay_500_problems(client: httpx.AsyncClient) -> None:
+    response = await client.get("/database/schema")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "table" not in response.text
+
+
+async def test_an_unexpected_error_is_answered_without_reaching_the_server() -> None:
+    # A server that sees the error closes the connection the answer went out on; a gateway
+    # keeping that connection alive would fail the next request sent on it.
+    transport = httpx.ASGITransport(_app(), raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as strict:
+        response = await strict.get("/boom")
+        assert response.status_code == 500
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert (await strict.get("/database/range")).status_code == 422

@@ -31,11 +31,17 @@ def unauthorized(detail: str) -> Problem:
     return Problem(401, detail, headers=_BEARER_CHALLENGE)
 
 
+class KeysUnavailableError(Exception):
+    """The identity provider's signing keys could not be fetched or read."""
+
+
 class JwksCache:
     """Signing keys fetched from a JWKS URL without blocking the event loop.
 
     An unknown key id triggers one refetch (keys rotate), at most once per `min_refresh`
-    seconds, so a flood of forged key ids cannot turn into a flood of fetches.
+    seconds, so a flood of forged key ids cannot turn into a flood of fetches. A fetch that
+    fails counts as a fetch: until the next one is due, an unknown key id is answered with
+    that failure instead of another request to a key endpoint that is down.
     """
 
     def __init__(self, url: str, http: httpx.AsyncClient, min_refresh: float = 30.0) -> None:
@@ -44,30 +50,46 @@ class JwksCache:
         self._min_refresh = min_refresh
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        self._failure: KeysUnavailableError | None = None
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> jwt.PyJWK | None:
-        """The key with id `kid`, fetching the set when it is not known yet."""
+        """The key with id `kid`, fetching the set when it is not known yet; raises
+        `KeysUnavailableError` while the set cannot be fetched."""
         if (found := self._keys.get(kid)) is not None:
             return found
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._min_refresh:
-                await self._fetch()
+            if kid not in self._keys:
+                if time.monotonic() - self._fetched_at >= self._min_refresh:
+                    self._fetched_at = time.monotonic()
+                    self._failure = None
+                    try:
+                        self._keys = await self._fetch()
+                    except KeysUnavailableError as exc:
+                        self._failure = exc
+                if self._failure is not None:
+                    raise self._failure
         return self._keys.get(kid)
 
-    async def _fetch(self) -> None:
-        response = await self._http.get(self._url, timeout=5.0)
-        response.raise_for_status()
+    async def _fetch(self) -> dict[str, jwt.PyJWK]:
+        try:
+            response = await self._http.get(self._url, timeout=5.0)
+            response.raise_for_status()
+            document = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise KeysUnavailableError(f"fetching {self._url}: {type(exc).__name__}") from exc
+        entries = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            raise KeysUnavailableError(f"{self._url} is not a JSON Web Key Set")
         keys = {}
-        for entry in response.json().get("keys", []):
+        for entry in entries:
             try:
                 key = jwt.PyJWK(entry)
-            except jwt.PyJWTError:
-                continue  # a key type we cannot use cannot have signed a token we accept
+            except (jwt.PyJWTError, TypeError, ValueError, KeyError, AttributeError):
+                continue  # a key we cannot use cannot have signed a token we accept
             if key.key_id:
                 keys[key.key_id] = key
-        self._keys = keys
-        self._fetched_at = time.monotonic()
+        return keys
 
 
 class TokenVerifier:
@@ -91,8 +113,10 @@ class TokenVerifier:
             raise unauthorized("The bearer token is not signed with a trusted key.")
         try:
             key = await self._jwks.key(header["kid"])
-        except httpx.HTTPError as exc:
-            raise Problem(503, "The identity provider's keys are unavailable.") from exc
+        except KeysUnavailableError as exc:
+            raise Problem(
+                503, "The identity provider's keys are unavailable.", headers={"Retry-After": "5"}
+            ) from exc
         if key is None:
             raise unauthorized("The bearer token is not signed with a trusted key.")
         try:

@@ -11,7 +11,23 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, NoReturn
+
+from fastapi import Query
+
+from servicekit.text import check_decoded
+
+# What `encode_cursor` makes: URL-safe base64 without padding.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,512}$"
+
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=512,
+        pattern=CURSOR_PATTERN,
+        description="The `next_cursor` of the previous page; omit for the first page",
+    ),
+]
 
 
 class InvalidCursorError(ValueError):
@@ -27,11 +43,19 @@ def encode_cursor(position: Mapping[str, str]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _no_constants(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a number a cursor holds")
+
+
 def decode_cursor(cursor: str) -> dict[str, Any]:
-    """The position a token holds; its fields are for the listing to check."""
+    """The position a token holds; its fields are for the listing to check. A forged token
+    with anything no listing issues (`NaN`, `Infinity`, a number too large for a float,
+    control characters) is refused here, before a value can reach a database."""
     try:
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError) as exc:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4))
+        position = json.loads(raw, parse_constant=_no_constants)
+        check_decoded(position, where="cursor")
+    except (binascii.Error, ValueError, UnicodeError, RecursionError) as exc:
         raise InvalidCursorError from exc
     if not isinstance(position, dict):
         raise InvalidCursorError

@@ -57,6 +57,9 @@ def create_engine(settings: PostgresSettings, schema: str) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=False,  # asyncpg reports a dead connection on use; the pool then drops it
         pool_recycle=1800,
+        # An error's message would otherwise quote the statement's parameters (addresses,
+        # payment tokens) into the log.
+        hide_parameters=True,
         connect_args={
             **connection_credentials(settings),
             "timeout": settings.db_timeout_seconds,

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.cursors import InvalidCursorError
 
@@ -158,9 +161,68 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail, headers=exc.headers)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled_error", path=request.url.path)
+def is_data_error(exc: BaseException) -> bool:
+    """Whether the database refused a value it was sent (SQLSTATE class 22: an encoding it
+    cannot store, a number out of range, ...) rather than failed."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, asyncpg.DataError):
+            return True
+        # asyncpg's own check of a query argument, before it is sent (an unencodable string).
+        if isinstance(seen, asyncpg.InterfaceError) and isinstance(seen, ValueError):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled_error", path=request.url.path, exc_info=exc)
     return problem_response(request, 500, "The server could not complete the request.")
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not is_data_error(exc):
+        return _unexpected(request, exc)
+    log.info("data_refused_by_database", path=request.url.path, error=type(exc).__name__)
+    return problem_response(
+        request,
+        422,
+        "A value in the request cannot be stored or compared.",
+        slug="invalid-value",
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Answer any error nothing else handled with a 500 problem, and keep the connection.
+
+    Starlette's outermost error middleware re-raises after answering, and the server then
+    closes the client's connection: a gateway that keeps connections to the service alive
+    may already have sent the next request on it, which then fails at the gateway (503).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            response = _unexpected(Request(scope), exc)
+            if started:
+                raise  # half a response was sent: only closing the connection can end it
+            await response(scope, receive, send)
 
 
 def map_errors(
@@ -183,4 +245,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(InvalidCursorError, _on_invalid_cursor)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_unexpected)
+    for database_error in (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        app.add_exception_handler(database_error, _on_database_error)
+    app.add_middleware(UnexpectedErrorMiddleware)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar
+from typing import Any
 
 import orjson
 import structlog
@@ -28,6 +31,73 @@ def _add_ids(
     return event
 
 
+# Fields whose values never reach a log line, whatever logs them.
+SECRET_FIELDS = frozenset(
+    {
+        "authorization",
+        "token",
+        "access_token",
+        "id_token",
+        "refresh_token",
+        "task_token",
+        "payment_token",
+        "password",
+        "shipping_address",
+        "address",
+    }
+)
+REDACTED = "[redacted]"
+# A JWT (a bearer token) anywhere in a message; the value a validation error quotes; a
+# payment token or an address inside a rendered dict or exception message.
+_JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
+_INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=)", re.DOTALL)
+_SECRET_NAMES = "|".join(sorted(SECRET_FIELDS))
+_QUOTED_SECRET = re.compile(
+    rf"""(['"]?(?:{_SECRET_NAMES})['"]?\s*[:=]\s*)"""
+    r"""(\{[^{}]*\}|'[^']*'|"[^"]*"|[^\s,;)}\]]+)""",
+    re.IGNORECASE,
+)
+
+
+def _redact_text(text: str) -> str:
+    text = _JWT.sub(REDACTED, text)
+    text = _INPUT_VALUE.sub(f"input_value={REDACTED}", text)
+    return _QUOTED_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _redact(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return _redact_text(value)
+    if depth > 8:
+        return value
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED
+            if isinstance(key, str) and key.lower() in SECRET_FIELDS
+            else _redact(item, depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_redact(item, depth + 1) for item in value]
+    return value
+
+
+def redact_secrets(
+    logger: object, method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Take tokens, payment tokens and addresses out of a log line, by field name and by
+    their look inside messages and rendered exceptions."""
+    redacted: structlog.types.EventDict = _redact(event)
+    return redacted
+
+
+# Tracebacks as structured data, without each frame's local variables: those hold request
+# bodies, headers and tokens.
+_tracebacks = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Send structlog and the standard library's logs to stdout, one JSON object a line."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
@@ -40,7 +110,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.dict_tracebacks,
+            _tracebacks,
+            redact_secrets,
             structlog.processors.EventRenamer("message"),
             structlog.processors.JSONRenderer(serializer=orjson.dumps),
         ],
@@ -57,6 +128,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                _tracebacks,
+                redact_secrets,
                 structlog.processors.EventRenamer("message"),
                 structlog.processors.JSONRenderer(),
             ],

@@ -12,7 +12,7 @@ import time
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -34,6 +34,14 @@ INBOX_TTL_SECONDS = 14 * 86400
 CHECKOUT_KEY_TTL_SECONDS = 7 * 86400
 
 
+class PastCheckout(NamedTuple):
+    """What a checkout left under its idempotency key."""
+
+    order_id: uuid.UUID
+    # A hash of the request it answered; None for a key stored before requests were hashed.
+    request_hash: str | None
+
+
 class BasketRepository(Protocol):
     async def get(self, user_id: str) -> Basket: ...
 
@@ -48,15 +56,21 @@ class BasketRepository(Protocol):
         """The users whose baskets hold `product_id`."""
         ...
 
-    async def find_checkout(self, user_id: str, idempotency_key: str) -> uuid.UUID | None:
-        """The order a checkout with this key created, if one did."""
+    async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
+        """The order a checkout with this key created, if one did, and its request's hash."""
         ...
 
     async def check_out(
-        self, basket: Basket, previous: Basket, idempotency_key: str, place_order: Envelope
+        self,
+        basket: Basket,
+        previous: Basket,
+        idempotency_key: str,
+        request_hash: str,
+        place_order: Envelope,
     ) -> bool:
-        """Freeze the basket, remember the key and queue `PlaceOrder`, all or nothing;
-        False if the basket changed or the key was used meanwhile."""
+        """Freeze the basket, remember the key with the request's hash and queue
+        `PlaceOrder`, all or nothing; False if the basket changed or the key was used
+        meanwhile."""
         ...
 
     async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
@@ -185,15 +199,23 @@ class DynamoBasketRepository:
             writes.append({"Delete": {"TableName": self._table, "Key": key}})
         return writes
 
-    async def find_checkout(self, user_id: str, idempotency_key: str) -> uuid.UUID | None:
+    async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
         response = await self._client.get_item(
             TableName=self._table, Key=_checkout_key(user_id, idempotency_key), ConsistentRead=True
         )
         item = response.get("Item")
-        return uuid.UUID(item["order_id"]["S"]) if item else None
+        if not item:
+            return None
+        request_hash = item.get("request_hash", {}).get("S")
+        return PastCheckout(uuid.UUID(item["order_id"]["S"]), request_hash)
 
     async def check_out(
-        self, basket: Basket, previous: Basket, idempotency_key: str, place_order: Envelope
+        self,
+        basket: Basket,
+        previous: Basket,
+        idempotency_key: str,
+        request_hash: str,
+        place_order: Envelope,
     ) -> bool:
         assert basket.order_id is not None
         key: PutTypeDef = {
@@ -201,6 +223,7 @@ class DynamoBasketRepository:
             "Item": {
                 **_checkout_key(basket.user_id, idempotency_key),
                 "order_id": {"S": str(basket.order_id)},
+                "request_hash": {"S": request_hash},
                 "expires_at": {"N": str(int(time.time()) + CHECKOUT_KEY_TTL_SECONDS)},
             },
             "ConditionExpression": "attribute_not_exists(pk)",

@@ -52,3 +52,11 @@ class EmptyBasketError(BasketError):
 class LinesUnavailableError(BasketError):
     def __init__(self, skus: list[str]) -> None:
         super().__init__(f"No longer for sale: {', '.join(skus)}. Remove them to check out.")
+
+
+class IdempotencyKeyReusedError(BasketError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a checkout with another body; use a new key "
+            "for a new checkout."
+        )

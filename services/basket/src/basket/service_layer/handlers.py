@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,7 +14,12 @@ from basket.adapters.repository import BasketRepository
 from basket.contracts.commands import PlaceOrder
 from basket.domain import commands
 from basket.domain.commands import ProductRepriced, ProductWithdrawn
-from basket.domain.errors import BasketFrozenError, ConcurrentUpdateError, ProductUnavailableError
+from basket.domain.errors import (
+    BasketFrozenError,
+    ConcurrentUpdateError,
+    IdempotencyKeyReusedError,
+    ProductUnavailableError,
+)
 from basket.domain.model import Basket
 from servicekit.messaging.envelope import Envelope
 
@@ -63,15 +71,30 @@ async def clear_basket(cmd: commands.ClearBasket, repository: BasketRepository) 
     await repository.delete(basket)
 
 
+def request_hash(cmd: commands.CheckOut) -> str:
+    """A hash of what a checkout request asks for, in a canonical form: the same request
+    sent again hashes the same, whatever the order or spacing of its JSON."""
+    asked = {
+        "payment_token": cmd.payment_token,
+        "shipping_address": dataclasses.asdict(cmd.shipping_address)
+        if cmd.shipping_address
+        else None,
+    }
+    canonical = json.dumps(asked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def check_out(cmd: commands.CheckOut, repository: BasketRepository) -> uuid.UUID:
     """Freeze the basket and send `PlaceOrder`, once per idempotency key and per basket:
     a repeated request, or a checkout of a basket already checked out, returns the same
-    order and sends nothing."""
+    order and sends nothing. The same key with another request is refused."""
+    asked = request_hash(cmd)
     for _ in range(ATTEMPTS):
-        if (
-            order_id := await repository.find_checkout(cmd.user_id, cmd.idempotency_key)
-        ) is not None:
-            return order_id
+        past = await repository.find_checkout(cmd.user_id, cmd.idempotency_key)
+        if past is not None:
+            if past.request_hash not in (None, asked):
+                raise IdempotencyKeyReusedError
+            return past.order_id
         basket = await repository.get(cmd.user_id)
         if basket.order_id is not None:
             return basket.order_id
@@ -79,7 +102,7 @@ async def check_out(cmd: commands.CheckOut, repository: BasketRepository) -> uui
         place_order = Envelope.wrap(
             PlaceOrder.of(frozen, cmd.payment_token, cmd.shipping_address), "basket"
         )
-        if await repository.check_out(frozen, basket, cmd.idempotency_key, place_order):
+        if await repository.check_out(frozen, basket, cmd.idempotency_key, asked, place_order):
             assert frozen.order_id is not None
             return frozen.order_id
     raise ConcurrentUpdateError

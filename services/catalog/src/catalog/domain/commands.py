@@ -24,6 +24,8 @@ class UpdateProduct:
     name: str | None = None
     description: str | None = None
     category: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,13 +63,26 @@ class Product:
         name: str | None = None,
         description: str | None = None,
         category: str | None = None,
+        price: Decimal | None = None,
+        currency: str | None = None,
     ) -> Product:
-        """The product with new descriptive fields."""
-        return self._next(
-            name=self.name if name is None else name,
-            description=self.description if description is None else description,
-            category=self.category if category is None else category,
-        )
+        """The product with the fields given changed, as one new version; a new price is
+        refused for an inactive product, as `reprice` refuses it."""
+        changes: dict[str, object] = {
+            "name": self.name if name is None else name,
+            "description": self.description if description is None else description,
+            "category": self.category if category is None else category,
+        }
+        if price is not None or currency is not None:
+            if not self.active:
+                raise ProductInactiveError(self.id)
+            changes["price"] = (self.price if price is None else price).quantize(CENT)
+            changes["currency"] = self.currency if currency is None else currency
+        return self._next(**changes)
+
+    def is_repriced_from(self, before: Product) -> bool:
+        """Whether this version sells at another price than `before` (9.9 is 9.90)."""
+        return (self.price, self.currency) != (before.price, before.currency)
 
     def reprice(self, price: Decimal, currency: str) -> Product:
         """The product at a new price; an inactive product keeps the price it was sold at."""

@@ -47,10 +47,19 @@ async def _store(uow: UnitOfWork, before: Product, after: Product) -> Product:
 
 
 async def update_product(cmd: commands.UpdateProduct, uow: UnitOfWork) -> Product:
-    """Change a product's descriptive fields, if nobody changed it since it was read."""
+    """Change a product's fields, if nobody changed it since it was read; a new price is
+    published as `change_price` publishes it."""
     async with uow:
         product = await _load(uow, cmd.product_id, cmd.expected_version)
-        revised = product.revise(name=cmd.name, description=cmd.description, category=cmd.category)
+        revised = product.revise(
+            name=cmd.name,
+            description=cmd.description,
+            category=cmd.category,
+            price=cmd.price,
+            currency=cmd.currency,
+        )
+        if revised.is_repriced_from(product):
+            uow.publish(events.ProductPriceChanged.of(product, revised))
         return await _store(uow, product, revised)
 
 

@@ -33,9 +33,17 @@ class ProductPage:
     next_cursor: str | None
 
 
+# The widest price a product can have (the column is numeric(12, 2)): a cursor's price
+# beyond it was not issued by a listing.
+_PRICE_LIMIT = Decimal("1E10")
+
+
 def _decode(value: str, column: str) -> Any:
     if column == "price":
-        return Decimal(value)
+        price = Decimal(value)
+        if not price.is_finite() or abs(price) >= _PRICE_LIMIT:
+            raise InvalidCursorError
+        return price
     if column == "created_at":
         return datetime.fromisoformat(value)
     return value

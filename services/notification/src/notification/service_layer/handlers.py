@@ -29,7 +29,7 @@ def encode_cursor(last_key: str) -> str:
 def decode_cursor(cursor: str) -> str:
     """The sort key a cursor points after."""
     after = cursors.decode_cursor(cursor).get("after")
-    if not isinstance(after, str) or not _SORT_KEY.match(after):
+    if not isinstance(after, str) or not _SORT_KEY.fullmatch(after):
         raise InvalidCursorError
     return after
 

@@ -64,6 +64,7 @@ def create_app(settings: BasketSettings) -> FastAPI:
             errors.BasketFrozenError: (409, "basket-checked-out"),
             errors.EmptyBasketError: (422, "empty-basket"),
             errors.LinesUnavailableError: (422, "lines-unavailable"),
+            errors.IdempotencyKeyReusedError: (422, "idempotency-key-reused"),
         },
     )
     return app

@@ -12,6 +12,7 @@ from basket.entrypoints.api.deps import Baskets, Catalog
 from basket.entrypoints.api.schemas import BasketOut, CheckoutIn, CheckoutOut, ItemQuantity
 from basket.service_layer import handlers
 from servicekit.auth import CurrentUser
+from servicekit.text import OneLine
 
 router = APIRouter(prefix="/basket", tags=["basket"])
 
@@ -52,8 +53,9 @@ IdempotencyKey = Annotated[
     Header(
         pattern=r"^[A-Za-z0-9_.:-]{1,128}$",
         description="Chosen by the client, unique per checkout attempt; a retry with the same "
-        "key returns the same order",
+        "key and body returns the same order; the same key with another body is a 422",
     ),
+    OneLine,
 ]
 
 

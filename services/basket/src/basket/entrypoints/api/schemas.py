@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from basket.domain.model import Basket
+from servicekit.text import OneLine
 
 Quantity = Annotated[int, Field(ge=1, le=99, strict=True, description="How many, 1 to 99")]
 
@@ -28,18 +29,23 @@ def _text(max_length: int) -> StringConstraints:
 class ShippingAddressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, _text(100)]
-    line1: Annotated[str, _text(200)]
-    city: Annotated[str, _text(100)]
-    postal_code: Annotated[str, _text(20)]
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(examples=["NL"])]
+    name: Annotated[str, _text(100), OneLine]
+    line1: Annotated[str, _text(200), OneLine]
+    city: Annotated[str, _text(100), OneLine]
+    postal_code: Annotated[str, _text(20), OneLine]
+    country: Annotated[
+        str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(examples=["NL"]), OneLine
+    ]
 
 
 class CheckoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payment_token: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,100}$"), Field(examples=["tok_visa"])
+        str,
+        StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,100}$"),
+        Field(examples=["tok_visa"]),
+        OneLine,
     ]
     shipping_address: ShippingAddressIn | None = None
 

@@ -21,13 +21,16 @@ from catalog.entrypoints.api.schemas import (
 )
 from catalog.service_layer import handlers, queries
 from servicekit.auth import AdminUser
+from servicekit.cursors import Cursor
 from servicekit.errors import Problem
+from servicekit.text import OneLine
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 
 IfMatch = Annotated[
     str | None,
     Header(max_length=64, description="The product's ETag, as returned by a previous read"),
+    OneLine,
 ]
 
 
@@ -61,11 +64,11 @@ async def list_products(
     engine: Engine,
     category: Annotated[Category | None, Query()] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Search names")
+        str | None, Query(min_length=1, max_length=100, description="Search names"), OneLine
     ] = None,
     sort: queries.SortKey = "name",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Cursor = None,
 ) -> Response:
     page = await queries.list_products(
         engine, category=category, search=q, sort=sort, limit=limit, cursor=cursor
@@ -96,7 +99,11 @@ async def create_product(body: ProductCreate, uow: Uow, _: AdminUser) -> Respons
 @router.patch(
     "/products/{product_id}",
     response_model=ProductOut,
-    summary="Change a product's name, description or category (admin; If-Match required)",
+    summary="Change a product's name, description, category or price (admin; If-Match required)",
+    description=(
+        "Changes the fields sent, as one new version. A new `price` comes with its `currency` "
+        "and is published as `catalog.ProductPriceChanged`, as `PUT .../price` publishes it."
+    ),
 )
 async def update_product(
     product_id: uuid.UUID, body: ProductPatch, uow: Uow, _: AdminUser, if_match: IfMatch = None

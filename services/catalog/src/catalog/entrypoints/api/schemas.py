@@ -7,9 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from catalog.domain.model import Product
+from servicekit.text import Multiline, OneLine
 
 Sku = Annotated[
     str,
@@ -18,20 +26,42 @@ Sku = Annotated[
         description="Stock keeping unit: upper-case letters, digits and dashes",
         examples=["MUG-001"],
     ),
+    OneLine,
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+]
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    Field(description="Plain text; line breaks and tabs are kept"),
+    Multiline,
+]
 Category = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$"),
     Field(examples=["kitchen"]),
+    OneLine,
 ]
 Price = Annotated[
     Decimal,
     Field(gt=0, le=Decimal("1000000"), max_digits=12, decimal_places=2, examples=["12.50"]),
+    # As a number or a decimal string, with at most two places, above 0, at most 1,000,000.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$", "maxLength": 10},
+            ],
+            "examples": ["12.50"],
+        }
+    ),
 ]
 Currency = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217", examples=["EUR"])
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    Field(description="ISO 4217", examples=["EUR"]),
+    OneLine,
 ]
 
 
@@ -49,11 +79,13 @@ class ProductCreate(_Input):
 
 
 class ProductPatch(_Input):
-    """The fields that change; at least one."""
+    """The fields that change; at least one. A price comes with its currency."""
 
     name: Name | None = None
     description: Description | None = None
     category: Category | None = None
+    price: Price | None = None
+    currency: Currency | None = None
 
     @model_validator(mode="after")
     def _some_change(self) -> Self:
@@ -62,6 +94,8 @@ class ProductPatch(_Input):
         for field in self.model_fields_set:
             if getattr(self, field) is None:
                 raise ValueError(f"{field} cannot be null.")
+        if len({"price", "currency"} & self.model_fields_set) == 1:
+            raise ValueError("Send price and currency together.")
         return self
 
 

@@ -13,6 +13,7 @@ from inventory.entrypoints.api.schemas import SKU_PATTERN, StockOut, StockUpdate
 from inventory.service_layer import handlers, queries
 from servicekit.auth import AdminUser
 from servicekit.errors import Problem
+from servicekit.text import OneLine
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
@@ -23,6 +24,7 @@ Sku = Annotated[
         description="Stock keeping unit: upper-case letters, digits and dashes",
         examples=["MUG-001"],
     ),
+    OneLine,
 ]
 
 

@@ -10,6 +10,7 @@ from notification.entrypoints.api.deps import Notifications
 from notification.entrypoints.api.schemas import NotificationList, NotificationOut
 from notification.service_layer import handlers
 from servicekit.auth import CurrentUser
+from servicekit.cursors import Cursor
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -19,7 +20,7 @@ async def list_notifications(
     user: CurrentUser,
     notifications: Notifications,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Cursor = None,
 ) -> NotificationList:
     page, next_cursor = await handlers.list_notifications(
         user.user_id, notifications, limit=limit, cursor=cursor

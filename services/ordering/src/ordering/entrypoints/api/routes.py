@@ -15,6 +15,7 @@ from ordering.entrypoints.api.schemas import OrderList, OrderOut
 from ordering.service_layer import handlers, queries
 from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from servicekit.auth import CurrentUser
+from servicekit.cursors import Cursor
 from servicekit.errors import Problem
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -39,7 +40,7 @@ async def list_orders(
     user: CurrentUser,
     engine: Engine,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Cursor = None,
 ) -> OrderList:
     page = await queries.list_orders(engine, user.user_id, limit, cursor)
     return OrderList(items=[OrderOut.of(o) for o in page.items], next_cursor=page.next_cursor)
