@@ -13,6 +13,7 @@ from servicekit.errors import install_problem_handlers
 from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
 from servicekit.settings import ServiceSettings
+from servicekit.telemetry import configure_telemetry, instrument_app
 
 
 class Lifespan(Protocol):
@@ -46,9 +47,11 @@ def create_service_app(
     return app
 
 
-def serve(app: FastAPI | str, settings: ServiceSettings, **uvicorn_options: Any) -> None:
+def serve(app: FastAPI, settings: ServiceSettings, **uvicorn_options: Any) -> None:
     """Run `app` until SIGTERM, then finish in-flight requests and run the lifespan's cleanup."""
     configure_logging(settings.service_name, settings.log_level)
+    configure_telemetry(settings, "api")
+    instrument_app(app)
     uvicorn.run(
         app,
         host=settings.host,

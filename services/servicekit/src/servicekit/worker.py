@@ -10,6 +10,7 @@ import structlog
 
 from servicekit.logging import configure_logging
 from servicekit.settings import ServiceSettings
+from servicekit.telemetry import configure_telemetry
 
 Main = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -17,6 +18,7 @@ Main = Callable[[asyncio.Event], Awaitable[None]]
 def run_worker(settings: ServiceSettings, main: Main) -> None:
     """Run `main(stop)` until it returns; SIGTERM sets `stop` so it can finish what it holds."""
     configure_logging(settings.service_name, settings.log_level)
+    configure_telemetry(settings, "worker")
     log = structlog.get_logger("worker")
 
     async def supervise() -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from servicekit.logging import correlation_id_var, request_id_var
+from servicekit.telemetry import current_traceparent
 
 # Money in a message: a decimal string with two places ("12.50"), never a float.
 Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
@@ -42,12 +43,14 @@ class Envelope(BaseModel):
 
     @classmethod
     def wrap(cls, event: Event, source: str) -> Self:
-        """An envelope for `event`, correlated with whatever is being handled right now."""
+        """An envelope for `event`, correlated with (and in the trace of) whatever is being
+        handled right now."""
         return cls(
             type=event.TYPE,
             version=event.VERSION,
             source=source,
             correlation_id=correlation_id_var.get(),
             causation_id=request_id_var.get(),
+            traceparent=current_traceparent(),
             data=event.model_dump(mode="json"),
         )
