@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context, propagate, trace
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -125,16 +125,37 @@ def consuming(
 @contextmanager
 def publishing(
     name: str, traceparents: Sequence[str | None], attributes: Mapping[str, Any] | None = None
-) -> Iterator[Span]:
-    """A span for sending a batch of messages, linked to the transactions that wrote them."""
-    links = []
+) -> Iterator[list[str | None]]:
+    """Spans for sending a batch of messages: one in each message's own trace, below the span
+    that wrote it. Yields the `traceparent` each message should travel with onward (None for a
+    message that carries no trace)."""
+    spans: list[Span | None] = []
     for traceparent in traceparents:
-        if (carried := context_of(traceparent)) is not None:
-            links.append(Link(trace.get_current_span(carried).get_span_context()))
-    with tracer().start_as_current_span(
-        name, kind=SpanKind.PRODUCER, links=links, attributes=dict(attributes or {})
-    ) as span:
-        yield span
+        carried = context_of(traceparent)
+        spans.append(
+            None
+            if carried is None
+            else tracer().start_span(
+                name, context=carried, kind=SpanKind.PRODUCER, attributes=dict(attributes or {})
+            )
+        )
+    try:
+        yield [None if span is None else _traceparent_of(span) for span in spans]
+    except BaseException as error:
+        for span in spans:
+            if span is not None:
+                record_failure(span, error)
+        raise
+    finally:
+        for span in spans:
+            if span is not None:
+                span.end()
+
+
+def _traceparent_of(span: Span) -> str:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier["traceparent"]
 
 
 def annotate_span(attributes: Mapping[str, str | int | float | bool]) -> None:
