@@ -120,7 +120,8 @@ class NoopSaga:
             arns = list(pool.map(lambda _: self.start(), range(count)))
             ended = list(pool.map(self.finished, arns))
         last = max(execution["stopDate"] for execution in ended)
-        return count / (last - first).total_seconds()
+        elapsed: float = (last - first).total_seconds()
+        return count / elapsed
 
     def close(self) -> None:
         """Stop the worker and remove the machine and its queues."""
