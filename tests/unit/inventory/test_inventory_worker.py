@@ -4,10 +4,10 @@ from typing import Any, cast
 
 import pytest
 
-from inventory.entrypoints.worker import event_handler, order_key, saga_steps
+from inventory.entrypoints.worker import event_router, order_key, saga_steps
 from servicekit.messaging.consumer import PoisonMessageError, ReceivedMessage
-from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.saga import saga_handler
+from servicekit.testing import envelope, received
 from tests.unit.inventory.inventory_fakes import FakeUnitOfWork
 
 
@@ -79,29 +79,33 @@ def test_order_ids_are_stored_in_one_spelling() -> None:
     assert order_key("not-a-uuid") == "not-a-uuid"
 
 
-def _envelope(event_type: str, data: dict[str, Any]) -> Envelope:
-    return Envelope(type=event_type, version=1, source="test", data=data)
+def _event(event_type: str, data: dict[str, Any], version: int = 1) -> ReceivedMessage:
+    return received(envelope(event_type, data, version))
 
 
 async def test_product_created_and_order_confirmed_reach_their_handlers() -> None:
     uow = FakeUnitOfWork()
-    handle = event_handler(lambda: uow)
+    handle = event_router(lambda: uow)
     created = {"product_id": str(uuid.uuid4()), "sku": "MUG", "name": "Mug", "price": "1.00"}
-    await handle(_envelope("catalog.ProductCreated", created))
+    await handle(_event("catalog.ProductCreated", created))
     assert uow.level("MUG") == (0, 0)
 
     uow.stocked(MUG=3)
     order = uuid.uuid4()
     _, steps = _run(uow)
     await steps(_command("ReserveStock", str(order), MUG=2))
-    await handle(_envelope("ordering.OrderConfirmed", {"order_id": str(order), "lines": []}))
+    await handle(_event("ordering.OrderConfirmed", {"order_id": str(order), "lines": []}))
     assert uow.level("MUG") == (1, 0)
 
 
 async def test_an_event_that_breaks_its_contract_is_poison_and_others_are_ignored() -> None:
     uow = FakeUnitOfWork()
-    handle = event_handler(lambda: uow)
+    handle = event_router(lambda: uow)
     with pytest.raises(PoisonMessageError):
-        await handle(_envelope("ordering.OrderConfirmed", {"order_id": "nope"}))
-    await handle(_envelope("catalog.ProductPriceChanged", {"product_id": "x"}))
+        await handle(_event("ordering.OrderConfirmed", {"order_id": "nope"}))
+    await handle(_event("catalog.ProductPriceChanged", {"product_id": "x"}))
+    # A version it was not written for is not guessed at.
+    await handle(_event("catalog.ProductCreated", {"product_id": "x", "sku": "MUG"}, version=2))
+    with pytest.raises(PoisonMessageError):
+        await handle(received("not json"))
     assert uow.commits == 0

@@ -6,19 +6,10 @@ import uuid
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from servicekit.messaging.envelope import ConsumedMessage
 
 
-class ConsumedEvent(BaseModel):
-    """The part of a published event a consumer reads; anything else is ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    TYPE: ClassVar[str]
-    VERSION: ClassVar[int]
-
-
-class ProductPriceChanged(ConsumedEvent):
+class ProductPriceChanged(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductPriceChanged"
     VERSION: ClassVar[int] = 1
 
@@ -28,7 +19,7 @@ class ProductPriceChanged(ConsumedEvent):
     product_version: int
 
 
-class ProductDeactivated(ConsumedEvent):
+class ProductDeactivated(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductDeactivated"
     VERSION: ClassVar[int] = 1
 
@@ -36,7 +27,7 @@ class ProductDeactivated(ConsumedEvent):
     product_version: int
 
 
-class OrderConfirmed(ConsumedEvent):
+class OrderConfirmed(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
     VERSION: ClassVar[int] = 1
 
@@ -44,7 +35,7 @@ class OrderConfirmed(ConsumedEvent):
     user_id: str
 
 
-class OrderCancelled(ConsumedEvent):
+class OrderCancelled(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
     VERSION: ClassVar[int] = 1
 
@@ -52,7 +43,7 @@ class OrderCancelled(ConsumedEvent):
     user_id: str
 
 
-CONSUMED: tuple[type[ConsumedEvent], ...] = (
+CONSUMED: tuple[type[ConsumedMessage], ...] = (
     ProductPriceChanged,
     ProductDeactivated,
     OrderConfirmed,

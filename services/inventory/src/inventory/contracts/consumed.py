@@ -5,19 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from servicekit.messaging.envelope import ConsumedMessage
 
 
-class ConsumedEvent(BaseModel):
-    """The part of a published event a consumer reads; anything else is ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    TYPE: ClassVar[str]
-    VERSION: ClassVar[int]
-
-
-class ProductCreated(ConsumedEvent):
+class ProductCreated(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductCreated"
     VERSION: ClassVar[int] = 1
 
@@ -25,11 +18,11 @@ class ProductCreated(ConsumedEvent):
     sku: str = Field(max_length=64)
 
 
-class OrderConfirmed(ConsumedEvent):
+class OrderConfirmed(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
     VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
 
 
-CONSUMED: tuple[type[ConsumedEvent], ...] = (ProductCreated, OrderConfirmed)
+CONSUMED: tuple[type[ConsumedMessage], ...] = (ProductCreated, OrderConfirmed)

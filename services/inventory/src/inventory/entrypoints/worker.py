@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from pydantic import ValidationError
 
 from inventory.contracts import consumed
 from inventory.domain import commands
@@ -23,14 +22,9 @@ from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
 from servicekit.aws import AwsClients
 from servicekit.db import create_engine
-from servicekit.messaging.consumer import (
-    ConsumerSettings,
-    PoisonMessageError,
-    QueueConsumer,
-    envelope_handler,
-    find_queue_url,
-)
+from servicekit.messaging.consumer import ConsumerSettings, QueueConsumer, find_queue_url
 from servicekit.messaging.envelope import Envelope
+from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import Step, StepCommand, StepFailedError, saga_handler
 from servicekit.worker import run_worker
 
@@ -73,48 +67,29 @@ def saga_steps(new_uow: NewUnitOfWork) -> Mapping[str, Step]:
     return {"ReserveStock": reserve, "ReleaseStock": release}
 
 
-async def _product_created(envelope: Envelope, new_uow: NewUnitOfWork) -> dict[str, Any]:
-    event = consumed.ProductCreated.model_validate(envelope.data)
-    command = commands.RegisterSku(envelope.id, event.sku, event.product_id)
-    return {"sku": event.sku, "sku_created": await handlers.register_sku(command, new_uow())}
+def event_router(new_uow: NewUnitOfWork) -> MessageRouter:
+    """The events on `inventory-events`, each turned into the inventory's own command."""
 
+    async def product_created(event: consumed.ProductCreated, envelope: Envelope) -> dict[str, Any]:
+        command = commands.RegisterSku(envelope.id, event.sku, event.product_id)
+        return {"sku": event.sku, "sku_created": await handlers.register_sku(command, new_uow())}
 
-async def _order_confirmed(envelope: Envelope, new_uow: NewUnitOfWork) -> dict[str, Any]:
-    event = consumed.OrderConfirmed.model_validate(envelope.data)
-    command = commands.CommitReservation(envelope.id, str(event.order_id))
-    reservation = await handlers.commit_reservation(command, new_uow())
-    status = None if reservation is None else reservation.status
-    if status is not None and status is not ReservationStatus.COMMITTED:
-        # Released before the confirmation arrived: compensated after ConfirmOrder, or held
-        # past the expiry. Nothing is taken from stock that is not held.
-        log.warning("confirmed_order_not_held", order_id=command.order_id, status=status.value)
-    return {"order_id": command.order_id, "reservation": None if status is None else status.value}
+    async def order_confirmed(event: consumed.OrderConfirmed, envelope: Envelope) -> dict[str, Any]:
+        command = commands.CommitReservation(envelope.id, str(event.order_id))
+        reservation = await handlers.commit_reservation(command, new_uow())
+        status = None if reservation is None else reservation.status
+        if status is not None and status is not ReservationStatus.COMMITTED:
+            # Released before the confirmation arrived: compensated after ConfirmOrder, or held
+            # past the expiry. Nothing is taken from stock that is not held.
+            log.warning("confirmed_order_not_held", order_id=command.order_id, status=status.value)
+        reservation_status = None if status is None else status.value
+        return {"order_id": command.order_id, "reservation": reservation_status}
 
-
-Route = Callable[[Envelope, NewUnitOfWork], Awaitable[dict[str, Any]]]
-
-ROUTES: dict[tuple[str, int], Route] = {
-    (consumed.ProductCreated.TYPE, consumed.ProductCreated.VERSION): _product_created,
-    (consumed.OrderConfirmed.TYPE, consumed.OrderConfirmed.VERSION): _order_confirmed,
-}
-
-
-def event_handler(new_uow: NewUnitOfWork) -> Callable[[Envelope], Awaitable[None]]:
-    """Turns an event into the inventory's own command and runs its handler."""
-
-    async def handle(envelope: Envelope) -> None:
-        route = ROUTES.get((envelope.type, envelope.version))
-        if route is None:
-            # The subscriptions' filter policies let only the routed types through.
-            log.warning("event_ignored", type=envelope.type, version=envelope.version)
-            return
-        try:
-            outcome = await route(envelope, new_uow)
-        except ValidationError as exc:
-            raise PoisonMessageError(f"{envelope.type} does not match its contract: {exc}") from exc
-        log.info("event_handled", **outcome)
-
-    return handle
+    return (
+        MessageRouter()
+        .on(consumed.ProductCreated, product_created)
+        .on(consumed.OrderConfirmed, order_confirmed)
+    )
 
 
 async def sweep_expired_holds(
@@ -161,7 +136,7 @@ async def work(settings: InventorySettings, stop: asyncio.Event) -> None:
             saga_handler(sfn, saga_steps(new_uow)),
             ConsumerSettings(visibility_timeout=60),
         )
-        events = QueueConsumer(sqs, events_url, envelope_handler(event_handler(new_uow)))
+        events = QueueConsumer(sqs, events_url, event_router(new_uow))
         # One failing for good takes the others down: the process exits and is restarted.
         async with asyncio.TaskGroup() as group:
             group.create_task(steps.run(stop))

@@ -6,19 +6,10 @@ import uuid
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from servicekit.messaging.envelope import ConsumedMessage
 
 
-class ConsumedEvent(BaseModel):
-    """The part of a published event a consumer reads; anything else is ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    TYPE: ClassVar[str]
-    VERSION: ClassVar[int]
-
-
-class OrderEvent(ConsumedEvent):
+class OrderEvent(ConsumedMessage):
     order_id: uuid.UUID
     user_id: str
     total: Decimal
@@ -42,7 +33,7 @@ class OrderCancelled(OrderEvent):
     reason: str
 
 
-class PaymentEvent(ConsumedEvent):
+class PaymentEvent(ConsumedMessage):
     order_id: uuid.UUID
     user_id: str
     amount: Decimal
@@ -76,7 +67,7 @@ class PaymentRefunded(PaymentEvent):
     VERSION: ClassVar[int] = 1
 
 
-CONSUMED: tuple[type[ConsumedEvent], ...] = (
+CONSUMED: tuple[type[ConsumedMessage], ...] = (
     OrderPlaced,
     OrderConfirmed,
     OrderCancelled,

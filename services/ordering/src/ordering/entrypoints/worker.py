@@ -2,17 +2,15 @@
 saga's ordering steps (confirm, cancel), and relays the outbox to `ordering-events`.
 
 Both kinds of message arrive on `ordering-commands`: the basket's `PlaceOrder` in an envelope,
-and the state machine's step commands, which carry a task token.
+and the state machine's step commands; each is routed by the type it names.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import Mapping
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import outbox
@@ -26,29 +24,17 @@ from ordering.service_layer.unit_of_work import SqlUnitOfWork
 from ordering.settings import OrderingSettings
 from servicekit.aws import AwsClients
 from servicekit.db import create_engine
-from servicekit.messaging.consumer import (
-    Handler,
-    PoisonMessageError,
-    QueueConsumer,
-    ReceivedMessage,
-    envelope_handler,
-    find_queue_url,
-)
+from servicekit.messaging.consumer import Handler, QueueConsumer, find_queue_url
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
+from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import Step, StepCommand, StepFailedError, saga_handler
 from servicekit.worker import run_worker
 
 
-def place_order_command(envelope: Envelope) -> commands.PlaceOrder:
+def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.PlaceOrder:
     """The basket's `PlaceOrder` as the ordering service's own command."""
-    if (envelope.type, envelope.version) != (PlaceOrder.TYPE, PlaceOrder.VERSION):
-        raise PoisonMessageError(f"ordering-commands does not take {envelope.type}")
-    try:
-        placed = PlaceOrder.model_validate(envelope.data)
-    except ValidationError as exc:
-        raise PoisonMessageError(f"PlaceOrder does not match its contract: {exc}") from exc
     address = placed.shipping_address
     return commands.PlaceOrder(
         message_id=str(envelope.id),
@@ -87,25 +73,19 @@ def steps(engine: AsyncEngine) -> Mapping[str, Step]:
     return {"ConfirmOrder": confirm, "CancelOrder": cancel}
 
 
-def commands_handler(engine: AsyncEngine, saga: SagaStarter, step_handler: Handler) -> Handler:
-    """Route a message on `ordering-commands` to the saga steps or to placing an order."""
+def router(engine: AsyncEngine, saga: SagaStarter, step_handler: Handler) -> MessageRouter:
+    """What `ordering-commands` carries: the basket's `PlaceOrder`, and the saga's steps."""
 
-    async def place(envelope: Envelope) -> None:
-        await handlers.place_order(place_order_command(envelope), SqlUnitOfWork(engine), saga)
+    async def place(placed: PlaceOrder, envelope: Envelope) -> None:
+        command = place_order_command(placed, envelope)
+        await handlers.place_order(command, SqlUnitOfWork(engine), saga)
 
-    place_handler = envelope_handler(place)
-
-    async def handle(message: ReceivedMessage) -> None:
-        try:
-            body = json.loads(message.body)
-        except ValueError as exc:
-            raise PoisonMessageError("not JSON") from exc
-        if isinstance(body, dict) and "task_token" in body:
-            await step_handler(message)
-        else:
-            await place_handler(message)
-
-    return handle
+    return (
+        MessageRouter()
+        .on(PlaceOrder, place)
+        .step("ConfirmOrder", step_handler)
+        .step("CancelOrder", step_handler)
+    )
 
 
 async def work(settings: OrderingSettings, stop: asyncio.Event) -> None:
@@ -121,7 +101,7 @@ async def work(settings: OrderingSettings, stop: asyncio.Event) -> None:
         queue_url = settings.ordering_commands_queue_url or await find_queue_url(
             sqs, settings.ordering_commands_queue
         )
-        handler = commands_handler(
+        handler = router(
             engine, StepFunctionsSaga(sfn, machine_arn), saga_handler(sfn, steps(engine))
         )
         await asyncio.gather(

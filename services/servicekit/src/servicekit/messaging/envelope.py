@@ -25,6 +25,16 @@ class Event(BaseModel):
     VERSION: ClassVar[int] = 1
 
 
+class ConsumedMessage(BaseModel):
+    """The part of another service's event or command that a consumer reads; the rest is ignored.
+    Subclasses set the `TYPE` and `VERSION` they were written for."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+
 class Envelope(BaseModel):
     """What travels on the wire: the event's `data` and what is known about it."""
 
