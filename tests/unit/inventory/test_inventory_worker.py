@@ -6,20 +6,9 @@ import pytest
 
 from inventory.entrypoints.worker import event_router, order_key, saga_steps
 from servicekit.messaging.consumer import PoisonMessageError, ReceivedMessage
-from servicekit.messaging.saga import saga_handler
-from servicekit.testing import envelope, received
+from servicekit.messaging.router import MessageRouter
+from servicekit.testing import FakeStepFunctions, envelope, received
 from tests.unit.inventory.inventory_fakes import FakeUnitOfWork
-
-
-class FakeStepFunctions:
-    def __init__(self) -> None:
-        self.answers: list[tuple[str, dict[str, Any]]] = []
-
-    async def send_task_success(self, **kwargs: Any) -> None:
-        self.answers.append(("success", kwargs))
-
-    async def send_task_failure(self, **kwargs: Any) -> None:
-        self.answers.append(("failure", kwargs))
 
 
 def _command(command: str, order_id: str, **quantities: int) -> ReceivedMessage:
@@ -38,9 +27,9 @@ def _command(command: str, order_id: str, **quantities: int) -> ReceivedMessage:
     return ReceivedMessage("m-1", json.dumps(body), 1)
 
 
-def _run(uow: FakeUnitOfWork) -> tuple[FakeStepFunctions, Any]:
+def _run(uow: FakeUnitOfWork) -> tuple[FakeStepFunctions, MessageRouter]:
     sfn = FakeStepFunctions()
-    return sfn, saga_handler(cast(Any, sfn), saga_steps(lambda: uow))
+    return sfn, MessageRouter().saga(saga_steps(lambda: uow, cast(Any, sfn)))
 
 
 async def test_a_reservation_answers_success_and_a_short_one_out_of_stock() -> None:
@@ -49,9 +38,9 @@ async def test_a_reservation_answers_success_and_a_short_one_out_of_stock() -> N
     order = str(uuid.uuid4())
     await handle(_command("ReserveStock", order, MUG=2))
     await handle(_command("ReserveStock", str(uuid.uuid4()), MUG=2))
-    (ok, answer), (failed, failure) = sfn.answers
-    assert (ok, json.loads(answer["output"])) == ("success", {"reservation": "HELD"})
-    assert (failed, failure["error"]) == ("failure", "OutOfStock")
+    answer, failure = sfn.answers
+    assert answer["output"] == {"reservation": "HELD"}
+    assert failure["error"] == "OutOfStock"
     assert "MUG" in failure["cause"]
     assert uow.level("MUG") == (3, 2)
 
@@ -62,8 +51,11 @@ async def test_release_answers_success_even_with_nothing_to_release() -> None:
     order = str(uuid.uuid4())
     await handle(_command("ReleaseStock", order, MUG=2))
     await handle(_command("ReserveStock", order, MUG=2))
-    (ok, _), (failed, failure) = sfn.answers
-    assert (ok, failed, failure["error"]) == ("success", "failure", "ReservationReleased")
+    released, failure = sfn.answers
+    assert (released["output"], failure["error"]) == (
+        {"reservation": "RELEASED"},
+        "ReservationReleased",
+    )
     assert uow.level("MUG") == (3, 0)
 
 

@@ -16,19 +16,23 @@ from notification.service_layer import handlers
 from servicekit.cursors import InvalidCursorError
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.messaging.envelope import Envelope
-from servicekit.testing import received
+from servicekit.testing import FakeUnitOfWork, received
 
 
-class FakeNotifications:
+class FakeNotifications(FakeUnitOfWork):
+    """Notification's unit of work and table in memory."""
+
     def __init__(self) -> None:
+        super().__init__()
         self.rows: dict[tuple[str, str], Notification] = {}
 
-    async def add(self, notification: Notification) -> bool:
+    @property
+    def notifications(self) -> "FakeNotifications":
+        return self
+
+    def add(self, notification: Notification) -> None:
         key = (notification.user_id, sort_key(notification))
-        if key in self.rows:
-            return False
-        self.rows[key] = notification
-        return True
+        self.stage(lambda: self.rows.__setitem__(key, notification))
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
         keys = sorted((sk for user, sk in self.rows if user == user_id), reverse=True)
@@ -98,7 +102,7 @@ EXPECTED = [
 
 def test_every_consumed_event_is_routed() -> None:
     assert {model.TYPE for model in CONSUMED} == {row[0] for row in EXPECTED}
-    assert router(FakeNotifications()).message_types == {(m.TYPE, m.VERSION) for m in CONSUMED}
+    assert router(FakeNotifications).message_types == {(m.TYPE, m.VERSION) for m in CONSUMED}
 
 
 def _command(envelope: Envelope) -> NotifyCustomer:
@@ -112,7 +116,7 @@ async def test_each_event_becomes_one_message_for_its_customer(
 ) -> None:
     notifications = FakeNotifications()
     envelope = _envelope(event_type, extra=extra)
-    await router(notifications)(received(envelope))
+    await router(lambda: notifications)(received(envelope))
     (stored,) = notifications.rows.values()
     assert (stored.user_id, stored.topic, stored.subject) == ("alice", topic, subject)
     assert (stored.event_id, stored.order_id) == (envelope.id, ORDER_ID)
@@ -144,7 +148,7 @@ async def test_a_redelivered_event_adds_nothing() -> None:
 
 async def test_events_it_does_not_read_are_ignored_and_broken_ones_are_poison() -> None:
     notifications = FakeNotifications()
-    handle = router(notifications)
+    handle = router(lambda: notifications)
     await handle(received(_envelope("ordering.OrderShipped")))
     broken = Envelope(type="ordering.OrderPlaced", version=1, source="x", data={"order_id": "1"})
     with pytest.raises(PoisonMessageError):
@@ -177,7 +181,7 @@ async def _seed(notifications: FakeNotifications, user: str, count: int) -> list
         envelope = _envelope(
             "ordering.OrderPlaced", user_id=user, occurred_at=start + timedelta(minutes=minute)
         )
-        await router(notifications)(received(envelope))
+        await router(lambda: notifications)(received(envelope))
         ids.append(envelope.id)
     return ids
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from servicekit.messaging.consumer import ReceivedMessage
-from servicekit.messaging.envelope import Envelope
+from servicekit.messaging.envelope import Envelope, Message
 
 
 def received(body: Envelope | dict[str, Any] | str, receive_count: int = 1) -> ReceivedMessage:
@@ -37,3 +38,52 @@ class FakeStepFunctions:
 
     async def send_task_failure(self, *, taskToken: str, error: str, cause: str) -> None:  # noqa: N803
         self.answers.append({"token": taskToken, "error": error, "cause": cause})
+
+
+class FakeUnitOfWork:
+    """A DynamoDB unit of work in memory: each staged write comes with its condition, and
+    `commit()` applies all of them, or none if any condition or claim fails.
+
+    `before_commit` runs once before the next commit: a test's way to race a write.
+    """
+
+    def __init__(self) -> None:
+        self.published: list[Message] = []
+        self.claimed: set[tuple[str, str]] = set()
+        self.commits = 0
+        self.before_commit: Callable[[], None] | None = None
+        self._staged: list[tuple[Callable[[], bool], Callable[[], object]]] = []
+        self._publishing: list[Message] = []
+        self._claiming: list[tuple[str, str]] = []
+
+    def stage(self, apply: Callable[[], object], check: Callable[[], bool] = lambda: True) -> None:
+        """Apply `apply` at commit, provided `check` still holds then."""
+        self._staged.append((check, apply))
+
+    def publish(self, message: Message) -> None:
+        self._publishing.append(message)
+
+    def claim(self, message_id: object, scope: str) -> None:
+        self._claiming.append((str(message_id), scope))
+
+    def discard(self) -> None:
+        """Forget what was gathered, as a failed transaction does."""
+        self._staged, self._publishing, self._claiming = [], [], []
+
+    async def commit(self) -> bool:
+        if self.before_commit is not None:
+            race, self.before_commit = self.before_commit, None
+            race()
+        staged, self._staged = self._staged, []
+        publishing, self._publishing = self._publishing, []
+        claiming, self._claiming = self._claiming, []
+        if len(set(claiming)) < len(claiming) or self.claimed & set(claiming):
+            return False
+        if not all(check() for check, _ in staged):
+            return False
+        for _, apply in staged:
+            apply()
+        self.published += publishing
+        self.claimed |= set(claiming)
+        self.commits += 1
+        return True

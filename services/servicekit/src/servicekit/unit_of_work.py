@@ -10,7 +10,7 @@ from typing import Self
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from servicekit.messaging.envelope import Envelope, Event
+from servicekit.messaging.envelope import Envelope, Message
 from servicekit.messaging.inbox import claim_message
 from servicekit.messaging.outbox import add_to_outbox
 
@@ -30,7 +30,7 @@ class SqlUnitOfWork:
         self._source = source
         self._outbox = outbox
         self._inbox = inbox
-        self._events: list[Event] = []
+        self._events: list[Message] = []
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
 
@@ -54,7 +54,7 @@ class SqlUnitOfWork:
         # Closing a connection rolls back whatever was not committed.
         await self._connection.close()
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Message) -> None:
         """Publish `event` if, and only if, this unit of work commits."""
         assert self._outbox is not None, "this unit of work has no outbox"
         self._events.append(event)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from basket.domain.commands import ShippingAddress
 from basket.domain.model import Basket
-from servicekit.messaging.envelope import Event, Money
+from servicekit.messaging.envelope import Command, Money
 
 
 class Line(BaseModel):
@@ -33,7 +33,7 @@ class Address(BaseModel):
     country: str
 
 
-class PlaceOrder(Event):
+class PlaceOrder(Command):
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
     VERSION: ClassVar[int] = 1
 
@@ -78,4 +78,4 @@ class PlaceOrder(Event):
 
 
 # What the basket puts on the wire, checked like every producer's events.
-PUBLISHED: tuple[type[Event], ...] = (PlaceOrder,)
+PUBLISHED: tuple[type[Command], ...] = (PlaceOrder,)

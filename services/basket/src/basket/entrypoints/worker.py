@@ -4,25 +4,26 @@ with their orders, and sends the checkouts' `PlaceOrder` commands from the outbo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from basket.adapters.repository import BasketRepository, DynamoBasketRepository
 from basket.contracts import consumed
 from basket.domain.commands import FinishCheckout, ProductRepriced, ProductWithdrawn, ReopenBasket
 from basket.service_layer import handlers
+from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
 from basket.settings import BasketSettings
 from servicekit.aws import AwsClients
 from servicekit.messaging.consumer import QueueConsumer, find_queue_url
 from servicekit.messaging.dynamo_outbox import DynamoOutboxRelay
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.publisher import SqsSender
-from servicekit.messaging.router import MessageRouter
+from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.worker import run_worker
 
 
-def router(repository: BasketRepository) -> MessageRouter:
+def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """The events on `basket-events`, each turned into the basket's own command."""
 
-    async def repriced(event: consumed.ProductPriceChanged, envelope: Envelope) -> int:
+    async def repriced(event: consumed.ProductPriceChanged, envelope: Envelope) -> Outcome:
         command = ProductRepriced(
             event_id=envelope.id,
             product_id=event.product_id,
@@ -30,19 +31,19 @@ def router(repository: BasketRepository) -> MessageRouter:
             currency=event.currency,
             product_version=event.product_version,
         )
-        return await handlers.reprice_lines(command, repository)
+        return {"baskets_changed": await handlers.reprice_lines(command, new_uow())}
 
-    async def withdrawn(event: consumed.ProductDeactivated, envelope: Envelope) -> int:
+    async def withdrawn(event: consumed.ProductDeactivated, envelope: Envelope) -> Outcome:
         command = ProductWithdrawn(envelope.id, event.product_id, event.product_version)
-        return await handlers.withdraw_lines(command, repository)
+        return {"baskets_changed": await handlers.withdraw_lines(command, new_uow())}
 
-    async def confirmed(event: consumed.OrderConfirmed, _: Envelope) -> bool:
-        return await handlers.finish_checkout(
-            FinishCheckout(event.user_id, event.order_id), repository
-        )
+    async def confirmed(event: consumed.OrderConfirmed, _: Envelope) -> Outcome:
+        command = FinishCheckout(event.user_id, event.order_id)
+        return {"baskets_changed": int(await handlers.finish_checkout(command, new_uow()))}
 
-    async def cancelled(event: consumed.OrderCancelled, _: Envelope) -> bool:
-        return await handlers.reopen_basket(ReopenBasket(event.user_id, event.order_id), repository)
+    async def cancelled(event: consumed.OrderCancelled, _: Envelope) -> Outcome:
+        command = ReopenBasket(event.user_id, event.order_id)
+        return {"baskets_changed": int(await handlers.reopen_basket(command, new_uow()))}
 
     return (
         MessageRouter()
@@ -58,13 +59,15 @@ async def work(settings: BasketSettings, stop: asyncio.Event) -> None:
     aws = AwsClients(settings.aws_region)
     try:
         dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
-        repository = DynamoBasketRepository(
-            dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
-        )
+        ttl_seconds = settings.basket_ttl_days * 86400
+
+        def new_uow() -> UnitOfWork:
+            return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds)
+
         queue_url = settings.basket_events_queue_url or await find_queue_url(
             sqs, settings.basket_events_queue
         )
-        consumer = QueueConsumer(sqs, queue_url, router(repository))
+        consumer = QueueConsumer(sqs, queue_url, router(new_uow))
         commands_url = settings.ordering_commands_queue_url or await find_queue_url(
             sqs, settings.ordering_commands_queue
         )

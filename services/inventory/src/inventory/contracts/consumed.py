@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.messaging.envelope import ConsumedMessage
 
@@ -26,3 +26,27 @@ class OrderConfirmed(ConsumedMessage):
 
 
 CONSUMED: tuple[type[ConsumedMessage], ...] = (ProductCreated, OrderConfirmed)
+
+
+class SagaLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: str
+    quantity: int = Field(ge=1)
+
+
+class ReserveStock(BaseModel):
+    """What the inventory reads of the order saga's `ReserveStock` command."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: str
+    lines: list[SagaLine]
+
+
+class ReleaseStock(BaseModel):
+    """What the inventory reads of the order saga's `ReleaseStock` command."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: str

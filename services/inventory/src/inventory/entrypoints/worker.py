@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -24,17 +24,22 @@ from servicekit.aws import AwsClients
 from servicekit.db import create_engine
 from servicekit.messaging.consumer import ConsumerSettings, QueueConsumer, find_queue_url
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.router import MessageRouter
-from servicekit.messaging.saga import Step, StepCommand, StepFailedError, saga_handler
+from servicekit.messaging.router import MessageRouter, Outcome
+from servicekit.messaging.saga import SagaSteps
 from servicekit.worker import run_worker
+
+if TYPE_CHECKING:
+    from types_aiobotocore_stepfunctions import SFNClient
 
 log = structlog.get_logger(__name__)
 
 NewUnitOfWork = Callable[[], UnitOfWork]
 
-# The error names the state machine chooses its compensation by.
-OUT_OF_STOCK = "OutOfStock"
-ALREADY_RELEASED = "ReservationReleased"
+# The inventory's failures, by the error name the state machine compensates by.
+FAILURES: dict[type[Exception], str] = {
+    OutOfStockError: "OutOfStock",
+    ReservationReleasedError: "ReservationReleased",
+}
 
 
 def order_key(order_id: str) -> str:
@@ -45,36 +50,35 @@ def order_key(order_id: str) -> str:
         return order_id
 
 
-def saga_steps(new_uow: NewUnitOfWork) -> Mapping[str, Step]:
+def saga_steps(new_uow: NewUnitOfWork, sfn: SFNClient) -> SagaSteps:
     """The saga steps the inventory runs, by command name."""
 
-    async def reserve(command: StepCommand) -> dict[str, Any]:
+    async def reserve(command: consumed.ReserveStock) -> dict[str, Any]:
         lines = tuple(Line(line.sku, line.quantity) for line in command.lines)
         cmd = commands.ReserveStock(order_key(command.order_id), lines)
-        try:
-            reservation = await handlers.reserve_stock(cmd, new_uow())
-        except OutOfStockError as exc:
-            raise StepFailedError(OUT_OF_STOCK, str(exc)) from exc
-        except ReservationReleasedError as exc:
-            raise StepFailedError(ALREADY_RELEASED, str(exc)) from exc
+        reservation = await handlers.reserve_stock(cmd, new_uow())
         return {"reservation": reservation.status.value}
 
-    async def release(command: StepCommand) -> dict[str, Any]:
+    async def release(command: consumed.ReleaseStock) -> dict[str, Any]:
         cmd = commands.ReleaseStock(order_key(command.order_id))
         reservation = await handlers.release_stock(cmd, new_uow())
         return {"reservation": reservation.status.value}
 
-    return {"ReserveStock": reserve, "ReleaseStock": release}
+    return (
+        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        .step("ReserveStock", consumed.ReserveStock, reserve)
+        .step("ReleaseStock", consumed.ReleaseStock, release)
+    )
 
 
 def event_router(new_uow: NewUnitOfWork) -> MessageRouter:
     """The events on `inventory-events`, each turned into the inventory's own command."""
 
-    async def product_created(event: consumed.ProductCreated, envelope: Envelope) -> dict[str, Any]:
+    async def product_created(event: consumed.ProductCreated, envelope: Envelope) -> Outcome:
         command = commands.RegisterSku(envelope.id, event.sku, event.product_id)
         return {"sku": event.sku, "sku_created": await handlers.register_sku(command, new_uow())}
 
-    async def order_confirmed(event: consumed.OrderConfirmed, envelope: Envelope) -> dict[str, Any]:
+    async def order_confirmed(event: consumed.OrderConfirmed, envelope: Envelope) -> Outcome:
         command = commands.CommitReservation(envelope.id, str(event.order_id))
         reservation = await handlers.commit_reservation(command, new_uow())
         status = None if reservation is None else reservation.status
@@ -133,7 +137,7 @@ async def work(settings: InventorySettings, stop: asyncio.Event) -> None:
         steps = QueueConsumer(
             sqs,
             commands_url,
-            saga_handler(sfn, saga_steps(new_uow)),
+            MessageRouter().saga(saga_steps(new_uow, sfn)),
             ConsumerSettings(visibility_timeout=60),
         )
         events = QueueConsumer(sqs, events_url, event_router(new_uow))

@@ -4,19 +4,17 @@ and payments from `notification-events`."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from notification.adapters.repository import (
-    DynamoNotificationRepository,
-    NotificationRepository,
-)
 from notification.contracts import consumed
 from notification.domain.commands import NotifyCustomer, Topic
 from notification.service_layer import handlers
+from notification.service_layer.unit_of_work import NotificationUnitOfWork, UnitOfWork
 from notification.settings import NotificationSettings
 from servicekit.aws import AwsClients
 from servicekit.messaging.consumer import QueueConsumer, find_queue_url
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.router import MessageRouter
+from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.worker import run_worker
 
 # What a customer is told about, by the event that tells it.
@@ -49,13 +47,14 @@ def to_command(
     )
 
 
-def router(notifications: NotificationRepository) -> MessageRouter:
+def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """Every event on `notification-events` becomes a notification for its customer."""
 
     async def notify(
         event: consumed.OrderEvent | consumed.PaymentEvent, envelope: Envelope
-    ) -> bool:
-        return await handlers.notify_customer(to_command(event, envelope), notifications)
+    ) -> Outcome:
+        recorded = await handlers.notify_customer(to_command(event, envelope), new_uow())
+        return {"recorded": recorded}
 
     messages = MessageRouter()
     for model in TOPICS:
@@ -68,13 +67,15 @@ async def consume(settings: NotificationSettings, stop: asyncio.Event) -> None:
     aws = AwsClients(settings.aws_region)
     try:
         dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
-        notifications = DynamoNotificationRepository(
-            dynamodb, settings.notifications_table, settings.notification_ttl_days * 86400
-        )
+        ttl_seconds = settings.notification_ttl_days * 86400
+
+        def new_uow() -> UnitOfWork:
+            return NotificationUnitOfWork(dynamodb, settings.notifications_table, ttl_seconds)
+
         queue_url = settings.notification_events_queue_url or await find_queue_url(
             sqs, settings.notification_events_queue
         )
-        consumer = QueueConsumer(sqs, queue_url, router(notifications))
+        consumer = QueueConsumer(sqs, queue_url, router(new_uow))
         await consumer.run(stop)
     finally:
         await aws.close()

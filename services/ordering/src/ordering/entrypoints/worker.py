@@ -8,13 +8,13 @@ and the state machine's step commands; each is routed by the type it names.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import outbox
 from ordering.adapters.saga import SagaStarter, StepFunctionsSaga, find_state_machine_arn
+from ordering.contracts import saga
 from ordering.contracts.consumed import PlaceOrder
 from ordering.domain import commands
 from ordering.domain.errors import OrderNotCancellableError
@@ -24,13 +24,16 @@ from ordering.service_layer.unit_of_work import SqlUnitOfWork
 from ordering.settings import OrderingSettings
 from servicekit.aws import AwsClients
 from servicekit.db import create_engine
-from servicekit.messaging.consumer import Handler, QueueConsumer, find_queue_url
+from servicekit.messaging.consumer import QueueConsumer, find_queue_url
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
 from servicekit.messaging.router import MessageRouter
-from servicekit.messaging.saga import Step, StepCommand, StepFailedError, saga_handler
+from servicekit.messaging.saga import SagaSteps
 from servicekit.worker import run_worker
+
+if TYPE_CHECKING:
+    from types_aiobotocore_stepfunctions import SFNClient
 
 
 def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.PlaceOrder:
@@ -50,42 +53,40 @@ def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.Plac
     )
 
 
-def steps(engine: AsyncEngine) -> Mapping[str, Step]:
+# Ordering's failures, by the error name the state machine compensates by.
+FAILURES: dict[type[Exception], str] = {OrderNotCancellableError: "CancelledByCustomer"}
+
+
+def saga_steps(engine: AsyncEngine, sfn: SFNClient) -> SagaSteps:
     """The saga steps this service runs."""
 
-    async def confirm(command: StepCommand) -> None:
-        try:
-            await handlers.confirm_order(
-                commands.ConfirmOrder(uuid.UUID(command.order_id)), SqlUnitOfWork(engine)
-            )
-        except OrderNotCancellableError as exc:
-            raise StepFailedError("CancelledByCustomer", str(exc)) from exc
+    async def confirm(command: saga.ConfirmOrder) -> None:
+        await handlers.confirm_order(commands.ConfirmOrder(command.order_id), SqlUnitOfWork(engine))
 
-    async def cancel(command: StepCommand) -> None:
+    async def cancel(command: saga.CancelOrder) -> None:
         try:
             reason = CancelReason(command.reason or "FAILED")
         except ValueError:
             reason = CancelReason.FAILED
         await handlers.cancel_order(
-            commands.CancelOrder(uuid.UUID(command.order_id), reason), SqlUnitOfWork(engine)
+            commands.CancelOrder(command.order_id, reason), SqlUnitOfWork(engine)
         )
 
-    return {"ConfirmOrder": confirm, "CancelOrder": cancel}
+    return (
+        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        .step("ConfirmOrder", saga.ConfirmOrder, confirm)
+        .step("CancelOrder", saga.CancelOrder, cancel)
+    )
 
 
-def router(engine: AsyncEngine, saga: SagaStarter, step_handler: Handler) -> MessageRouter:
+def router(engine: AsyncEngine, starter: SagaStarter, steps: SagaSteps) -> MessageRouter:
     """What `ordering-commands` carries: the basket's `PlaceOrder`, and the saga's steps."""
 
     async def place(placed: PlaceOrder, envelope: Envelope) -> None:
         command = place_order_command(placed, envelope)
-        await handlers.place_order(command, SqlUnitOfWork(engine), saga)
+        await handlers.place_order(command, SqlUnitOfWork(engine), starter)
 
-    return (
-        MessageRouter()
-        .on(PlaceOrder, place)
-        .step("ConfirmOrder", step_handler)
-        .step("CancelOrder", step_handler)
-    )
+    return MessageRouter().on(PlaceOrder, place).saga(steps)
 
 
 async def work(settings: OrderingSettings, stop: asyncio.Event) -> None:
@@ -101,9 +102,7 @@ async def work(settings: OrderingSettings, stop: asyncio.Event) -> None:
         queue_url = settings.ordering_commands_queue_url or await find_queue_url(
             sqs, settings.ordering_commands_queue
         )
-        handler = router(
-            engine, StepFunctionsSaga(sfn, machine_arn), saga_handler(sfn, steps(engine))
-        )
+        handler = router(engine, StepFunctionsSaga(sfn, machine_arn), saga_steps(engine, sfn))
         await asyncio.gather(
             QueueConsumer(sqs, queue_url, handler).run(stop),
             OutboxRelay(engine, outbox, SnsPublisher(sns, topic_arn)).run(stop),

@@ -15,14 +15,22 @@ from servicekit.logging import correlation_id_var, request_id_var
 Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
 
 
-class Event(BaseModel):
-    """A fact a service publishes. Subclasses set `TYPE` (`<service>.<PastTense>`) and
-    `VERSION`; a change a consumer could notice gets a new version."""
+class Message(BaseModel):
+    """What a service sends in an envelope. Subclasses set `TYPE` and `VERSION`; a change a
+    consumer could notice gets a new version."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
+
+
+class Event(Message):
+    """A fact a service publishes to its topic; `TYPE` is `<service>.<PastTense>`."""
+
+
+class Command(Message):
+    """A request one service sends to another's queue; `TYPE` is `<service>.<Imperative>`."""
 
 
 class ConsumedMessage(BaseModel):
@@ -51,13 +59,13 @@ class Envelope(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def wrap(cls, event: Event, source: str) -> Self:
-        """An envelope for `event`, correlated with whatever is being handled right now."""
+    def wrap(cls, message: Message, source: str) -> Self:
+        """An envelope for `message`, correlated with whatever is being handled right now."""
         return cls(
-            type=event.TYPE,
-            version=event.VERSION,
+            type=message.TYPE,
+            version=message.VERSION,
             source=source,
             correlation_id=correlation_id_var.get(),
             causation_id=request_id_var.get(),
-            data=event.model_dump(mode="json"),
+            data=message.model_dump(mode="json"),
         )

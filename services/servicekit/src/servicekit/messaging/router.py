@@ -9,7 +9,7 @@ looks inside a message to guess what it is.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -21,11 +21,14 @@ from servicekit.messaging.consumer import (
     envelope_handler,
 )
 from servicekit.messaging.envelope import ConsumedMessage, Envelope
+from servicekit.messaging.saga import SagaSteps
 
 log = structlog.get_logger(__name__)
 
 M = TypeVar("M", bound=ConsumedMessage)
-MessageHandler = Callable[[M, Envelope], Awaitable[object]]
+# What a handler did, logged with `event_handled`.
+Outcome = Mapping[str, Any] | None
+MessageHandler = Callable[[M, Envelope], Awaitable[Outcome]]
 
 
 class _Head(BaseModel):
@@ -47,14 +50,14 @@ class MessageRouter:
     """
 
     def __init__(self) -> None:
-        self._events: dict[tuple[str, int], Callable[[Envelope], Awaitable[object]]] = {}
+        self._events: dict[tuple[str, int], Callable[[Envelope], Awaitable[Outcome]]] = {}
         self._commands: dict[str, Handler] = {}
         self._on_envelope = envelope_handler(self._dispatch)
 
     def on(self, model: type[M], handle: MessageHandler[M]) -> Self:
         """Route envelopes of `model`'s type and version to `handle(message, envelope)`."""
 
-        async def run(envelope: Envelope) -> object:
+        async def run(envelope: Envelope) -> Outcome:
             try:
                 event = model.model_validate(envelope.data)
             except ValidationError as exc:
@@ -69,6 +72,12 @@ class MessageRouter:
     def step(self, name: str, handler: Handler) -> Self:
         """Route saga step commands called `name` to `handler`."""
         self._commands[name] = handler
+        return self
+
+    def saga(self, steps: SagaSteps) -> Self:
+        """Route each of `steps` by the command name it answers."""
+        for name, handler in steps.handlers().items():
+            self.step(name, handler)
         return self
 
     @property
@@ -100,7 +109,4 @@ class MessageRouter:
             log.warning("event_ignored", type=envelope.type, version=envelope.version)
             return
         outcome = await route(envelope)
-        if isinstance(outcome, Mapping):
-            log.info("event_handled", **outcome)
-        else:
-            log.info("event_handled", outcome=outcome)
+        log.info("event_handled", **(outcome or {}))

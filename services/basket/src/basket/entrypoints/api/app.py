@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -9,9 +10,9 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from basket.adapters.catalog import HttpProductCatalog
-from basket.adapters.repository import DynamoBasketRepository
 from basket.domain import errors
 from basket.entrypoints.api.routes import router
+from basket.service_layer.unit_of_work import BasketUnitOfWork
 from basket.settings import BasketSettings
 from servicekit.app import create_service_app
 from servicekit.errors import map_errors
@@ -34,8 +35,8 @@ def create_app(settings: BasketSettings) -> FastAPI:
         )
 
         def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
-            app.state.baskets = DynamoBasketRepository(
-                dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
+            app.state.new_uow = functools.partial(
+                BasketUnitOfWork, dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
             )
             app.state.catalog = HttpProductCatalog(catalog)
 

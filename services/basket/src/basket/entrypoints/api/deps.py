@@ -1,18 +1,19 @@
-"""What routes are given: the basket store and the catalog."""
+"""What routes are given: a unit of work on the basket table, and the catalog."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from basket.adapters.catalog import ProductCatalog
-from basket.adapters.repository import BasketRepository
+from basket.service_layer.unit_of_work import UnitOfWork
 
 
-async def _repository(request: Request) -> BasketRepository:
-    repository: BasketRepository = request.app.state.baskets
-    return repository
+async def _unit_of_work(request: Request) -> UnitOfWork:
+    new_uow: Callable[[], UnitOfWork] = request.app.state.new_uow
+    return new_uow()
 
 
 async def _catalog(request: Request) -> ProductCatalog:
@@ -20,5 +21,5 @@ async def _catalog(request: Request) -> ProductCatalog:
     return catalog
 
 
-Baskets = Annotated[BasketRepository, Depends(_repository)]
+Baskets = Annotated[UnitOfWork, Depends(_unit_of_work)]
 Catalog = Annotated[ProductCatalog, Depends(_catalog)]

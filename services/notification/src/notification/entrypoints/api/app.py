@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from notification.adapters.repository import DynamoNotificationRepository
 from notification.entrypoints.api.routes import router
+from notification.service_layer.unit_of_work import NotificationUnitOfWork
 from notification.settings import NotificationSettings
 from servicekit.app import create_service_app
 from servicekit.lifespans import dynamodb_lifespan
@@ -20,8 +21,11 @@ def create_app(settings: NotificationSettings) -> FastAPI:
     """The notification app; it connects to nothing until it starts."""
 
     def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
-        app.state.notifications = DynamoNotificationRepository(
-            dynamodb, settings.notifications_table, settings.notification_ttl_days * 86400
+        app.state.new_uow = functools.partial(
+            NotificationUnitOfWork,
+            dynamodb,
+            settings.notifications_table,
+            settings.notification_ttl_days * 86400,
         )
 
     return create_service_app(

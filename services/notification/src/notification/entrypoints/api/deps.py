@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from notification.adapters.repository import NotificationRepository
+from notification.service_layer.unit_of_work import UnitOfWork
 
 
-async def _repository(request: Request) -> NotificationRepository:
-    repository: NotificationRepository = request.app.state.notifications
-    return repository
+async def _unit_of_work(request: Request) -> UnitOfWork:
+    new_uow: Callable[[], UnitOfWork] = request.app.state.new_uow
+    return new_uow()
 
 
-Notifications = Annotated[NotificationRepository, Depends(_repository)]
+Notifications = Annotated[UnitOfWork, Depends(_unit_of_work)]

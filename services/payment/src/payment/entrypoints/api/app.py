@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from payment.adapters.repository import DynamoPaymentRepository
 from payment.entrypoints.api.routes import router
+from payment.service_layer.unit_of_work import PaymentUnitOfWork
 from payment.settings import PaymentSettings
 from servicekit.app import create_service_app
 from servicekit.lifespans import dynamodb_lifespan
@@ -20,7 +21,7 @@ def create_app(settings: PaymentSettings) -> FastAPI:
     """The payment app; it connects to nothing until it starts."""
 
     def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
-        app.state.payments = DynamoPaymentRepository(dynamodb, settings.payments_table)
+        app.state.new_uow = functools.partial(PaymentUnitOfWork, dynamodb, settings.payments_table)
 
     return create_service_app(
         title="Payment",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from payment.adapters.repository import PaymentRepository
+from payment.service_layer.unit_of_work import UnitOfWork
 
 
-async def _repository(request: Request) -> PaymentRepository:
-    repository: PaymentRepository = request.app.state.payments
-    return repository
+async def _unit_of_work(request: Request) -> UnitOfWork:
+    new_uow: Callable[[], UnitOfWork] = request.app.state.new_uow
+    return new_uow()
 
 
-Payments = Annotated[PaymentRepository, Depends(_repository)]
+Payments = Annotated[UnitOfWork, Depends(_unit_of_work)]

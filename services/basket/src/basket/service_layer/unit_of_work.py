@@ -1,0 +1,41 @@
+"""The basket's unit of work: one DynamoDB transaction on the `baskets` table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from basket.adapters.repository import BasketRepository, DynamoBasketRepository
+from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.messaging.envelope import Message
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+
+
+class UnitOfWork(Protocol):
+    @property
+    def baskets(self) -> BasketRepository: ...
+
+    def publish(self, message: Message) -> None:
+        """Send `message` if, and only if, this unit of work commits."""
+        ...
+
+    def claim(self, message_id: object, scope: str) -> None:
+        """Record the message as handled for `scope`; the commit fails if it already was."""
+        ...
+
+    async def commit(self) -> bool:
+        """Store what was gathered, all or nothing; False if a condition failed."""
+        ...
+
+
+class BasketUnitOfWork(DynamoUnitOfWork):
+    """One transaction on the `baskets` table, with its baskets."""
+
+    def __init__(self, client: DynamoDBClient, table: str, ttl_seconds: int) -> None:
+        super().__init__(client, table, source="basket")
+        self._baskets = DynamoBasketRepository(self, ttl_seconds)
+
+    @property
+    def baskets(self) -> BasketRepository:
+        return self._baskets
