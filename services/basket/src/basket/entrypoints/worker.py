@@ -3,7 +3,6 @@ with their orders, and sends the checkouts' `PlaceOrder` commands from the outbo
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from basket.contracts import consumed
@@ -11,13 +10,11 @@ from basket.domain.commands import FinishCheckout, ProductRepriced, ProductWithd
 from basket.service_layer import handlers
 from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
 from basket.settings import BasketSettings
-from servicekit.aws import AwsClients
-from servicekit.messaging.consumer import QueueConsumer, find_queue_url
 from servicekit.messaging.dynamo_outbox import DynamoOutboxRelay
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.publisher import SqsSender
 from servicekit.messaging.router import MessageRouter, Outcome
-from servicekit.worker import run_worker
+from servicekit.worker import Worker, run_worker
 
 
 def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
@@ -54,32 +51,26 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     )
 
 
-async def work(settings: BasketSettings, stop: asyncio.Event) -> None:
-    """Consume `basket-events`, and send the outbox's commands, until stopped."""
-    aws = AwsClients(settings.aws_region)
-    try:
-        dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
-        ttl_seconds = settings.basket_ttl_days * 86400
+async def compose(worker: Worker[BasketSettings]) -> None:
+    """Consume `basket-events`, and send the outbox's commands to ordering."""
+    settings, aws = worker.settings, worker.aws
+    dynamodb = await aws.dynamodb()
+    ttl_seconds = settings.basket_ttl_days * 86400
 
-        def new_uow() -> UnitOfWork:
-            return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds)
+    def new_uow() -> UnitOfWork:
+        return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds)
 
-        queue_url = settings.basket_events_queue_url or await find_queue_url(
-            sqs, settings.basket_events_queue
-        )
-        consumer = QueueConsumer(sqs, queue_url, router(new_uow))
-        commands_url = settings.ordering_commands_queue_url or await find_queue_url(
-            sqs, settings.ordering_commands_queue
-        )
-        relay = DynamoOutboxRelay(dynamodb, settings.baskets_table, SqsSender(sqs, commands_url))
-        await asyncio.gather(consumer.run(stop), relay.run(stop))
-    finally:
-        await aws.close()
+    events_url = await aws.queue_url(settings.basket_events_queue, settings.basket_events_queue_url)
+    await worker.consume(events_url, router(new_uow))
+    commands_url = await aws.queue_url(
+        settings.ordering_commands_queue, settings.ordering_commands_queue_url
+    )
+    sender = SqsSender(await aws.sqs(), commands_url)
+    worker.run(DynamoOutboxRelay(dynamodb, settings.baskets_table, sender).run)
 
 
 def main() -> None:
-    settings = BasketSettings()
-    run_worker(settings, lambda stop: work(settings, stop))
+    run_worker(BasketSettings(), compose)
 
 
 if __name__ == "__main__":

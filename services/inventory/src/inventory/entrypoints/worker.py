@@ -20,13 +20,11 @@ from inventory.domain.model import Line, Reservation, ReservationStatus
 from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
-from servicekit.aws import AwsClients
-from servicekit.db import create_engine
-from servicekit.messaging.consumer import ConsumerSettings, QueueConsumer, find_queue_url
+from servicekit.messaging.consumer import ConsumerSettings
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
-from servicekit.worker import run_worker
+from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -118,42 +116,28 @@ async def sweep_expired_holds(
             await asyncio.wait_for(stop.wait(), settings.sweep_interval_seconds)
 
 
-async def work(settings: InventorySettings, stop: asyncio.Event) -> None:
-    """Consume both queues and sweep until stopped."""
-    engine = create_engine(settings, settings.db_schema)
-    aws = AwsClients(settings.aws_region)
-    try:
-        sqs, sfn = await aws.sqs(), await aws.stepfunctions()
-        commands_url = settings.inventory_commands_queue_url or await find_queue_url(
-            sqs, settings.inventory_commands_queue
-        )
-        events_url = settings.inventory_events_queue_url or await find_queue_url(
-            sqs, settings.inventory_events_queue
-        )
+async def compose(worker: Worker[InventorySettings]) -> None:
+    """Consume both queues and sweep expired holds."""
+    settings, aws = worker.settings, worker.aws
+    engine = worker.engine(settings.db_schema)
 
-        def new_uow() -> UnitOfWork:
-            return SqlUnitOfWork(engine)
+    def new_uow() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
 
-        steps = QueueConsumer(
-            sqs,
-            commands_url,
-            MessageRouter().saga(saga_steps(new_uow, sfn)),
-            ConsumerSettings(visibility_timeout=60),
-        )
-        events = QueueConsumer(sqs, events_url, event_router(new_uow))
-        # One failing for good takes the others down: the process exits and is restarted.
-        async with asyncio.TaskGroup() as group:
-            group.create_task(steps.run(stop))
-            group.create_task(events.run(stop))
-            group.create_task(sweep_expired_holds(settings, new_uow, stop))
-    finally:
-        await aws.close()
-        await engine.dispose()
+    commands_url = await aws.queue_url(
+        settings.inventory_commands_queue, settings.inventory_commands_queue_url
+    )
+    steps = MessageRouter().saga(saga_steps(new_uow, await aws.stepfunctions()))
+    await worker.consume(commands_url, steps, ConsumerSettings(visibility_timeout=60))
+    events_url = await aws.queue_url(
+        settings.inventory_events_queue, settings.inventory_events_queue_url
+    )
+    await worker.consume(events_url, event_router(new_uow))
+    worker.run(lambda stop: sweep_expired_holds(settings, new_uow, stop))
 
 
 def main() -> None:
-    settings = InventorySettings()
-    run_worker(settings, lambda stop: work(settings, stop))
+    run_worker(InventorySettings(), compose)
 
 
 if __name__ == "__main__":

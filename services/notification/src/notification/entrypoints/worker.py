@@ -3,7 +3,6 @@ and payments from `notification-events`."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from notification.contracts import consumed
@@ -11,11 +10,9 @@ from notification.domain.commands import NotifyCustomer, Topic
 from notification.service_layer import handlers
 from notification.service_layer.unit_of_work import NotificationUnitOfWork, UnitOfWork
 from notification.settings import NotificationSettings
-from servicekit.aws import AwsClients
-from servicekit.messaging.consumer import QueueConsumer, find_queue_url
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.router import MessageRouter, Outcome
-from servicekit.worker import run_worker
+from servicekit.worker import Worker, run_worker
 
 # What a customer is told about, by the event that tells it.
 TOPICS: dict[type[consumed.OrderEvent | consumed.PaymentEvent], Topic] = {
@@ -62,28 +59,23 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     return messages
 
 
-async def consume(settings: NotificationSettings, stop: asyncio.Event) -> None:
-    """Consume `notification-events` until stopped."""
-    aws = AwsClients(settings.aws_region)
-    try:
-        dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
-        ttl_seconds = settings.notification_ttl_days * 86400
+async def compose(worker: Worker[NotificationSettings]) -> None:
+    """Consume `notification-events`."""
+    settings, aws = worker.settings, worker.aws
+    dynamodb = await aws.dynamodb()
+    ttl_seconds = settings.notification_ttl_days * 86400
 
-        def new_uow() -> UnitOfWork:
-            return NotificationUnitOfWork(dynamodb, settings.notifications_table, ttl_seconds)
+    def new_uow() -> UnitOfWork:
+        return NotificationUnitOfWork(dynamodb, settings.notifications_table, ttl_seconds)
 
-        queue_url = settings.notification_events_queue_url or await find_queue_url(
-            sqs, settings.notification_events_queue
-        )
-        consumer = QueueConsumer(sqs, queue_url, router(new_uow))
-        await consumer.run(stop)
-    finally:
-        await aws.close()
+    queue_url = await aws.queue_url(
+        settings.notification_events_queue, settings.notification_events_queue_url
+    )
+    await worker.consume(queue_url, router(new_uow))
 
 
 def main() -> None:
-    settings = NotificationSettings()
-    run_worker(settings, lambda stop: consume(settings, stop))
+    run_worker(NotificationSettings(), compose)
 
 
 if __name__ == "__main__":

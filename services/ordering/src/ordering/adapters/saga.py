@@ -72,13 +72,3 @@ class StepFunctionsSaga:
                 return []
             raise
         return steps
-
-
-async def find_state_machine_arn(sfn: SFNClient, name: str) -> str:
-    """The ARN of the state machine called `name`."""
-    paginator = sfn.get_paginator("list_state_machines")
-    async for page in paginator.paginate():
-        for machine in page["stateMachines"]:
-            if machine["name"] == name:
-                return machine["stateMachineArn"]
-    raise LookupError(f"No state machine named {name!r}")

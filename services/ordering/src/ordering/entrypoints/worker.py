@@ -7,13 +7,12 @@ and the state machine's step commands; each is routed by the type it names.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import outbox
-from ordering.adapters.saga import SagaStarter, StepFunctionsSaga, find_state_machine_arn
+from ordering.adapters.saga import SagaStarter, StepFunctionsSaga
 from ordering.contracts import saga
 from ordering.contracts.consumed import PlaceOrder
 from ordering.domain import commands
@@ -22,15 +21,12 @@ from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork
 from ordering.settings import OrderingSettings
-from servicekit.aws import AwsClients
-from servicekit.db import create_engine
-from servicekit.messaging.consumer import QueueConsumer, find_queue_url
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
+from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import SagaSteps
-from servicekit.worker import run_worker
+from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -89,32 +85,26 @@ def router(engine: AsyncEngine, starter: SagaStarter, steps: SagaSteps) -> Messa
     return MessageRouter().on(PlaceOrder, place).saga(steps)
 
 
-async def work(settings: OrderingSettings, stop: asyncio.Event) -> None:
-    """Consume `ordering-commands` and relay the outbox until stopped."""
-    engine = create_engine(settings, settings.db_schema)
-    aws = AwsClients(settings.aws_region)
-    try:
-        sns, sqs, sfn = await aws.sns(), await aws.sqs(), await aws.stepfunctions()
-        topic_arn = settings.events_topic_arn or await find_topic_arn(sns, settings.events_topic)
-        machine_arn = settings.state_machine_arn or await find_state_machine_arn(
-            sfn, settings.state_machine_name
-        )
-        queue_url = settings.ordering_commands_queue_url or await find_queue_url(
-            sqs, settings.ordering_commands_queue
-        )
-        handler = router(engine, StepFunctionsSaga(sfn, machine_arn), saga_steps(engine, sfn))
-        await asyncio.gather(
-            QueueConsumer(sqs, queue_url, handler).run(stop),
-            OutboxRelay(engine, outbox, SnsPublisher(sns, topic_arn)).run(stop),
-        )
-    finally:
-        await aws.close()
-        await engine.dispose()
+async def compose(worker: Worker[OrderingSettings]) -> None:
+    """Consume `ordering-commands` and relay the outbox to ordering's topic."""
+    settings, aws = worker.settings, worker.aws
+    engine = worker.engine(settings.db_schema)
+    sfn = await aws.stepfunctions()
+    machine_arn = await aws.state_machine_arn(
+        settings.state_machine_name, settings.state_machine_arn
+    )
+    queue_url = await aws.queue_url(
+        settings.ordering_commands_queue, settings.ordering_commands_queue_url
+    )
+    starter = StepFunctionsSaga(sfn, machine_arn)
+    await worker.consume(queue_url, router(engine, starter, saga_steps(engine, sfn)))
+    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
+    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    worker.run(OutboxRelay(engine, outbox, publisher).run)
 
 
 def main() -> None:
-    settings = OrderingSettings()
-    run_worker(settings, lambda stop: work(settings, stop))
+    run_worker(OrderingSettings(), compose)
 
 
 if __name__ == "__main__":

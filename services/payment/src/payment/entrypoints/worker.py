@@ -3,7 +3,6 @@ and relays its outbox to `payment-events`, until SIGTERM."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import Callable
@@ -19,13 +18,12 @@ from payment.domain.model import CENT
 from payment.service_layer import handlers
 from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
-from servicekit.aws import AwsClients
-from servicekit.messaging.consumer import Handler, QueueConsumer, ReceivedMessage, find_queue_url
+from servicekit.messaging.consumer import Handler, ReceivedMessage
 from servicekit.messaging.dynamo_outbox import DynamoOutboxRelay
-from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
+from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import TRANSIENT, SagaSteps, StepFailedError
-from servicekit.worker import run_worker
+from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -131,35 +129,28 @@ def step_handler(sfn: SFNClient, new_uow: NewUnitOfWork, provider: PaymentProvid
     return acknowledge_unanswered(MessageRouter().saga(saga_steps(sfn, new_uow, provider)))
 
 
-async def work(settings: PaymentSettings, stop: asyncio.Event) -> None:
-    """Run the steps and the outbox relay until stopped; if either fails, both stop."""
-    aws = AwsClients(settings.aws_region)
-    try:
-        dynamodb, sqs, sns = await aws.dynamodb(), await aws.sqs(), await aws.sns()
-        sfn = await aws.stepfunctions()
+async def compose(worker: Worker[PaymentSettings]) -> None:
+    """Run the steps from `payment-commands` and relay the outbox to payment's topic."""
+    settings, aws = worker.settings, worker.aws
+    dynamodb = await aws.dynamodb()
 
-        def new_uow() -> UnitOfWork:
-            return PaymentUnitOfWork(dynamodb, settings.payments_table)
+    def new_uow() -> UnitOfWork:
+        return PaymentUnitOfWork(dynamodb, settings.payments_table)
 
-        provider = SimulatedProvider(
-            DynamoAttemptLog(dynamodb, settings.payments_table), settings.payment_limit
-        )
-        queue_url = settings.payment_commands_queue_url or await find_queue_url(
-            sqs, settings.payment_commands_queue
-        )
-        topic_arn = settings.events_topic_arn or await find_topic_arn(sns, settings.events_topic)
-        consumer = QueueConsumer(sqs, queue_url, step_handler(sfn, new_uow, provider))
-        relay = DynamoOutboxRelay(dynamodb, settings.payments_table, SnsPublisher(sns, topic_arn))
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(consumer.run(stop))
-            tasks.create_task(relay.run(stop))
-    finally:
-        await aws.close()
+    provider = SimulatedProvider(
+        DynamoAttemptLog(dynamodb, settings.payments_table), settings.payment_limit
+    )
+    queue_url = await aws.queue_url(
+        settings.payment_commands_queue, settings.payment_commands_queue_url
+    )
+    await worker.consume(queue_url, step_handler(await aws.stepfunctions(), new_uow, provider))
+    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
+    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    worker.run(DynamoOutboxRelay(dynamodb, settings.payments_table, publisher).run)
 
 
 def main() -> None:
-    settings = PaymentSettings()
-    run_worker(settings, lambda stop: work(settings, stop))
+    run_worker(PaymentSettings(), compose)
 
 
 if __name__ == "__main__":

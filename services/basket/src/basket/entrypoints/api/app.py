@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -11,13 +10,15 @@ from fastapi import FastAPI
 
 from basket.adapters.catalog import HttpProductCatalog
 from basket.domain import errors
+from basket.entrypoints.api.deps import Resources
 from basket.entrypoints.api.routes import router
-from basket.service_layer.unit_of_work import BasketUnitOfWork
+from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
 from basket.settings import BasketSettings
 from servicekit.app import create_service_app
 from servicekit.errors import map_errors
 from servicekit.http import ServiceClient
 from servicekit.lifespans import dynamodb_lifespan
+from servicekit.provisions import provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -35,10 +36,12 @@ def create_app(settings: BasketSettings) -> FastAPI:
         )
 
         def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
-            app.state.new_uow = functools.partial(
-                BasketUnitOfWork, dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
-            )
-            app.state.catalog = HttpProductCatalog(catalog)
+            ttl_seconds = settings.basket_ttl_days * 86400
+
+            def new_uow() -> UnitOfWork:
+                return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds)
+
+            provide(app, Resources(new_uow, HttpProductCatalog(catalog)))
 
         try:
             async with dynamodb_lifespan(settings, settings.baskets_table, attach)(app):
