@@ -17,7 +17,7 @@ from basket.domain.errors import (
 from basket.domain.model import Basket, ProductSnapshot
 from basket.service_layer import handlers
 from servicekit.messaging.envelope import Envelope
-from servicekit.testing import FakeUnitOfWork
+from servicekit.testing import FakeDynamoUnitOfWork
 
 
 class FakeBasketTable:
@@ -107,7 +107,7 @@ class FakeBasketTable:
         self.uow.stage(apply, older)
 
 
-class FakeBaskets(FakeUnitOfWork):
+class FakeBaskets(FakeDynamoUnitOfWork):
     """The basket's unit of work in memory; `lose_races` commits fail as if another write won."""
 
     def __init__(self, lose_races: int = 0) -> None:

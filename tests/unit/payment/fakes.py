@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from payment.adapters.provider import SimulatedProvider
 from payment.domain.model import AuthorizationDecision, AuthorizationRequest, Payment, PaymentStatus
-from servicekit.testing import FakeUnitOfWork
+from servicekit.testing import FakeDynamoUnitOfWork
 
 LIMIT = Decimal("10000.00")
 
@@ -25,7 +25,7 @@ class FakeAttempts:
 class FakePaymentTable:
     """The table's conditional writes, staged into the unit of work."""
 
-    def __init__(self, uow: FakeUnitOfWork) -> None:
+    def __init__(self, uow: FakeDynamoUnitOfWork) -> None:
         self.uow = uow
         self.rows: dict[uuid.UUID, Payment] = {}
         self.closed: set[uuid.UUID] = set()
@@ -53,7 +53,7 @@ class FakePaymentTable:
         self.uow.stage(lambda: self.closed.add(order_id), lambda: order_id not in self.rows)
 
 
-class FakePayments(FakeUnitOfWork):
+class FakePayments(FakeDynamoUnitOfWork):
     """Payment's unit of work in memory; `before_commit` lets a test race a write."""
 
     def __init__(self) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from servicekit.messaging.consumer import ReceivedMessage
 from servicekit.messaging.envelope import Envelope, Message
@@ -40,7 +41,7 @@ class FakeStepFunctions:
         self.answers.append({"token": taskToken, "error": error, "cause": cause})
 
 
-class FakeUnitOfWork:
+class FakeDynamoUnitOfWork:
     """A DynamoDB unit of work in memory: each staged write comes with its condition, and
     `commit()` applies all of them, or none if any condition or claim fails.
 
@@ -87,3 +88,51 @@ class FakeUnitOfWork:
         self.claimed |= set(claiming)
         self.commits += 1
         return True
+
+
+class FakeSqlUnitOfWork:
+    """A SQL unit of work in memory: what is published and claimed counts only once
+    committed. Subclasses copy their tables in `begin` and keep the copies in `keep`."""
+
+    def __init__(self) -> None:
+        self.published: list[Message] = []
+        self.handled: set[tuple[str, str]] = set()
+        self.commits = 0
+        self._pending: list[Message] = []
+        self._claimed: set[tuple[str, str]] = set()
+
+    def begin(self) -> None:
+        """Start a transaction on copies of the committed state."""
+
+    def keep(self) -> None:
+        """Make the transaction's copies the committed state."""
+
+    async def __aenter__(self) -> Self:
+        self._pending, self._claimed = [], set()
+        self.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pending, self._claimed = [], set()
+
+    def publish(self, message: Message) -> None:
+        self._pending.append(message)
+
+    async def claim(self, message_id: str, handler: str) -> bool:
+        key = (message_id, handler)
+        if key in self.handled or key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
+    async def commit(self) -> None:
+        self.keep()
+        self.published += self._pending
+        self.handled |= self._claimed
+        self._pending, self._claimed = [], set()
+        self.commits += 1

@@ -16,10 +16,10 @@ from notification.service_layer import handlers
 from servicekit.cursors import InvalidCursorError
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.messaging.envelope import Envelope
-from servicekit.testing import FakeUnitOfWork, received
+from servicekit.testing import FakeDynamoUnitOfWork, received
 
 
-class FakeNotifications(FakeUnitOfWork):
+class FakeNotifications(FakeDynamoUnitOfWork):
     """Notification's unit of work and table in memory."""
 
     def __init__(self) -> None:

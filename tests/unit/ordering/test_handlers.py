@@ -1,8 +1,6 @@
 import uuid
 from dataclasses import replace
 from decimal import Decimal
-from types import TracebackType
-from typing import Self
 
 import pytest
 
@@ -11,7 +9,7 @@ from ordering.domain import commands
 from ordering.domain.errors import OrderNotCancellableError, OrderNotFoundError
 from ordering.domain.model import CancelReason, Order, OrderLine, OrderStatus, TimelineEntry
 from ordering.service_layer import handlers
-from servicekit.messaging.envelope import Event
+from servicekit.testing import FakeSqlUnitOfWork
 
 
 class FakeOrders:
@@ -35,36 +33,10 @@ class FakeOrders:
         self.timeline.append((order_id, entry.step))
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(FakeSqlUnitOfWork):
     def __init__(self) -> None:
+        super().__init__()
         self.orders = FakeOrders()
-        self.handled: set[tuple[str, str]] = set()
-        self.pending: list[Event] = []
-        self.published: list[Event] = []
-
-    def publish(self, event: Event) -> None:
-        self.pending.append(event)
-
-    async def claim(self, message_id: str, handler: str) -> bool:
-        if (message_id, handler) in self.handled:
-            return False
-        self.handled.add((message_id, handler))
-        return True
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.pending = []
-
-    async def commit(self) -> None:
-        self.published += self.pending
-        self.pending = []
 
 
 class FakeSaga:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shopctl.aws import client
-from tests.integration.inventory.inventory_support import (
+from tests.integration.inventory.support import (
     envelope,
     level,
     new_sku,

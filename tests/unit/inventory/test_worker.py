@@ -8,7 +8,7 @@ from inventory.entrypoints.worker import event_router, order_key, saga_steps
 from servicekit.messaging.consumer import PoisonMessageError, ReceivedMessage
 from servicekit.messaging.router import MessageRouter
 from servicekit.testing import FakeStepFunctions, envelope, received
-from tests.unit.inventory.inventory_fakes import FakeUnitOfWork
+from tests.unit.inventory.fakes import FakeUnitOfWork
 
 
 def _command(command: str, order_id: str, **quantities: int) -> ReceivedMessage:
