@@ -6,7 +6,11 @@ import pytest
 
 from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from ordering.domain import commands
-from ordering.domain.errors import OrderNotCancellableError, OrderNotFoundError
+from ordering.domain.errors import (
+    OrderNotCancellableError,
+    OrderNotConfirmableError,
+    OrderNotFoundError,
+)
 from ordering.domain.model import CancelReason, Order, OrderLine, OrderStatus, TimelineEntry
 from ordering.service_layer import handlers
 from servicekit.testing import FakeSqlUnitOfWork
@@ -96,7 +100,7 @@ async def test_a_customers_cancellation_is_honoured_at_confirmation() -> None:
         commands.RequestCancellation(order.id, "alice"), uow
     )
     assert (requested.status, requested.cancel_requested) == (OrderStatus.PENDING, True)
-    with pytest.raises(OrderNotCancellableError):
+    with pytest.raises(OrderNotConfirmableError):
         await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
     cancelled = await handlers.cancel_order(
         commands.CancelOrder(order.id, CancelReason.CANCELLED_BY_CUSTOMER), uow

@@ -262,7 +262,7 @@ async def test_a_refund_before_any_capture_voids_the_hold(
     order_id = await _authorized(payments, provider)
     result = await handlers.refund_payment(commands.RefundPayment(order_id), payments, provider)
     assert result.outcome == "VOIDED"
-    assert not payments.rows[order_id].holds_money
+    assert payments.rows[order_id].status is PaymentStatus.VOIDED
     assert _types(payments)[-1] == "payment.PaymentVoided"
 
 
@@ -273,7 +273,8 @@ async def test_a_void_after_a_capture_refunds_it(
     await handlers.capture_payment(commands.CapturePayment(order_id), payments, provider)
     result = await handlers.void_payment(commands.VoidPayment(order_id), payments, provider)
     assert result.outcome == "REFUNDED"
-    assert not payments.rows[order_id].holds_money
+    assert payments.rows[order_id].status is PaymentStatus.REFUNDED
+    assert provider.calls.count("refund") == 1
 
 
 @pytest.mark.parametrize("compensate", [handlers.void_payment, handlers.refund_payment])

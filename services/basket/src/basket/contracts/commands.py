@@ -47,8 +47,8 @@ class PlaceOrder(Command):
 
     @classmethod
     def of(cls, basket: Basket, payment_token: str, address: ShippingAddress | None) -> PlaceOrder:
-        assert basket.order_id is not None
-        assert basket.currency is not None
+        if basket.order_id is None or basket.currency is None:
+            raise ValueError("only a checked-out basket places an order")
         return cls(
             order_id=basket.order_id,
             user_id=basket.user_id,

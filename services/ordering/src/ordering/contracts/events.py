@@ -71,7 +71,8 @@ class OrderCancelled(Event):
 
     @classmethod
     def of(cls, order: Order) -> OrderCancelled:
-        assert order.reason is not None
+        if order.reason is None:
+            raise ValueError(f"order {order.id} is not cancelled")
         return cls(
             order_id=order.id,
             user_id=order.user_id,

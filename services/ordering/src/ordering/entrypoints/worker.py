@@ -16,7 +16,7 @@ from ordering.adapters.saga import SagaStarter, StepFunctionsSaga
 from ordering.contracts import saga
 from ordering.contracts.consumed import PlaceOrder
 from ordering.domain import commands
-from ordering.domain.errors import OrderNotCancellableError
+from ordering.domain.errors import OrderNotConfirmableError
 from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork
@@ -50,7 +50,7 @@ def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.Plac
 
 
 # Ordering's failures, by the error name the state machine compensates by.
-FAILURES: dict[type[Exception], str] = {OrderNotCancellableError: "CancelledByCustomer"}
+FAILURES: dict[type[Exception], str] = {OrderNotConfirmableError: "CancelledByCustomer"}
 
 
 def saga_steps(engine: AsyncEngine, sfn: SFNClient) -> SagaSteps:
