@@ -5,7 +5,7 @@ of each message it handles; all stored, or none."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -18,6 +18,23 @@ if TYPE_CHECKING:
 
 # How long a handled message's id is remembered: far longer than SQS keeps redelivering it.
 INBOX_TTL_SECONDS = 14 * 86400
+
+
+class Transaction(Protocol):
+    """What a service layer sees of a DynamoDB unit of work; services add their
+    repositories."""
+
+    def publish(self, message: Message) -> None:
+        """Publish `message` if, and only if, this unit of work commits."""
+        ...
+
+    def claim(self, message_id: object, scope: str) -> None:
+        """Record the message as handled for `scope`; the commit fails if it already was."""
+        ...
+
+    async def commit(self) -> bool:
+        """Store what was gathered, all or nothing; False if a condition failed."""
+        ...
 
 
 class DynamoUnitOfWork:

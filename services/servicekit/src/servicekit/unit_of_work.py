@@ -5,7 +5,7 @@ publishes), and the messages it handles recorded in its inbox (for one that cons
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
@@ -13,6 +13,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from servicekit.messaging.envelope import Envelope, Message
 from servicekit.messaging.inbox import claim_message
 from servicekit.messaging.outbox import add_to_outbox
+
+
+class Transaction(Protocol):
+    """What a service layer sees of a SQL unit of work; services add their repositories."""
+
+    def publish(self, event: Message) -> None:
+        """Publish `event` if, and only if, this unit of work commits."""
+        ...
+
+    async def claim(self, message_id: str, handler: str) -> bool:
+        """Record that `handler` handles `message_id` in this transaction; False if it did."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
 
 
 class SqlUnitOfWork:

@@ -5,23 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from notification.adapters.repository import DynamoNotificationRepository, NotificationRepository
-from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.dynamo import DynamoUnitOfWork, Transaction
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transaction, Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
-
-    def claim(self, message_id: object, scope: str) -> None:
-        """Record the message as handled for `scope`; the commit fails if it already was."""
-        ...
-
-    async def commit(self) -> bool:
-        """Store what was gathered, all or nothing; False if a condition failed."""
-        ...
 
 
 class NotificationUnitOfWork(DynamoUnitOfWork):

@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from payment.adapters.repository import DynamoPaymentRepository, PaymentRepository
-from servicekit.dynamo import DynamoUnitOfWork
-from servicekit.messaging.envelope import Message
+from servicekit.dynamo import DynamoUnitOfWork, Transaction
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transaction, Protocol):
     @property
     def payments(self) -> PaymentRepository: ...
-
-    def publish(self, message: Message) -> None:
-        """Publish `message` if, and only if, this unit of work commits."""
-        ...
-
-    async def commit(self) -> bool:
-        """Store what was gathered, all or nothing; False if a condition failed."""
-        ...
 
 
 class PaymentUnitOfWork(DynamoUnitOfWork):

@@ -13,7 +13,6 @@ from ordering.entrypoints.api.routes import router
 from ordering.settings import OrderingSettings
 from servicekit.app import create_service_app
 from servicekit.aws import AwsClients
-from servicekit.errors import map_errors
 from servicekit.lifespans import postgres_lifespan
 from servicekit.provisions import provide
 
@@ -36,19 +35,17 @@ def create_app(settings: OrderingSettings) -> FastAPI:
             finally:
                 await aws.close()
 
-    app = create_service_app(
+    return create_service_app(
         title="Ordering",
         prefix="/orders",
         lifespan=lifespan,
         routers=[router],
+        errors=(
+            errors.OrderingError,
+            {
+                errors.OrderNotFoundError: (404, "not-found"),
+                errors.OrderNotCancellableError: (409, "not-cancellable"),
+            },
+        ),
         description="Orders, their lines and their timeline.",
     )
-    map_errors(
-        app,
-        errors.OrderingError,
-        {
-            errors.OrderNotFoundError: (404, "not-found"),
-            errors.OrderNotCancellableError: (409, "not-cancellable"),
-        },
-    )
-    return app
