@@ -1,9 +1,11 @@
+import json
 import uuid
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
+from ordering.adapters.saga import saga_input
 from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from ordering.domain import commands
 from ordering.domain.errors import (
@@ -129,3 +131,25 @@ async def test_cancelling_twice_publishes_once() -> None:
     for _ in range(2):
         await handlers.cancel_order(commands.CancelOrder(order.id, CancelReason.OUT_OF_STOCK), uow)
     assert [e.TYPE for e in uow.published] == [OrderPlaced.TYPE, OrderCancelled.TYPE]
+
+
+async def test_the_saga_input_carries_the_order_with_money_as_strings() -> None:
+    uow = FakeUnitOfWork()
+    order = await handlers.place_order(_place(), uow, FakeSaga())
+    sent = json.loads(saga_input(order, "tok_visa"))
+    [line] = order.lines
+    assert sent == {
+        "order_id": str(order.id),
+        "user_id": "alice",
+        "lines": [
+            {
+                "product_id": str(line.product_id),
+                "sku": "MUG-001",
+                "quantity": 2,
+                "unit_price": "12.50",
+            }
+        ],
+        "total": "25.00",
+        "currency": "EUR",
+        "payment_token": "tok_visa",
+    }

@@ -19,6 +19,19 @@ class Line(BaseModel):
     quantity: int
     unit_price: Money
 
+    @classmethod
+    def all_of(cls, order: Order) -> list[Line]:
+        """The order's lines as messages carry them."""
+        return [
+            cls(
+                product_id=line.product_id,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            for line in order.lines
+        ]
+
 
 class _OrderWithLines(Event):
     """The facts `OrderPlaced` and `OrderConfirmed` share."""
@@ -31,21 +44,12 @@ class _OrderWithLines(Event):
 
     @classmethod
     def of(cls, order: Order) -> Self:
-        lines = [
-            Line(
-                product_id=line.product_id,
-                sku=line.sku,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for line in order.lines
-        ]
         return cls(
             order_id=order.id,
             user_id=order.user_id,
             total=order.total,
             currency=order.currency,
-            lines=lines,
+            lines=Line.all_of(order),
         )
 
 

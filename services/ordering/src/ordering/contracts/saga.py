@@ -9,6 +9,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict
 
+from ordering.contracts.events import Line
 from ordering.domain.model import Order
 from servicekit.messaging.envelope import Money
 
@@ -17,19 +18,12 @@ class _Saga(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
-class SagaLine(_Saga):
-    product_id: uuid.UUID
-    sku: str
-    quantity: int
-    unit_price: Money
-
-
 class OrderSaga(_Saga):
     """The execution's input."""
 
     order_id: uuid.UUID
     user_id: str
-    lines: list[SagaLine]
+    lines: list[Line]
     total: Money
     currency: str
     payment_token: str
@@ -39,15 +33,7 @@ class OrderSaga(_Saga):
         return cls(
             order_id=order.id,
             user_id=order.user_id,
-            lines=[
-                SagaLine(
-                    product_id=line.product_id,
-                    sku=line.sku,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
-                for line in order.lines
-            ],
+            lines=Line.all_of(order),
             total=order.total,
             currency=order.currency,
             payment_token=payment_token,
