@@ -14,7 +14,7 @@ from servicekit.messaging.envelope import Command, Money
 
 
 class Line(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     product_id: uuid.UUID
     sku: str
@@ -24,7 +24,7 @@ class Line(BaseModel):
 
 
 class Address(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     name: str
     line1: str
@@ -35,7 +35,6 @@ class Address(BaseModel):
 
 class PlaceOrder(Command):
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str
@@ -53,27 +52,13 @@ class PlaceOrder(Command):
             order_id=basket.order_id,
             user_id=basket.user_id,
             lines=[
-                Line(
-                    product_id=line.product_id,
-                    sku=line.sku,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
+                Line.model_validate(line)
                 for line in sorted(basket.lines.values(), key=lambda line: line.sku)
             ],
             total=basket.total,
             currency=basket.currency,
             payment_token=payment_token,
-            shipping_address=Address(
-                name=address.name,
-                line1=address.line1,
-                city=address.city,
-                postal_code=address.postal_code,
-                country=address.country,
-            )
-            if address
-            else None,
+            shipping_address=Address.model_validate(address) if address else None,
         )
 
 

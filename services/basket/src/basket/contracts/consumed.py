@@ -11,7 +11,6 @@ from servicekit.messaging.envelope import ConsumedMessage
 
 class ProductPriceChanged(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductPriceChanged"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     price: Decimal
@@ -21,7 +20,6 @@ class ProductPriceChanged(ConsumedMessage):
 
 class ProductDeactivated(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductDeactivated"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     product_version: int
@@ -29,7 +27,6 @@ class ProductDeactivated(ConsumedMessage):
 
 class OrderConfirmed(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str
@@ -37,7 +34,6 @@ class OrderConfirmed(ConsumedMessage):
 
 class OrderCancelled(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str

@@ -12,7 +12,6 @@ from servicekit.messaging.envelope import ConsumedMessage
 
 class ProductCreated(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductCreated"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     sku: str = Field(max_length=64)
@@ -20,7 +19,6 @@ class ProductCreated(ConsumedMessage):
 
 class OrderConfirmed(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
 

@@ -18,17 +18,14 @@ class OrderEvent(ConsumedMessage):
 
 class OrderPlaced(OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderPlaced"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderConfirmed(OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderCancelled(OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
-    VERSION: ClassVar[int] = 1
 
     reason: str
 
@@ -42,29 +39,24 @@ class PaymentEvent(ConsumedMessage):
 
 class PaymentAuthorized(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentDeclined(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
-    VERSION: ClassVar[int] = 1
 
     reason: str
 
 
 class PaymentCaptured(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentVoided(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentRefunded(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
-    VERSION: ClassVar[int] = 1
 
 
 CONSUMED: tuple[type[ConsumedMessage], ...] = (

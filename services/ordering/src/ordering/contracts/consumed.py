@@ -33,7 +33,6 @@ class Address(_Read):
 
 class PlaceOrder(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str

@@ -12,7 +12,7 @@ from servicekit.messaging.envelope import Event, Money
 
 
 class Line(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     product_id: uuid.UUID
     sku: str
@@ -22,15 +22,7 @@ class Line(BaseModel):
     @classmethod
     def all_of(cls, order: Order) -> list[Line]:
         """The order's lines as messages carry them."""
-        return [
-            cls(
-                product_id=line.product_id,
-                sku=line.sku,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for line in order.lines
-        ]
+        return [cls.model_validate(line) for line in order.lines]
 
 
 class _OrderWithLines(Event):
@@ -55,17 +47,14 @@ class _OrderWithLines(Event):
 
 class OrderPlaced(_OrderWithLines):
     TYPE: ClassVar[str] = "ordering.OrderPlaced"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderConfirmed(_OrderWithLines):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderCancelled(Event):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str

@@ -16,8 +16,8 @@ Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str
 
 
 class Message(BaseModel):
-    """What a service sends in an envelope. Subclasses set `TYPE` and `VERSION`; a change a
-    consumer could notice gets a new version."""
+    """What a service sends in an envelope. Subclasses set `TYPE`; `VERSION` is 1 until a
+    change a consumer could notice makes it 2."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -35,7 +35,7 @@ class Command(Message):
 
 class ConsumedMessage(BaseModel):
     """The part of another service's event or command that a consumer reads; the rest is ignored.
-    Subclasses set the `TYPE` and `VERSION` they were written for."""
+    Subclasses set the `TYPE` they were written for, and its `VERSION` when it is not 1."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
