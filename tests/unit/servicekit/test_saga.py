@@ -102,3 +102,25 @@ async def test_an_answer_the_state_machine_no_longer_waits_for_is_dropped() -> N
         await _router(cast(Any, GoneStepFunctions("ThrottlingException")), [])(
             received(_command(1))
         )
+
+
+async def test_a_command_whose_token_the_state_machine_did_not_issue_changes_nothing() -> None:
+    sfn, seen = FakeStepFunctions(issued={"tok-2"}), list[str | None]()
+    await _router(sfn, seen)(received(_command(3)))  # acknowledged: it can never be run
+    assert (seen, sfn.answers) == ([], [])
+    await _router(sfn, seen)(received(_command(3) | {"task_token": "tok-2"}))
+    assert seen == ["p-1"]
+    assert sfn.heartbeats == ["tok-2"]
+    assert sfn.answers == [{"token": "tok-2", "output": {"delivered": "p-1"}}]
+
+
+class UnreachableStepFunctions(FakeStepFunctions):
+    async def send_task_heartbeat(self, *, taskToken: str) -> None:  # noqa: N803
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": ""}}, "Heartbeat")
+
+
+async def test_a_token_that_cannot_be_checked_now_is_checked_again_later() -> None:
+    sfn, seen = UnreachableStepFunctions(), list[str | None]()
+    with pytest.raises(ClientError):
+        await _router(cast(Any, sfn), seen)(received(_command(3)))
+    assert (seen, sfn.answers) == ([], [])

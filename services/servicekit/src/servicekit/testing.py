@@ -8,6 +8,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from botocore.exceptions import ClientError
+
 from servicekit.messaging.consumer import ReceivedMessage
 from servicekit.messaging.envelope import Envelope, Message
 
@@ -29,10 +31,21 @@ def envelope(message_type: str, data: dict[str, Any], version: int = 1, **fields
 
 
 class FakeStepFunctions:
-    """Records what a saga step answered the state machine."""
+    """Records what a saga step answered the state machine. Every token is one the state
+    machine waits on, unless `issued` names the only ones it does."""
 
-    def __init__(self) -> None:
+    def __init__(self, issued: set[str] | None = None) -> None:
         self.answers: list[dict[str, Any]] = []
+        self.heartbeats: list[str] = []
+        self._issued = issued
+
+    async def send_task_heartbeat(self, *, taskToken: str) -> None:  # noqa: N803
+        if self._issued is not None and taskToken not in self._issued:
+            raise ClientError(
+                {"Error": {"Code": "TaskDoesNotExist", "Message": "Task token not found"}},
+                "SendTaskHeartbeat",
+            )
+        self.heartbeats.append(taskToken)
 
     async def send_task_success(self, *, taskToken: str, output: str) -> None:  # noqa: N803
         self.answers.append({"token": taskToken, "output": json.loads(output)})

@@ -5,7 +5,8 @@ A step command names its step (`command`), carries the token to answer with (`ta
 and beside them the step's payload, which each service reads through its own model. A worker
 does its step in one local transaction, idempotently, and only then answers. If it dies in
 between, SQS redelivers the command: the step finds its own earlier result and answers again.
-Workers assume nothing about task tokens but to pass them back.
+Before anything changes, the worker makes sure the state machine issued the command's token and
+still waits on it; a command that fails that check is dropped.
 
 What a failure is called is declared once per service, like `map_errors` for HTTP: a table
 from exception type to the error name the state machine's Retry and Catch choose by.
@@ -32,6 +33,8 @@ log = structlog.get_logger(__name__)
 
 # The state machine retries steps that fail with this error name, with backoff.
 TRANSIENT = "Transient"
+# What Step Functions answers for a token it did not issue or no longer waits on.
+_NOT_WAITING = frozenset({"InvalidToken", "TaskDoesNotExist", "TaskTimedOut"})
 
 P = TypeVar("P", bound=BaseModel)
 # What a step answers the state machine with (its task's output).
@@ -112,6 +115,8 @@ class SagaSteps:
         return handle
 
     async def _run(self, step: _Step[Any], command: StepCommand, body: str) -> None:
+        if not await self._issued(command.task_token):
+            return
         try:
             output = await step(body)
         except Exception as exc:
@@ -135,6 +140,24 @@ class SagaSteps:
             )
         )
 
+    async def _issued(self, task_token: str) -> bool:
+        """Whether the state machine is waiting for an answer with `task_token`.
+
+        Asked before the step changes anything: a command queue may be written by more than
+        the state machine (a misconfigured policy, a leaked credential), and a command whose
+        token the state machine never issued, or no longer waits on, must change nothing. A
+        heartbeat is the one call that asks without answering.
+        """
+        try:
+            await self._sfn.send_task_heartbeat(taskToken=task_token)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code in _NOT_WAITING:
+                log.warning("saga_command_refused", reason=code)
+                return False
+            raise
+        return True
+
 
 def _named(exc: Exception, failures: Failures) -> StepFailedError | None:
     if isinstance(exc, StepFailedError):
@@ -147,9 +170,9 @@ async def _answer(call: Awaitable[object]) -> None:
     try:
         await call
     except ClientError as exc:
-        # A token already answered (a redelivered command) or whose task timed out: the state
-        # machine has moved on, and the step's effect is recorded either way.
-        if exc.response["Error"]["Code"] in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+        # The task timed out (or was answered) while the step ran: the state machine has moved
+        # on, and the step's effect is recorded either way.
+        if exc.response["Error"]["Code"] in _NOT_WAITING:
             log.info("saga_answer_ignored", reason=exc.response["Error"]["Code"])
             return
         raise
