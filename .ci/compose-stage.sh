@@ -33,29 +33,17 @@ teardown() {
 trap teardown EXIT
 
 docker compose config --quiet
-log "building and starting"
-docker compose up --build --detach
-# Every container with a health check must turn healthy; one-shot jobs must exit 0.
-healthy_all() {
-  local id state
-  for id in $(docker compose ps --all --quiet); do
-    state=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}:{{.State.ExitCode}}{{end}}' "$id")
-    case "$state" in
-      healthy|running:0|exited:0) ;;
-      exited:*) log "$(docker inspect --format '{{.Name}}' "$id") failed: $state"; return 2 ;;
-      *) return 1 ;;
-    esac
-  done
-}
-deadline=$((SECONDS + 600))
-until healthy_all; do
-  [ $? -eq 2 ] && exit 1
-  [ $SECONDS -lt $deadline ] || { log "not healthy after 600 s"; exit 1; }
-  sleep 2
-done
-log "healthy; waiting for the demo data"
-demo_status=$(docker wait "$(docker compose ps --all --quiet demo-data)")
+log "building and starting; waiting until the gateway is healthy (after the demo data)"
+# `--wait` returns once every long-running container is healthy or running and every one-shot
+# job that another depends on has exited 0; it fails if any of them fails.
+docker compose up --build --detach --wait --wait-timeout 600
+demo_status=$(docker inspect --format '{{.State.ExitCode}}' "$(docker compose ps --all --quiet demo-data)")
 [ "$demo_status" = "0" ] || { log "demo-data exited with $demo_status"; exit 1; }
+products=$(curl -fsS 'http://127.0.0.1:8080/catalog/products?limit=1')
+case "$products" in
+  *'"sku"'*) log "the demo data is in" ;;
+  *) log "the gateway is up but the catalog is empty: $products"; exit 1 ;;
+esac
 
 log "image sizes"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' 'shop/*'

@@ -65,6 +65,10 @@ def serve(app: FastAPI | str, settings: ServiceSettings, **uvicorn_options: Any)
         proxy_headers=True,
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=10,
+        # Longer than the load balancer's idle timeout (60 s, infra/modules/alb): the balancer
+        # closes an idle connection first, so it never sends a request into one the service
+        # is closing (uvicorn's default, 5 s, gives intermittent 502s).
+        timeout_keep_alive=65,
         ws="none",  # no service speaks WebSocket; not loading it saves memory
         server_header=False,
         **uvicorn_options,

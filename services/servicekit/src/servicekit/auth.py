@@ -109,9 +109,11 @@ class TokenVerifier:
             raise unauthorized("The bearer token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise unauthorized("The bearer token is invalid.") from exc
-        # Cognito access tokens name their app client in `client_id`; ID tokens use `aud`.
-        audience = claims.get("client_id", claims.get("aud"))
-        if audience != self._client_id:
+        # Access tokens only: an ID token says who signed in, not what the app may do. Cognito
+        # names an access token's app client in `client_id` (it has no `aud`).
+        if claims.get("token_use") != "access":
+            raise unauthorized("The bearer token is not an access token.")
+        if claims.get("client_id") != self._client_id:
             raise unauthorized("The bearer token was issued to another client.")
         groups = claims.get("cognito:groups") or []
         if not isinstance(groups, list):

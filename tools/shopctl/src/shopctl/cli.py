@@ -34,7 +34,7 @@ def _demo_data(args: argparse.Namespace) -> int:
     from shopctl.topology import load_topology
 
     token = local_token(client("cognito-idp"), load_topology().identity, "admin")
-    create_demo_products(args.url, token)
+    create_demo_products(args.catalog_url or args.url, args.inventory_url or args.url, token)
     return 0
 
 
@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
         "demo-data", help="add the demo products and their stock through the shop's API"
     )
     demo.add_argument("--url", default="http://127.0.0.1:8080", help="the shop's gateway")
+    demo.add_argument("--catalog-url", help="the catalog API itself, instead of the gateway")
+    demo.add_argument("--inventory-url", help="the inventory API itself, instead of the gateway")
     demo.set_defaults(run=_demo_data)
 
     dlq = commands.add_parser("dlq", help="inspect and redrive dead-letter queues")

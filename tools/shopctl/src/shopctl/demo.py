@@ -82,12 +82,20 @@ def _send(http: httpx.Client, method: str, url: str, **options: Any) -> httpx.Re
     return http.request(method, url, **options)
 
 
-def create_demo_products(shop_url: str, token: str, report: Callable[[str], None] = print) -> int:
+def create_demo_products(
+    catalog_url: str,
+    inventory_url: str,
+    token: str,
+    report: Callable[[str], None] = print,
+) -> int:
     """Create the demo products that are missing, each with stock; return how many were
-    created."""
+    created. The URLs are the gateway's, or each service's own (the paths are the same)."""
     created = 0
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=shop_url, headers=headers, timeout=10) as http:
+    with (
+        httpx.Client(base_url=catalog_url, headers=headers, timeout=10) as catalog,
+        httpx.Client(base_url=inventory_url, headers=headers, timeout=10) as inventory,
+    ):
         for sku, name, category, price, description in PRODUCTS:
             body = {
                 "sku": sku,
@@ -97,13 +105,13 @@ def create_demo_products(shop_url: str, token: str, report: Callable[[str], None
                 "currency": "EUR",
                 "description": description,
             }
-            response = _send(http, "POST", "/catalog/products", json=body)
+            response = _send(catalog, "POST", "/catalog/products", json=body)
             if response.status_code != 409:
                 response.raise_for_status()
                 created += 1
-            stock = _send(http, "GET", f"/inventory/stock/{sku}")
+            stock = _send(inventory, "GET", f"/inventory/stock/{sku}")
             if stock.status_code == 404:
                 level = {"on_hand": DEMO_STOCK}
-                _send(http, "PUT", f"/inventory/stock/{sku}", json=level).raise_for_status()
+                _send(inventory, "PUT", f"/inventory/stock/{sku}", json=level).raise_for_status()
     report(f"{created} demo products created, {len(PRODUCTS) - created} already there")
     return created
