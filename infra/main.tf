@@ -72,6 +72,8 @@ module "messaging" {
   queues      = local.topology.queues
   kms_key_arn = module.kms.messaging_key_arn
   alarm_email = var.alarm_email
+  # Only the state machine sends saga step commands.
+  command_senders = { for name in local.saga_queues : name => [module.workflow.role_arn] }
 }
 
 module "workflow" {

@@ -21,7 +21,7 @@ variables {
   consumes = {
     catalog      = []
     basket       = ["basket-events"]
-    ordering     = ["ordering-commands"]
+    ordering     = ["ordering-checkouts", "ordering-commands"]
     inventory    = ["inventory-commands", "inventory-events"]
     payment      = ["payment-commands"]
     notification = ["notification-events"]
@@ -154,10 +154,31 @@ run "apply" {
     condition = alltrue(flatten([
       for process in ["api", "worker"] : [
         for statement in module.service["basket"].task_policies[process].Statement :
-        statement.Resource == [module.messaging.queue["ordering-commands"].arn] if statement.Sid == "SendCommands"
+        statement.Resource == [module.messaging.queue["ordering-checkouts"].arn] if statement.Sid == "SendCommands"
       ]
     ]))
-    error_message = "The basket sends PlaceOrder to ordering-commands only."
+    error_message = "The basket sends PlaceOrder to ordering-checkouts only, never to a saga command queue."
+  }
+
+  assert {
+    condition = alltrue([
+      for queue in ["inventory-commands", "payment-commands", "ordering-commands"] : [
+        for statement in module.messaging.queue_policy[queue].Statement :
+        [statement.Effect, statement.Action, statement.Condition] if statement.Sid == "OnlyItsSendersSend"
+        ] == [[
+          "Deny", "sqs:SendMessage", { ArnNotEquals = { "aws:PrincipalArn" = [module.workflow.role_arn] } }
+      ]]
+    ])
+    error_message = "Only the state machine's role may send to the saga's command queues."
+  }
+
+  assert {
+    condition = alltrue([
+      for queue in ["basket-events", "ordering-checkouts"] : alltrue([
+        for statement in module.messaging.queue_policy[queue].Statement : statement.Sid != "OnlyItsSendersSend"
+      ])
+    ])
+    error_message = "Queues that are not the saga's take messages from their subscriptions and senders' roles."
   }
 
   # --- The data key: usable by the table owners, through DynamoDB only ----

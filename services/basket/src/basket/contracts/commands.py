@@ -1,4 +1,4 @@
-"""The commands the basket sends: `PlaceOrder` to `ordering-commands`, as the ordering
+"""The commands the basket sends: `PlaceOrder` to `ordering-checkouts`, as the ordering
 service's contract defines it."""
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
 
 
 async def compose(worker: Worker[BasketSettings]) -> None:
-    """Consume `basket-events`, and send the outbox's commands to ordering."""
+    """Consume `basket-events`, and send the outbox's `PlaceOrder` commands to
+    `ordering-checkouts`."""
     settings, aws = worker.settings, worker.aws
     dynamodb = await aws.dynamodb()
     ttl_seconds = settings.basket_ttl_days * 86400
@@ -62,10 +63,10 @@ async def compose(worker: Worker[BasketSettings]) -> None:
 
     events_url = await aws.queue_url(settings.basket_events_queue, settings.basket_events_queue_url)
     await worker.consume(events_url, router(new_uow))
-    commands_url = await aws.queue_url(
-        settings.ordering_commands_queue, settings.ordering_commands_queue_url
+    checkouts_url = await aws.queue_url(
+        settings.ordering_checkouts_queue, settings.ordering_checkouts_queue_url
     )
-    sender = SqsSender(await aws.sqs(), commands_url)
+    sender = SqsSender(await aws.sqs(), checkouts_url)
     worker.run(DynamoOutboxRelay(dynamodb, settings.baskets_table, sender).run)
 
 

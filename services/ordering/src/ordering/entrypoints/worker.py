@@ -1,8 +1,9 @@
 """`python -m ordering.entrypoints.worker`: places orders from `PlaceOrder` commands, runs the
 saga's ordering steps (confirm, cancel), and relays the outbox to `ordering-events`.
 
-Both kinds of message arrive on `ordering-commands`: the basket's `PlaceOrder` in an envelope,
-and the state machine's step commands; each is routed by the type it names.
+The basket's `PlaceOrder` arrives on `ordering-checkouts`; the state machine's step commands on
+`ordering-commands`, where nothing else may send (and a command whose task token the state
+machine did not issue is refused).
 """
 
 from __future__ import annotations
@@ -75,29 +76,34 @@ def saga_steps(engine: AsyncEngine, sfn: SFNClient) -> SagaSteps:
     )
 
 
-def router(engine: AsyncEngine, starter: SagaStarter, steps: SagaSteps) -> MessageRouter:
-    """What `ordering-commands` carries: the basket's `PlaceOrder`, and the saga's steps."""
+def checkouts(engine: AsyncEngine, starter: SagaStarter) -> MessageRouter:
+    """What `ordering-checkouts` carries: the basket's `PlaceOrder`."""
 
     async def place(placed: PlaceOrder, envelope: Envelope) -> None:
         command = place_order_command(placed, envelope)
         await handlers.place_order(command, SqlUnitOfWork(engine), starter)
 
-    return MessageRouter().on(PlaceOrder, place).saga(steps)
+    return MessageRouter().on(PlaceOrder, place)
 
 
 async def compose(worker: Worker[OrderingSettings]) -> None:
-    """Consume `ordering-commands` and relay the outbox to ordering's topic."""
+    """Place orders from `ordering-checkouts`, run the saga's steps from `ordering-commands`
+    (which only the state machine may send to), and relay the outbox to ordering's topic."""
     settings, aws = worker.settings, worker.aws
     engine = worker.engine(settings.db_schema)
     sfn = await aws.stepfunctions()
     machine_arn = await aws.state_machine_arn(
         settings.state_machine_name, settings.state_machine_arn
     )
-    queue_url = await aws.queue_url(
+    checkouts_url = await aws.queue_url(
+        settings.ordering_checkouts_queue, settings.ordering_checkouts_queue_url
+    )
+    commands_url = await aws.queue_url(
         settings.ordering_commands_queue, settings.ordering_commands_queue_url
     )
     starter = StepFunctionsSaga(sfn, machine_arn)
-    await worker.consume(queue_url, router(engine, starter, saga_steps(engine, sfn)))
+    await worker.consume(checkouts_url, checkouts(engine, starter))
+    await worker.consume(commands_url, MessageRouter().saga(saga_steps(engine, sfn)))
     topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
     publisher = SnsPublisher(await aws.sns(), topic_arn)
     worker.run(OutboxRelay(engine, outbox, publisher).run)
