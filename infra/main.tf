@@ -24,6 +24,7 @@ module "ecr" {
 
   repositories = local.image_repositories
   kms_key_arn  = module.kms.data_key_arn
+  force_delete = !var.deletion_protection
 }
 
 module "cognito" {
@@ -48,6 +49,7 @@ module "aurora" {
   instance_count           = var.aurora_instance_count
   backup_retention_days    = var.aurora_backup_retention_days
   deletion_protection      = var.deletion_protection
+  skip_final_snapshot      = !var.deletion_protection
   kms_key_arn              = module.kms.data_key_arn
   log_retention_days       = var.log_retention_days
   log_kms_key_arn          = module.kms.data_key_arn
@@ -70,6 +72,8 @@ module "messaging" {
   queues      = local.topology.queues
   kms_key_arn = module.kms.messaging_key_arn
   alarm_email = var.alarm_email
+  # Only the state machine sends saga step commands.
+  command_senders = { for name in local.saga_queues : name => [module.workflow.role_arn] }
 }
 
 module "workflow" {
@@ -106,6 +110,7 @@ module "api" {
   alb_security_group_id  = module.alb.security_group_id
   jwt_issuer             = module.cognito.issuer
   jwt_audience           = [module.cognito.client_id]
+  public_routes          = ["GET /catalog/products", "GET /catalog/products/{proxy+}"]
   cors_allowed_origins   = var.cors_allowed_origins
   throttling_rate_limit  = var.api_throttling_rate_limit
   throttling_burst_limit = var.api_throttling_burst_limit
@@ -146,13 +151,31 @@ module "service" {
   }
   log_level = var.log_level
 
+  # SHOP_ENVIRONMENT lets a service refuse what must not run in production:
+  # the payment simulator starts in prod only when allowed explicitly.
+  extra_environment = merge(
+    { SHOP_ENVIRONMENT = var.environment },
+    each.key == "payment" ? {
+      PAYMENT_PROVIDER          = var.payment_provider
+      PAYMENT_SIMULATOR_ALLOWED = tostring(var.allow_payment_simulator)
+    } : {},
+  )
+
+  # The service signs in as its own role, named after its schema.
   database = local.schema_of[each.key] == null ? null : {
     host                = module.aurora.endpoint
     port                = module.aurora.port
     name                = module.aurora.database_name
-    user                = module.aurora.master_username
-    password_secret_arn = module.aurora.master_secret_arn
+    user                = local.schema_of[each.key]
+    schema              = local.schema_of[each.key]
+    cluster_resource_id = module.aurora.cluster_resource_id
     security_group_id   = module.aurora.security_group_id
+    migrations = {
+      repository_arn    = module.ecr.repository["shop/migrations"].arn
+      repository_url    = module.ecr.repository["shop/migrations"].url
+      master_user       = module.aurora.master_username
+      master_secret_arn = module.aurora.master_secret_arn
+    }
   }
 
   tables           = { for name in local.tables_of[each.key] : name => module.dynamodb.table[name] }
@@ -189,27 +212,12 @@ module "service" {
   }
 
   fargate_spot_weight = var.fargate_spot_weight
-}
+  fargate_base_tasks  = var.fargate_base_tasks
+  office_hours        = var.office_hours
 
-module "migrations" {
-  source = "./modules/migrations"
-
-  prefix  = local.prefix
-  region  = var.region
-  schemas = [for schema in local.topology.schemas : schema.name]
-  image   = { repository_arn = module.ecr.repository["shop/migrations"].arn, repository_url = module.ecr.repository["shop/migrations"].url, tag = var.image_tag }
-  vpc_id  = module.network.vpc_id
-
-  database = {
-    host                = module.aurora.endpoint
-    port                = module.aurora.port
-    name                = module.aurora.database_name
-    user                = module.aurora.master_username
-    password_secret_arn = module.aurora.master_secret_arn
-    security_group_id   = module.aurora.security_group_id
-  }
-
-  data_kms_key_arn   = module.kms.data_key_arn
-  log_retention_days = var.log_retention_days
-  log_kms_key_arn    = module.kms.data_key_arn
+  # Tasks start only once what they reach exists: the database writer, the
+  # NAT routes and endpoints, the listener rules and the cluster's capacity
+  # providers. Without this, ECS starts tasks that fail and the circuit
+  # breaker rolls back a first deploy that has nothing to roll back to.
+  depends_on = [module.aurora, module.network, module.alb, module.ecs_cluster]
 }

@@ -28,19 +28,6 @@ output "ecs_services" {
   value       = { for name, service in module.service : name => service.ecs_services }
 }
 
-output "migration_task_definitions" {
-  description = "Per schema, the one-off migration task definition."
-  value       = module.migrations.task_definitions
-}
-
-output "migration_network" {
-  description = "Network configuration to run migration tasks with (aws ecs run-task --network-configuration)."
-  value = {
-    subnets        = module.network.private_subnet_ids
-    securityGroups = [module.migrations.security_group_id]
-  }
-}
-
 output "state_machine_arn" {
   description = "The order saga."
   value       = module.workflow.state_machine_arn

@@ -104,7 +104,7 @@ variable "deletion_protection" {
 variable "aurora_engine_version" {
   description = "Aurora PostgreSQL version; 16.3 or later is needed for a minimum capacity of 0 with auto-pause."
   type        = string
-  default     = "16.6"
+  default     = "16.8"
 }
 
 variable "aurora_min_capacity" {
@@ -188,5 +188,29 @@ variable "fargate_spot_weight" {
 variable "alarm_email" {
   description = "Address subscribed to the alarm topic (confirm the subscription by mail); null for none."
   type        = string
+  default     = null
+}
+
+variable "payment_provider" {
+  description = "PAYMENT_PROVIDER of the payment service; only \"simulator\" exists so far (see README.md, \"Payment provider\")."
+  type        = string
+  default     = "simulator"
+}
+
+variable "allow_payment_simulator" {
+  description = "Let the simulated provider, which approves any card, run in prod. It refuses to start there otherwise."
+  type        = bool
+  default     = false
+}
+
+variable "fargate_base_tasks" {
+  description = "Tasks of each ECS service on regular Fargate before Spot is used; 0 runs everything on Spot."
+  type        = number
+  default     = 1
+}
+
+variable "office_hours" {
+  description = "Run the services only in these hours (App Auto Scaling cron expressions in timezone) and scale every process to zero outside them, letting Aurora pause; null runs them always."
+  type        = object({ timezone = string, start = string, stop = string })
   default     = null
 }

@@ -5,7 +5,7 @@ availability_zones = ["eu-west-1a", "eu-west-1b"]
 single_nat_gateway = true
 
 # Fewer endpoints: the rest of the AWS calls go through the NAT gateway.
-interface_endpoints = ["ecr.api", "ecr.dkr", "logs", "sqs"]
+interface_endpoints = []
 
 log_level           = "DEBUG"
 log_retention_days  = 30
@@ -29,4 +29,12 @@ api_min_tasks    = 1
 api_max_tasks    = 2
 worker_max_tasks = 2
 
-fargate_spot_weight = 4
+# Spot only, and only in working hours: outside them every task stops, the
+# database's connections close and Aurora pauses (README.md, "Cost").
+fargate_spot_weight = 1
+fargate_base_tasks  = 0
+office_hours = {
+  timezone = "Europe/Dublin"
+  start    = "cron(0 8 ? * MON-FRI *)"
+  stop     = "cron(0 19 ? * MON-FRI *)"
+}

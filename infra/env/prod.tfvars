@@ -30,3 +30,8 @@ worker_max_tasks = 10
 fargate_spot_weight = 1
 
 alarm_email = "shop-oncall@example.com"
+
+# The shop has no real payment provider yet: this runs the simulator, which
+# approves any card, in production. Plug in a provider and set this to false
+# (README.md, "Payment provider") before taking real orders.
+allow_payment_simulator = true

@@ -4,4 +4,5 @@ from catalog.adapters.orm import metadata
 from catalog.settings import CatalogSettings
 from servicekit.migrations import run_migrations
 
-run_migrations("catalog", metadata, CatalogSettings().database_url())
+settings = CatalogSettings()
+run_migrations("catalog", metadata, settings.database_url(), grant_to=settings.db_grant_to)

@@ -4,4 +4,5 @@ from inventory.adapters.orm import metadata
 from inventory.settings import InventorySettings
 from servicekit.migrations import run_migrations
 
-run_migrations("inventory", metadata, InventorySettings().database_url())
+settings = InventorySettings()
+run_migrations("inventory", metadata, settings.database_url(), grant_to=settings.db_grant_to)

@@ -4,4 +4,5 @@ from ordering.adapters.orm import metadata
 from ordering.settings import OrderingSettings
 from servicekit.migrations import run_migrations
 
-run_migrations("ordering", metadata, OrderingSettings().database_url())
+settings = OrderingSettings()
+run_migrations("ordering", metadata, settings.database_url(), grant_to=settings.db_grant_to)

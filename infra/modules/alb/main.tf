@@ -22,7 +22,10 @@ resource "aws_lb" "this" {
   security_groups            = [aws_security_group.this.id]
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
-  idle_timeout               = 35 # a little above the gateway's 30 s integration timeout
+  # Above the gateway's 30 s integration timeout, and below the services'
+  # keep-alive (uvicorn --timeout-keep-alive 65, servicekit.app.serve): the
+  # load balancer closes an idle connection first, never the task under it.
+  idle_timeout = 60
 }
 
 # TLS ends at the API gateway; inside the VPC the hop to the load balancer

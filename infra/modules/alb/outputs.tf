@@ -22,3 +22,8 @@ output "target_groups" {
   description = "Per service, its target group's ARN and ARN suffix."
   value       = { for name, group in aws_lb_target_group.this : name => { arn = group.arn, arn_suffix = group.arn_suffix } }
 }
+
+output "idle_timeout" {
+  description = "Seconds an idle connection is kept; below the services' keep-alive."
+  value       = aws_lb.this.idle_timeout
+}

@@ -1,11 +1,17 @@
 locals {
-  # Each service gets its prefix and everything under it, for every method.
-  routes = merge([
+  # Each service gets its prefix and everything under it, for every method,
+  # plus the public routes (more specific, so the gateway prefers them).
+  service_routes = merge([
     for name, service in var.services : {
       for pair in setproduct(var.route_methods, [service.api_path, "${service.api_path}/{proxy+}"]) :
       "${pair[0]} ${pair[1]}" => name
     }
   ]...)
+  routes = merge(local.service_routes, { for key in var.public_routes : key => "public" })
+
+  # Routes anyone may call without a token (the catalog's reads); the
+  # service itself still decides what an anonymous caller sees.
+  public_routes = toset(var.public_routes)
 }
 
 resource "aws_security_group" "vpc_link" {
@@ -51,8 +57,8 @@ resource "aws_apigatewayv2_api" "this" {
     content {
       allow_origins  = cors_configuration.value
       allow_methods  = var.route_methods
-      allow_headers  = ["authorization", "content-type", "idempotency-key"]
-      expose_headers = ["location"]
+      allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match"]
+      expose_headers = ["location", "etag"]
       max_age        = 3600
     }
   }
@@ -88,8 +94,14 @@ resource "aws_apigatewayv2_route" "this" {
   api_id             = aws_apigatewayv2_api.this.id
   route_key          = each.key
   target             = "integrations/${aws_apigatewayv2_integration.alb.id}"
-  authorization_type = "JWT"
-  authorizer_id      = aws_apigatewayv2_authorizer.jwt.id
+  authorization_type = contains(local.public_routes, each.key) ? "NONE" : "JWT"
+  authorizer_id      = contains(local.public_routes, each.key) ? null : aws_apigatewayv2_authorizer.jwt.id
+
+  # The authorizer checks issuer, expiry, signature and the app client
+  # (client_id, since access tokens carry no aud); an ID token has aud and
+  # would pass that too, but carries no scope: requiring the scope that
+  # Cognito puts in every access token admits access tokens only.
+  authorization_scopes = contains(local.public_routes, each.key) ? null : var.required_scopes
 }
 
 resource "aws_cloudwatch_log_group" "access" {

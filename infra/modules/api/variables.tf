@@ -18,6 +18,18 @@ variable "services" {
   type        = map(object({ api_path = string }))
 }
 
+variable "public_routes" {
+  description = "Route keys served without a token, e.g. \"GET /catalog/products\"."
+  type        = list(string)
+  default     = []
+}
+
+variable "required_scopes" {
+  description = "Scopes a token must carry on every other route; Cognito access tokens carry aws.cognito.signin.user.admin, ID tokens carry no scope."
+  type        = list(string)
+  default     = ["aws.cognito.signin.user.admin"]
+}
+
 variable "route_methods" {
   description = "Methods routed to the services. Listed rather than ANY so that CORS preflight (OPTIONS) is answered by the gateway without a token."
   type        = list(string)

@@ -75,16 +75,22 @@ resource "aws_rds_cluster" "this" {
     seconds_until_auto_pause = var.min_capacity == 0 ? var.seconds_until_auto_pause : null
   }
 
-  backup_retention_period   = var.backup_retention_days
-  preferred_backup_window   = "02:00-03:00"
-  copy_tags_to_snapshot     = true
-  skip_final_snapshot       = false
-  final_snapshot_identifier = "${local.cluster_identifier}-final"
+  backup_retention_period = var.backup_retention_days
+  preferred_backup_window = "02:00-03:00"
+  copy_tags_to_snapshot   = true
+  # A snapshot named after the plan that created the cluster, so that a
+  # second teardown of a recreated cluster does not collide with the first.
+  skip_final_snapshot       = var.skip_final_snapshot
+  final_snapshot_identifier = "${local.cluster_identifier}-final-${formatdate("YYYYMMDDhhmm", plantimestamp())}"
   deletion_protection       = var.deletion_protection
 
   enabled_cloudwatch_logs_exports = ["postgresql"]
 
   depends_on = [aws_cloudwatch_log_group.postgresql]
+
+  lifecycle {
+    ignore_changes = [final_snapshot_identifier]
+  }
 }
 
 resource "aws_rds_cluster_instance" "this" {
@@ -98,7 +104,10 @@ resource "aws_rds_cluster_instance" "this" {
   db_subnet_group_name = aws_db_subnet_group.this.name
   publicly_accessible  = false
 
-  auto_minor_version_upgrade = true
+  # Minor versions move when engine_version does, not under Terraform's
+  # feet: an automatic upgrade would leave the configuration naming an
+  # older version, and the next plan would try to downgrade.
+  auto_minor_version_upgrade = false
   ca_cert_identifier         = "rds-ca-rsa2048-g1"
 
   performance_insights_enabled    = true

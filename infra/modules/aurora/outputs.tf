@@ -27,3 +27,27 @@ output "security_group_id" {
   description = "Security group of the cluster."
   value       = aws_security_group.this.id
 }
+
+output "cluster_resource_id" {
+  description = "The cluster's resource id, which IAM database authentication policies name."
+  value       = aws_rds_cluster.this.cluster_resource_id
+}
+
+output "writer_instance_id" {
+  description = "The first instance, the writer on creation."
+  value       = aws_rds_cluster_instance.this[0].id
+}
+
+output "settings" {
+  description = "What the cluster costs and how it pauses, upgrades and is torn down."
+  value = {
+    min_capacity               = one(aws_rds_cluster.this.serverlessv2_scaling_configuration).min_capacity
+    max_capacity               = one(aws_rds_cluster.this.serverlessv2_scaling_configuration).max_capacity
+    seconds_until_auto_pause   = one(aws_rds_cluster.this.serverlessv2_scaling_configuration).seconds_until_auto_pause
+    instance_count             = length(aws_rds_cluster_instance.this)
+    auto_minor_version_upgrade = distinct([for instance in aws_rds_cluster_instance.this : instance.auto_minor_version_upgrade])
+    engine_version             = aws_rds_cluster.this.engine_version
+    skip_final_snapshot        = aws_rds_cluster.this.skip_final_snapshot
+    iam_authentication         = aws_rds_cluster.this.iam_database_authentication_enabled
+  }
+}

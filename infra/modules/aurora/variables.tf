@@ -60,6 +60,12 @@ variable "deletion_protection" {
   type        = bool
 }
 
+variable "skip_final_snapshot" {
+  description = "Delete without a final snapshot (development data is disposable)."
+  type        = bool
+  default     = false
+}
+
 variable "kms_key_arn" {
   description = "Key that encrypts storage, the master secret and Performance Insights."
   type        = string

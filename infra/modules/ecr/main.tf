@@ -10,6 +10,10 @@ resource "aws_ecr_repository" "this" {
   # rollback to a tag brings back exactly that build.
   image_tag_mutability = "IMMUTABLE"
 
+  # Where nothing is protected (development), destroying the repository
+  # destroys its images too instead of failing on them.
+  force_delete = var.force_delete
+
   image_scanning_configuration {
     scan_on_push = true
   }

@@ -8,6 +8,12 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "force_delete" {
+  description = "Let a destroy delete repositories that still hold images."
+  type        = bool
+  default     = false
+}
+
 variable "images_to_keep" {
   description = "Tagged images kept per repository; older ones expire, so a rollback can go this far back."
   type        = number

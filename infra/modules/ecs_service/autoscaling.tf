@@ -6,10 +6,14 @@
 # instead, since a per-task ratio means nothing at zero tasks.
 
 locals {
-  queue_names       = [for queue in values(var.consumed_queues) : queue.name]
-  worker_autoscales = length(local.queue_names) > 0
-  sleeping_worker   = local.worker_autoscales && var.worker.scales_to_zero
-  tracking_worker   = local.worker_autoscales && !var.worker.scales_to_zero
+  queue_names = [for queue in values(var.consumed_queues) : queue.name]
+  has_queues  = length(local.queue_names) > 0
+  # A worker has a scalable target when it scales on its queues or keeps
+  # office hours; a worker without queues (it only relays its outbox) keeps
+  # its one task otherwise.
+  worker_autoscales = local.has_queues || var.office_hours != null
+  sleeping_worker   = local.has_queues && var.worker.scales_to_zero
+  tracking_worker   = local.has_queues && !var.worker.scales_to_zero
 
   # "m0 + m1 + ...": messages waiting across the worker's queues.
   backlog_expression = join(" + ", [for index, name in local.queue_names : "m${index}"])
@@ -286,5 +290,35 @@ resource "aws_cloudwatch_metric_alarm" "worker_idle" {
     label       = "Messages waiting or in flight"
     expression  = join(" + ", flatten([for index, name in local.queue_names : ["v${index}", "f${index}"]]))
     return_data = true
+  }
+}
+
+# Office hours (development): outside them every process of the service is
+# scaled to zero, its connections close and Aurora can pause. Inside them the
+# usual bounds apply again.
+locals {
+  # Plain strings and numbers only, so that both branches convert to one map
+  # type whatever Terraform knows about the targets at the time.
+  scheduled = var.office_hours == null ? {} : {
+    api_start    = { resource_id = aws_appautoscaling_target.api.resource_id, schedule = var.office_hours.start, min = var.api.min_tasks, max = var.api.max_tasks }
+    api_stop     = { resource_id = aws_appautoscaling_target.api.resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
+    worker_start = { resource_id = aws_appautoscaling_target.worker[0].resource_id, schedule = var.office_hours.start, min = local.processes.worker.min_tasks, max = var.worker.max_tasks }
+    worker_stop  = { resource_id = aws_appautoscaling_target.worker[0].resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
+  }
+}
+
+resource "aws_appautoscaling_scheduled_action" "office_hours" {
+  for_each = local.scheduled
+
+  name               = "${local.full_name}-${replace(each.key, "_", "-")}"
+  service_namespace  = "ecs"
+  resource_id        = each.value.resource_id
+  scalable_dimension = "ecs:service:DesiredCount"
+  schedule           = each.value.schedule
+  timezone           = var.office_hours.timezone
+
+  scalable_target_action {
+    min_capacity = each.value.min
+    max_capacity = each.value.max
   }
 }

@@ -12,30 +12,47 @@ locals {
     }]
   })
 
-  execution_statements = [
-    {
-      Sid      = "AuthenticateToEcr"
+  execution_statements = concat(
+    [
+      {
+        Sid      = "AuthenticateToEcr"
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken"] # takes no resource-level permission
+        Resource = ["*"]
+      },
+      {
+        Sid      = "PullOwnImages"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+        Resource = compact([var.image.repository_arn, try(var.database.migrations.repository_arn, "")])
+      },
+      {
+        Sid      = "WriteOwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+      },
+    ],
+    # Services with a schema: ECS reads the master password into the migrate
+    # container only (see main.tf); the service's own code never sees it.
+    var.database == null ? [] : [{
+      Sid      = "ReadMasterSecretForMigrations"
       Effect   = "Allow"
-      Action   = ["ecr:GetAuthorizationToken"] # takes no resource-level permission
-      Resource = ["*"]
-    },
-    {
-      Sid      = "PullOwnImage"
-      Effect   = "Allow"
-      Action   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-      Resource = [var.image.repository_arn]
-    },
-    {
-      Sid      = "WriteOwnLogs"
-      Effect   = "Allow"
-      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
-    },
-  ]
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = [var.database.migrations.master_secret_arn]
+    }],
+    var.database == null ? [] : [{
+      Sid       = "DecryptMasterSecret"
+      Effect    = "Allow"
+      Action    = ["kms:Decrypt"]
+      Resource  = [var.data_kms_key_arn]
+      Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
+    }],
+  )
 }
 
 # The execution role is what ECS itself uses to start the tasks: pull the
-# image, write the logs, read the database secret.
+# images, write the logs, read the master secret for the migrate container.
 resource "aws_iam_role" "execution" {
   name               = "${local.full_name}-execution"
   assume_role_policy = local.ecs_tasks_trust
@@ -47,44 +64,12 @@ resource "aws_iam_role_policy" "execution" {
   policy = jsonencode({ Version = "2012-10-17", Statement = local.execution_statements })
 }
 
-# Only for services with a database: ECS reads the password into DB_PASSWORD.
-resource "aws_iam_role_policy" "execution_database_secret" {
-  count = var.database == null ? 0 : 1
-
-  name = "read-database-secret"
-  role = aws_iam_role.execution.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "ReadDatabaseSecret"
-        Effect   = "Allow"
-        Action   = ["secretsmanager:GetSecretValue"]
-        Resource = [var.database.password_secret_arn]
-      },
-      {
-        Sid       = "DecryptDatabaseSecret"
-        Effect    = "Allow"
-        Action    = ["kms:Decrypt"]
-        Resource  = [var.data_kms_key_arn]
-        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
-      },
-    ]
-  })
-}
-
-# The task role is what the service's code runs as: its own tables, its own
-# topic, its own queues, the command queues it sends to, and its part in the
-# saga. Nothing another service owns.
-resource "aws_iam_role" "task" {
-  name               = "${local.full_name}-task"
-  assume_role_policy = local.ecs_tasks_trust
-}
-
-# Everything the service's code may do, one statement per kind of access; a
-# service gets only the statements for what it owns or is given.
+# What a process of this service may do, one statement per kind of access.
+# Both processes use the service's own tables, topic, command queues it sends
+# to and its database role; only the worker consumes queues, starts the saga
+# and answers saga tasks. Nothing another service owns.
 locals {
-  task_statements = concat(
+  shared_statements = concat(
     length(var.tables) == 0 ? [] : [{
       Sid    = "UseOwnTables"
       Effect = "Allow"
@@ -100,17 +85,20 @@ locals {
       ]
       Resource = flatten([for table in values(var.tables) : [table.arn, "${table.arn}/index/*"]])
     }],
+    length(var.tables) == 0 ? [] : [{
+      # The tables are encrypted with the data key: DynamoDB uses it on the
+      # caller's behalf, and only DynamoDB may.
+      Sid       = "UseDataKeyThroughDynamoDb"
+      Effect    = "Allow"
+      Action    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      Resource  = [var.data_kms_key_arn]
+      Condition = { StringEquals = { "kms:ViaService" = "dynamodb.${var.region}.amazonaws.com" } }
+    }],
     var.events_topic_arn == null ? [] : [{
       Sid      = "PublishOwnEvents"
       Effect   = "Allow"
       Action   = ["sns:Publish"]
       Resource = [var.events_topic_arn]
-    }],
-    length(var.consumed_queues) == 0 ? [] : [{
-      Sid      = "ConsumeOwnQueues"
-      Effect   = "Allow"
-      Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
-      Resource = [for queue in values(var.consumed_queues) : queue.arn]
     }],
     length(var.sent_queues) == 0 ? [] : [{
       Sid      = "SendCommands"
@@ -118,30 +106,16 @@ locals {
       Action   = ["sqs:SendMessage"]
       Resource = [for queue in values(var.sent_queues) : queue.arn]
     }],
-    try(var.saga.starts_executions, false) ? [{
-      Sid      = "StartSaga"
+    # IAM database authentication as the service's own role, which owns
+    # nothing but its schema's tables.
+    var.database == null ? [] : [{
+      Sid      = "ConnectAsOwnDatabaseRole"
       Effect   = "Allow"
-      Action   = ["states:StartExecution"]
-      Resource = [var.saga.state_machine_arn]
-      }, {
-      # The order's timeline shows each step of its execution.
-      Sid      = "ReadSagaHistory"
-      Effect   = "Allow"
-      Action   = ["states:GetExecutionHistory"]
-      Resource = ["${replace(var.saga.state_machine_arn, ":stateMachine:", ":execution:")}:*"]
-    }] : [],
-    # Answering a callback task: IAM cannot scope SendTask* to a state
-    # machine (the request names only the task token), so the resource is
-    # "*". The token is the capability, and only this service's own command
-    # queue carries the tokens for its steps.
-    try(var.saga.runs_steps, false) ? [{
-      Sid      = "AnswerSagaSteps"
-      Effect   = "Allow"
-      Action   = ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]
-      Resource = ["*"]
-    }] : [],
-    # Topics, queues and the state machine are encrypted with the messaging
-    # key; the key may be used only through those services.
+      Action   = ["rds-db:connect"]
+      Resource = ["arn:aws:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${var.database.cluster_resource_id}/${var.database.user}"]
+    }],
+    # Topics and queues are encrypted with the messaging key; the key may be
+    # used only through those services.
     [{
       Sid      = "UseMessagingKeyThroughMessagingServices"
       Effect   = "Allow"
@@ -154,10 +128,51 @@ locals {
       }
     }],
   )
+
+  worker_statements = concat(
+    length(var.consumed_queues) == 0 ? [] : [{
+      Sid      = "ConsumeOwnQueues"
+      Effect   = "Allow"
+      Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+      Resource = [for queue in values(var.consumed_queues) : queue.arn]
+    }],
+    try(var.saga.starts_executions, false) ? [{
+      Sid      = "StartSaga"
+      Effect   = "Allow"
+      Action   = ["states:StartExecution"]
+      Resource = [var.saga.state_machine_arn]
+    }] : [],
+    # Answering a callback task: IAM cannot scope SendTask* to a state
+    # machine (the request names only the task token), so the resource is
+    # "*". The token is the capability, and only this service's own command
+    # queue carries the tokens for its steps.
+    try(var.saga.runs_steps, false) ? [{
+      Sid      = "AnswerSagaSteps"
+      Effect   = "Allow"
+      Action   = ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]
+      Resource = ["*"]
+    }] : [],
+  )
+
+  task_statements = {
+    api    = local.shared_statements
+    worker = concat(local.shared_statements, local.worker_statements)
+  }
+}
+
+# The task roles are what the service's code runs as: one for the API, one
+# for the worker.
+resource "aws_iam_role" "task" {
+  for_each = local.task_statements
+
+  name               = "${local.full_name}-${each.key}-task"
+  assume_role_policy = local.ecs_tasks_trust
 }
 
 resource "aws_iam_role_policy" "task" {
-  name   = "run-${var.name}"
-  role   = aws_iam_role.task.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.task_statements })
+  for_each = local.task_statements
+
+  name   = "run-${var.name}-${each.key}"
+  role   = aws_iam_role.task[each.key].id
+  policy = jsonencode({ Version = "2012-10-17", Statement = each.value })
 }

@@ -1,6 +1,7 @@
 # One shop service: its API and its worker, two Fargate services running the
-# same image with different commands, sharing a log group, a security group
-# and a task role that may touch only what this service owns.
+# same image with different commands, sharing a log group and a security
+# group, each with a task role that may touch only what this service owns and
+# that process uses.
 
 locals {
   full_name = "${var.prefix}-${var.name}"
@@ -14,21 +15,66 @@ locals {
       AUTH_JWKS_URL  = var.auth.jwks_url
       AUTH_CLIENT_ID = var.auth.client_id
     },
+    # The service's own database role, signed in with an IAM token made
+    # per connection: nothing to rotate under a running task.
     var.database == null ? {} : {
-      DB_HOST = var.database.host
-      DB_PORT = tostring(var.database.port)
-      DB_NAME = var.database.name
-      DB_USER = var.database.user
+      DB_HOST     = var.database.host
+      DB_PORT     = tostring(var.database.port)
+      DB_NAME     = var.database.name
+      DB_USER     = var.database.user
+      DB_IAM_AUTH = "true"
     },
     var.events_topic_arn == null ? {} : { EVENTS_TOPIC_ARN = var.events_topic_arn },
     { for name, queue in merge(var.consumed_queues, var.sent_queues) : "${upper(replace(name, "-", "_"))}_QUEUE_URL" => queue.url },
     { for name, table in var.tables : "${upper(replace(name, "-", "_"))}_TABLE" => table.name },
     { for name, url in var.service_urls : "${upper(replace(name, "-", "_"))}_URL" => url },
     try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {},
+    var.extra_environment,
   )
 
-  # Injected by ECS from Secrets Manager at start; never in the task definition.
-  secrets = var.database == null ? {} : { DB_PASSWORD = "${var.database.password_secret_arn}:password::" }
+  # What every container of the service shares: uid 10001, a read-only root
+  # filesystem with a writable /tmp, no Linux capabilities.
+  container_base = {
+    user                   = "10001"
+    readonlyRootFilesystem = true
+    mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    linuxParameters = {
+      initProcessEnabled = true # reaps zombies and forwards signals to python
+      capabilities       = { drop = ["ALL"] }
+    }
+  }
+
+  # Services with a schema run its migrations before the service's own
+  # container starts, in every task: the first deploy needs no hand step, and
+  # a task never runs on a schema older than its code. Alembic holds an
+  # advisory lock, so tasks starting together migrate one at a time and the
+  # rest find nothing to do. It signs in as the master user (password from
+  # the cluster's managed secret, read at start) to create the service's
+  # role with IAM authentication and grant it its schema.
+  migrate_container = var.database == null ? null : {
+    name      = "migrate"
+    image     = "${var.database.migrations.repository_url}:${var.image.tag}"
+    essential = false
+    command   = ["alembic", "-c", "migrations/alembic.ini", "-n", var.database.schema, "upgrade", "head"]
+    environment = [
+      { name = "SERVICE_NAME", value = "migrations" },
+      { name = "AWS_REGION", value = var.region },
+      { name = "DB_HOST", value = var.database.host },
+      { name = "DB_PORT", value = tostring(var.database.port) },
+      { name = "DB_NAME", value = var.database.name },
+      { name = "DB_USER", value = var.database.migrations.master_user },
+      { name = "DB_GRANT_TO", value = var.database.user },
+    ]
+    secrets = [{ name = "DB_PASSWORD", valueFrom = "${var.database.migrations.master_secret_arn}:password::" }]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "migrate"
+      }
+    }
+  }
 
   processes = {
     api = {
@@ -61,7 +107,7 @@ resource "aws_ecs_task_definition" "this" {
   cpu                      = each.value.cpu
   memory                   = each.value.memory
   execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  task_role_arn            = aws_iam_role.task[each.key].arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -74,23 +120,16 @@ resource "aws_ecs_task_definition" "this" {
     name = "tmp"
   }
 
-  container_definitions = jsonencode([
-    merge(
+  container_definitions = jsonencode(concat(
+    [merge(
+      local.container_base,
       {
-        name                   = each.key
-        image                  = "${var.image.repository_url}:${var.image.tag}"
-        essential              = true
-        command                = each.value.command
-        user                   = "10001"
-        readonlyRootFilesystem = true
-        environment            = [for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }]
-        secrets                = [for key in sort(keys(local.secrets)) : { name = key, valueFrom = local.secrets[key] }]
-        mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
-        stopTimeout            = 30 # time to finish the message or request in hand after SIGTERM
-        linuxParameters = {
-          initProcessEnabled = true # reaps zombies and forwards signals to python
-          capabilities       = { drop = ["ALL"] }
-        }
+        name        = each.key
+        image       = "${var.image.repository_url}:${var.image.tag}"
+        essential   = true
+        command     = each.value.command
+        environment = [for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }]
+        stopTimeout = 30 # time to finish the message or request in hand after SIGTERM
         logConfiguration = {
           logDriver = "awslogs"
           options = {
@@ -99,19 +138,22 @@ resource "aws_ecs_task_definition" "this" {
             awslogs-stream-prefix = each.key
           }
         }
-      },
-      each.key == "api" ? {
-        portMappings = [{ containerPort = var.container_port, protocol = "tcp" }]
-        healthCheck = {
+        # Start only on a migrated schema.
+        dependsOn = var.database == null ? [] : [{ containerName = "migrate", condition = "SUCCESS" }]
+        # Only the API listens and has a health check. Both branches have
+        # the same type; a null drops the key from the JSON.
+        portMappings = each.key == "api" ? [{ containerPort = var.container_port, protocol = "tcp" }] : []
+        healthCheck = each.key == "api" ? {
           command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.container_port}/health/live', timeout=2)"]
           interval    = 15
           timeout     = 5
           retries     = 3
           startPeriod = 30
-        }
-      } : {},
-    )
-  ])
+        } : null
+      },
+    )],
+    var.database == null ? [] : [merge(local.container_base, local.migrate_container)],
+  ))
 }
 
 resource "aws_ecs_service" "api" {
@@ -123,11 +165,12 @@ resource "aws_ecs_service" "api" {
   enable_execute_command = false
   propagate_tags         = "SERVICE"
 
-  # The first task on regular Fargate, the rest spread with Spot: an
-  # interrupted Spot task is replaced while the others keep serving.
+  # The first task (fargate_base_tasks) on regular Fargate, the rest spread
+  # with Spot: an interrupted Spot task is replaced while the others keep
+  # serving. Development runs on Spot alone.
   capacity_provider_strategy {
     capacity_provider = "FARGATE"
-    base              = 1
+    base              = var.fargate_base_tasks
     weight            = 1
   }
 
@@ -163,6 +206,9 @@ resource "aws_ecs_service" "api" {
   lifecycle {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
+
+  # A task must find its roles' permissions in place when it starts.
+  depends_on = [aws_iam_role_policy.execution, aws_iam_role_policy.task]
 }
 
 resource "aws_ecs_service" "worker" {
@@ -178,7 +224,7 @@ resource "aws_ecs_service" "worker" {
   # becomes visible again after its visibility timeout.
   capacity_provider_strategy {
     capacity_provider = "FARGATE"
-    base              = 1
+    base              = var.fargate_base_tasks
     weight            = 1
   }
 
@@ -204,4 +250,7 @@ resource "aws_ecs_service" "worker" {
   lifecycle {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
+
+  # A task must find its roles' permissions in place when it starts.
+  depends_on = [aws_iam_role_policy.execution, aws_iam_role_policy.task]
 }

@@ -3,9 +3,9 @@ output "security_group_id" {
   value       = aws_security_group.tasks.id
 }
 
-output "task_role_arn" {
-  description = "Role the service's code runs as."
-  value       = aws_iam_role.task.arn
+output "task_role_arns" {
+  description = "Roles the service's API and worker run as."
+  value       = { for process, role in aws_iam_role.task : process => role.arn }
 }
 
 output "ecs_services" {
@@ -20,5 +20,49 @@ output "log_group_name" {
 
 output "environment_variable_names" {
   description = "Names of the environment variables both processes get (values are in the task definitions)."
-  value       = sort(concat(keys(local.environment), keys(local.secrets)))
+  value       = sort(keys(local.environment))
+}
+
+output "task_policies" {
+  description = "Per process (api, worker), the task role's policy document."
+  value       = { for process, policy in aws_iam_role_policy.task : process => jsondecode(policy.policy) }
+}
+
+output "task_definitions" {
+  description = "Per process, the task role and the container definitions."
+  value = {
+    for process, definition in aws_ecs_task_definition.this : process => {
+      task_role_arn = definition.task_role_arn
+      cpu           = tonumber(definition.cpu)
+      memory        = tonumber(definition.memory)
+      containers    = jsondecode(definition.container_definitions)
+    }
+  }
+}
+
+output "ecs_service_settings" {
+  description = "Per process, the ECS service's starting task count and capacity provider strategy."
+  value = {
+    api    = { desired_count = aws_ecs_service.api.desired_count, capacity = aws_ecs_service.api.capacity_provider_strategy }
+    worker = { desired_count = aws_ecs_service.worker.desired_count, capacity = aws_ecs_service.worker.capacity_provider_strategy }
+  }
+}
+
+output "security_group_rules" {
+  description = "Sources admitted to the tasks' API port, and the groups the tasks may reach."
+  value = {
+    api_from = aws_vpc_security_group_ingress_rule.api_from_alb.referenced_security_group_id
+    database = [for rule in aws_vpc_security_group_egress_rule.database : rule.referenced_security_group_id]
+  }
+}
+
+output "office_hours" {
+  description = "Scheduled bounds of each process (start and stop), empty when it always runs."
+  value = {
+    for name, action in aws_appautoscaling_scheduled_action.office_hours : name => {
+      schedule = action.schedule
+      min      = tonumber(one(action.scalable_target_action).min_capacity)
+      max      = tonumber(one(action.scalable_target_action).max_capacity)
+    }
+  }
 }

@@ -60,20 +60,33 @@ variable "auth" {
   type        = object({ issuer = string, jwks_url = string, client_id = string })
 }
 
+variable "extra_environment" {
+  description = "Further environment variables of both processes (settings the topology does not imply)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of both processes."
   type        = string
 }
 
 variable "database" {
-  description = "Connection to the PostgreSQL cluster for services that own a schema; null for the others."
+  description = "For services that own a schema: the cluster, the service's own role (user) and schema, and how the migrate container signs in; null for the others."
   type = object({
     host                = string
     port                = number
     name                = string
     user                = string
-    password_secret_arn = string
+    schema              = string
+    cluster_resource_id = string
     security_group_id   = string
+    migrations = object({
+      repository_arn    = string
+      repository_url    = string
+      master_user       = string
+      master_secret_arn = string
+    })
   })
   default = null
 }
@@ -115,7 +128,7 @@ variable "saga" {
 }
 
 variable "data_kms_key_arn" {
-  description = "Key of the database secret."
+  description = "Key of the tables and the database secret."
   type        = string
 }
 
@@ -155,6 +168,18 @@ variable "worker" {
     backlog_per_task = number
     scales_to_zero   = bool
   })
+}
+
+variable "fargate_base_tasks" {
+  description = "Tasks of each ECS service placed on regular Fargate before any goes to Spot."
+  type        = number
+  default     = 1
+}
+
+variable "office_hours" {
+  description = "When set, both processes run only between start and stop (App Auto Scaling cron expressions in timezone) and scale to zero otherwise."
+  type        = object({ timezone = string, start = string, stop = string })
+  default     = null
 }
 
 variable "fargate_spot_weight" {

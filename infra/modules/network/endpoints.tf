@@ -14,6 +14,8 @@ resource "aws_vpc_endpoint" "gateway" {
 # Interface endpoints keep the tasks' AWS calls (images, logs, secrets,
 # queues, topics, the state machine) inside the VPC and off the NAT bill.
 resource "aws_security_group" "endpoints" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
   name        = "${var.prefix}-endpoints"
   description = "Interface VPC endpoints: HTTPS from the private subnets"
   vpc_id      = aws_vpc.this.id
@@ -22,9 +24,9 @@ resource "aws_security_group" "endpoints" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
-  for_each = local.private_cidrs
+  for_each = length(var.interface_endpoints) > 0 ? local.private_cidrs : {}
 
-  security_group_id = aws_security_group.endpoints.id
+  security_group_id = aws_security_group.endpoints[0].id
   description       = "HTTPS from private subnet ${each.key}"
   ip_protocol       = "tcp"
   from_port         = 443
@@ -39,7 +41,7 @@ resource "aws_vpc_endpoint" "interface" {
   service_name        = "com.amazonaws.${var.region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = [for subnet in aws_subnet.private : subnet.id]
-  security_group_ids  = [aws_security_group.endpoints.id]
+  security_group_ids  = [aws_security_group.endpoints[0].id]
   private_dns_enabled = true
 
   tags = { Name = "${var.prefix}-${each.key}" }

@@ -17,3 +17,13 @@ output "database_subnet_ids" {
   description = "Subnets of the database."
   value       = [for subnet in aws_subnet.database : subnet.id]
 }
+
+output "nat_gateway_count" {
+  description = "NAT gateways (one, or one per zone)."
+  value       = length(aws_nat_gateway.this)
+}
+
+output "interface_endpoints" {
+  description = "AWS services reached through interface endpoints."
+  value       = sort(keys(aws_vpc_endpoint.interface))
+}

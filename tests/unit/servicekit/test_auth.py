@@ -90,9 +90,12 @@ async def test_a_valid_token_names_the_user_and_groups(verifier: TokenVerifier) 
     assert not (await verifier.verify(_token())).is_admin
 
 
-async def test_an_id_token_for_the_client_is_accepted(verifier: TokenVerifier) -> None:
-    principal = await verifier.verify(_token(client_id=None, aud=CLIENT, token_use="id"))
-    assert principal.user_id == "user-1"
+@pytest.mark.parametrize("token_use", ["id", None])
+async def test_only_access_tokens_are_accepted(
+    verifier: TokenVerifier, token_use: str | None
+) -> None:
+    problem = await _refused(verifier, _token(client_id=None, aud=CLIENT, token_use=token_use))
+    assert "access token" in problem.detail
 
 
 async def test_expired_tokens_are_refused(verifier: TokenVerifier) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal, Self
+
+from pydantic import model_validator
 
 from servicekit.settings import ServiceSettings
 
@@ -19,3 +22,22 @@ class PaymentSettings(ServiceSettings):
     # Set in AWS from the deployment; found by name on a local stack when empty.
     events_topic_arn: str = ""
     payment_commands_queue_url: str = ""
+    # Which provider takes the money. Only the simulator exists so far; a real one is another
+    # `PaymentProvider` (adapters/provider.py) chosen here. See infra/README.md.
+    payment_provider: Literal["simulator"] = "simulator"
+    # The simulator approves any card: in production it runs only when this says so.
+    payment_simulator_allowed: bool = False
+    shop_environment: str = "local"
+
+    @model_validator(mode="after")
+    def _no_silent_simulator_in_production(self) -> Self:
+        if (
+            self.payment_provider == "simulator"
+            and self.shop_environment == "prod"
+            and not self.payment_simulator_allowed
+        ):
+            raise ValueError(
+                "the simulated payment provider approves any card: in prod set "
+                "PAYMENT_PROVIDER to a real provider, or PAYMENT_SIMULATOR_ALLOWED=true"
+            )
+        return self

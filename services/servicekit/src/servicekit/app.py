@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
-from servicekit.errors import install_problem_handlers
+from servicekit.errors import install_problem_handlers, map_errors
 from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
 from servicekit.settings import ServiceSettings
 from servicekit.telemetry import configure_telemetry, instrument_app
+
+# A service's domain error base, and the status and slug of each of its errors.
+DomainErrors = tuple[type[Exception], Mapping[type[Exception], tuple[int, str]]]
 
 
 class Lifespan(Protocol):
@@ -26,10 +29,12 @@ def create_service_app(
     prefix: str,
     lifespan: Lifespan,
     routers: Sequence[APIRouter],
+    errors: DomainErrors | None = None,
     version: str = "1.0.0",
     description: str = "",
 ) -> FastAPI:
-    """An app with problem+json errors, request ids, health routes and docs under `prefix`."""
+    """An app with problem+json errors, request ids, health routes and docs under `prefix`;
+    `errors` is the service's error base and its table of statuses (see `map_errors`)."""
     app = FastAPI(
         title=title,
         version=version,
@@ -44,6 +49,8 @@ def create_service_app(
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
+    if errors is not None:
+        map_errors(app, *errors)
     return app
 
 
@@ -61,6 +68,10 @@ def serve(app: FastAPI, settings: ServiceSettings, **uvicorn_options: Any) -> No
         proxy_headers=True,
         forwarded_allow_ips="*",
         timeout_graceful_shutdown=10,
+        # Longer than the load balancer's idle timeout (60 s, infra/modules/alb): the balancer
+        # closes an idle connection first, so it never sends a request into one the service
+        # is closing (uvicorn's default, 5 s, gives intermittent 502s).
+        timeout_keep_alive=65,
         ws="none",  # no service speaks WebSocket; not loading it saves memory
         server_header=False,
         **uvicorn_options,

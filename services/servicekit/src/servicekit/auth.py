@@ -12,6 +12,7 @@ import jwt
 from fastapi import Depends, Request
 
 from servicekit.errors import Problem
+from servicekit.provisions import provided
 
 _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shop"'}
 
@@ -108,9 +109,11 @@ class TokenVerifier:
             raise unauthorized("The bearer token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise unauthorized("The bearer token is invalid.") from exc
-        # Cognito access tokens name their app client in `client_id`; ID tokens use `aud`.
-        audience = claims.get("client_id", claims.get("aud"))
-        if audience != self._client_id:
+        # Access tokens only: an ID token says who signed in, not what the app may do. Cognito
+        # names an access token's app client in `client_id` (it has no `aud`).
+        if claims.get("token_use") != "access":
+            raise unauthorized("The bearer token is not an access token.")
+        if claims.get("client_id") != self._client_id:
             raise unauthorized("The bearer token was issued to another client.")
         groups = claims.get("cognito:groups") or []
         if not isinstance(groups, list):
@@ -123,13 +126,8 @@ class TokenVerifier:
         )
 
 
-async def _verifier(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier
-
-
 async def current_principal(
-    request: Request, verifier: Annotated[TokenVerifier, Depends(_verifier)]
+    request: Request, verifier: Annotated[TokenVerifier, Depends(provided(TokenVerifier))]
 ) -> Principal:
     """The caller, from `Authorization: Bearer <token>`."""
     header = request.headers.get("authorization")

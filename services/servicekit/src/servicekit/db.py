@@ -3,11 +3,50 @@ asyncpg pool for the reads on its hot paths."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol, cast
+
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from servicekit.settings import PostgresSettings
+
+
+class _AuthTokenSigner(Protocol):
+    # botocore's argument names
+    def generate_db_auth_token(
+        self,
+        DBHostname: str,  # noqa: N803
+        Port: int,  # noqa: N803
+        DBUsername: str,  # noqa: N803
+        Region: str | None = None,  # noqa: N803
+    ) -> str: ...
+
+
+def connection_credentials(settings: PostgresSettings) -> dict[str, Any]:
+    """How each new connection signs in: a fresh IAM token over TLS, or the configured password.
+
+    An IAM token lives 15 minutes and is checked only when a connection opens, so asyncpg is
+    given a function it calls per connection rather than a string.
+    """
+    if not settings.db_iam_auth:
+        return {"password": settings.db_password.get_secret_value() or None}
+    import botocore.session  # the SDK is loaded only when used
+
+    session = botocore.session.get_session()
+    rds = cast(_AuthTokenSigner, session.create_client("rds", region_name=settings.aws_region))
+
+    def token() -> str:
+        return rds.generate_db_auth_token(
+            DBHostname=settings.db_host,
+            Port=settings.db_port,
+            DBUsername=settings.db_user,
+            Region=settings.aws_region,
+        )
+
+    password: Callable[[], str] = token
+    return {"password": password, "ssl": "require"}
 
 
 def create_engine(settings: PostgresSettings, schema: str) -> AsyncEngine:
@@ -19,6 +58,7 @@ def create_engine(settings: PostgresSettings, schema: str) -> AsyncEngine:
         pool_pre_ping=False,  # asyncpg reports a dead connection on use; the pool then drops it
         pool_recycle=1800,
         connect_args={
+            **connection_credentials(settings),
             "timeout": settings.db_timeout_seconds,
             "command_timeout": settings.db_timeout_seconds,
             "server_settings": {
@@ -54,8 +94,8 @@ async def create_read_pool(settings: PostgresSettings, schema: str) -> asyncpg.P
         host=settings.db_host,
         port=settings.db_port,
         user=settings.db_user,
-        password=settings.db_password.get_secret_value() or None,
         database=settings.db_name,
+        **connection_credentials(settings),
         min_size=1,
         max_size=settings.db_pool_size,
         timeout=settings.db_timeout_seconds,

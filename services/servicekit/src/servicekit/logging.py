@@ -13,9 +13,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.telemetry import add_trace_ids
 
-REQUEST_ID_HEADER = "x-request-id"
-CORRELATION_ID_HEADER = "x-correlation-id"
-
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 

@@ -44,6 +44,11 @@ class PostgresSettings(ServiceSettings):
     db_name: str = "shop"
     db_user: str = "shop"
     db_password: SecretStr = SecretStr("")
+    # In AWS: sign in with an IAM authentication token made for each new connection (the
+    # task role's rds-db:connect), not a password, so nothing expires under a running task.
+    db_iam_auth: bool = False
+    # Migrations only: the service's own role, given its schema's tables and nothing else.
+    db_grant_to: str = ""
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_timeout_seconds: float = 5.0

@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from servicekit.messaging.envelope import ConsumedMessage
+
 
 class _Read(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -29,9 +31,8 @@ class Address(_Read):
     country: str
 
 
-class PlaceOrder(_Read):
+class PlaceOrder(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str
@@ -41,4 +42,4 @@ class PlaceOrder(_Read):
     shipping_address: Address | None = None
 
 
-CONSUMED: tuple[type[_Read], ...] = (PlaceOrder,)
+CONSUMED: tuple[type[ConsumedMessage], ...] = (PlaceOrder,)

@@ -79,11 +79,6 @@ class ConsumerSettings:
     retry_delay_seconds: int = 2
 
 
-async def find_queue_url(sqs: SQSClient, name: str) -> str:
-    """The URL of the queue called `name`."""
-    return (await sqs.get_queue_url(QueueName=name))["QueueUrl"]
-
-
 class QueueConsumer:
     """Feeds one queue's messages to one handler until stopped."""
 

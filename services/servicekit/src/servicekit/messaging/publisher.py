@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from servicekit.messaging.envelope import Envelope
-
 if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
     from types_aiobotocore_sqs import SQSClient
@@ -20,16 +18,6 @@ SNS_BATCH = 10
 class PublishResult:
     published: list[str]
     failed: list[str]
-
-
-async def find_topic_arn(sns: SNSClient, name: str) -> str:
-    """The ARN of the topic called `name`; no ARN is written down anywhere."""
-    paginator = sns.get_paginator("list_topics")
-    async for page in paginator.paginate():
-        for topic in page.get("Topics", []):
-            if topic["TopicArn"].rsplit(":", 1)[-1] == name:
-                return topic["TopicArn"]
-    raise LookupError(f"No SNS topic named {name!r}")
 
 
 class SnsPublisher:
@@ -63,11 +51,6 @@ class SnsPublisher:
             published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
             failed += [by_entry[entry["Id"]] for entry in response.get("Failed", [])]
         return PublishResult(published, failed)
-
-
-def serialize(envelope: Envelope) -> str:
-    """The envelope as the JSON body of a message."""
-    return envelope.model_dump_json()
 
 
 class SqsSender:

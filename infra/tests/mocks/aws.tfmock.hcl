@@ -1,0 +1,222 @@
+# Values the provider checks the shape of (ARNs, ids with a format). The mock
+# invents random strings for everything else.
+
+mock_data "aws_caller_identity" {
+  defaults = {
+    account_id = "111122223333"
+    arn        = "arn:aws:iam::111122223333:root"
+  }
+}
+
+mock_resource "aws_kms_key" {
+  defaults = {
+    arn    = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001"
+    key_id = "00000000-0000-4000-8000-000000000001"
+  }
+}
+
+mock_resource "aws_cloudwatch_log_group" {
+  defaults = {
+    arn = "arn:aws:logs:eu-west-1:111122223333:log-group:mock"
+  }
+}
+
+mock_resource "aws_lb" {
+  defaults = {
+    arn        = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/mock/0123456789abcdef"
+    arn_suffix = "app/mock/0123456789abcdef"
+    dns_name   = "internal-mock-123456789.eu-west-1.elb.amazonaws.com"
+  }
+}
+
+mock_resource "aws_lb_listener" {
+  defaults = {
+    arn = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/mock/0123456789abcdef/0123456789abcdef"
+  }
+}
+
+mock_resource "aws_lb_target_group" {
+  defaults = {
+    arn        = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/mock/0123456789abcdef"
+    arn_suffix = "targetgroup/mock/0123456789abcdef"
+  }
+}
+
+mock_resource "aws_cognito_user_pool" {
+  defaults = {
+    id       = "eu-west-1_Mock12345"
+    arn      = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Mock12345"
+    endpoint = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Mock12345"
+  }
+}
+
+mock_resource "aws_sns_topic" {
+  defaults = {
+    arn = "arn:aws:sns:eu-west-1:111122223333:mock"
+  }
+}
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:mock"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/mock"
+  }
+}
+
+mock_resource "aws_iam_role" {
+  defaults = {
+    arn = "arn:aws:iam::111122223333:role/mock"
+  }
+}
+
+mock_resource "aws_ecs_cluster" {
+  defaults = {
+    arn = "arn:aws:ecs:eu-west-1:111122223333:cluster/mock"
+  }
+}
+
+mock_resource "aws_ecs_task_definition" {
+  defaults = {
+    arn = "arn:aws:ecs:eu-west-1:111122223333:task-definition/mock:1"
+  }
+}
+
+mock_resource "aws_sfn_state_machine" {
+  defaults = {
+    arn = "arn:aws:states:eu-west-1:111122223333:stateMachine:mock"
+  }
+}
+
+mock_resource "aws_dynamodb_table" {
+  defaults = {
+    arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/mock"
+  }
+}
+
+mock_resource "aws_ecr_repository" {
+  defaults = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/mock"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mock"
+  }
+}
+
+mock_resource "aws_rds_cluster" {
+  defaults = {
+    arn                 = "arn:aws:rds:eu-west-1:111122223333:cluster:mock"
+    endpoint            = "mock.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"
+    cluster_resource_id = "cluster-MOCKRESOURCEID"
+    master_user_secret = [{
+      kms_key_id    = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001"
+      secret_arn    = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!cluster-mock-AbCdEf"
+      secret_status = "active"
+    }]
+  }
+}
+
+mock_resource "aws_appautoscaling_policy" {
+  defaults = {
+    arn = "arn:aws:autoscaling:eu-west-1:111122223333:scalingPolicy:00000000-0000-4000-8000-000000000002:resource/ecs/service/mock:policyName/mock"
+  }
+}
+
+# Distinct ARNs for what policies name, so that a policy naming the wrong
+# queue, topic or table fails a test (the defaults above are one value per type).
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["basket-events"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:basket-events"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/basket-events"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["inventory-events"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:inventory-events"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/inventory-events"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["notification-events"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:notification-events"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/notification-events"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["ordering-checkouts"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:ordering-checkouts"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/ordering-checkouts"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["ordering-commands"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:ordering-commands"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/ordering-commands"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["inventory-commands"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:inventory-commands"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/inventory-commands"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sqs_queue.this["payment-commands"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:payment-commands"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/payment-commands"
+  }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["catalog-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:catalog-events" }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["ordering-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:ordering-events" }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["inventory-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:inventory-events" }
+}
+
+override_resource {
+  target = module.messaging.aws_sns_topic.this["payment-events"]
+  values = { arn = "arn:aws:sns:eu-west-1:111122223333:payment-events" }
+}
+
+override_resource {
+  target = module.dynamodb.aws_dynamodb_table.this["baskets"]
+  values = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/baskets" }
+}
+
+override_resource {
+  target = module.dynamodb.aws_dynamodb_table.this["payments"]
+  values = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/payments" }
+}
+
+override_resource {
+  target = module.dynamodb.aws_dynamodb_table.this["notifications"]
+  values = { arn = "arn:aws:dynamodb:eu-west-1:111122223333:table/notifications" }
+}
+
+override_resource {
+  target = module.kms.aws_kms_key.messaging
+  values = {
+    arn    = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-00000000000m"
+    key_id = "00000000-0000-4000-8000-00000000000m"
+  }
+}

@@ -1,0 +1,378 @@
+# A mock apply of the whole configuration, run once per environment:
+#
+#   terraform test -var-file=env/dev.tfvars
+#   terraform test -var-file=env/prod.tfvars
+#
+# (tests/infra/test_terraform.py runs both.) The assertions are the wiring a
+# first deploy depends on; `var.environment` tells them which tfvars they got.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  image_tag = "0123456789ab"
+
+  # The contract, written out independently of the configuration.
+  public_routes = ["GET /catalog/products", "GET /catalog/products/{proxy+}"]
+  saga_runners  = ["inventory", "ordering", "payment"]
+  table_owners  = { basket = "baskets", payment = "payments", notification = "notifications" }
+  schema_owners = ["catalog", "inventory", "ordering"]
+  consumes = {
+    catalog      = []
+    basket       = ["basket-events"]
+    ordering     = ["ordering-checkouts", "ordering-commands"]
+    inventory    = ["inventory-commands", "inventory-events"]
+    payment      = ["payment-commands"]
+    notification = ["notification-events"]
+  }
+}
+
+# The first deploy, as README.md gives it: the registries alone first (so
+# the images can be pushed), then one apply of everything on the same state.
+run "registries_first" {
+  command = apply
+
+  plan_options {
+    target = [module.ecr]
+  }
+
+  assert {
+    condition     = toset(keys(module.ecr.repository)) == toset(["shop/catalog", "shop/basket", "shop/ordering", "shop/inventory", "shop/payment", "shop/notification", "shop/migrations"])
+    error_message = "Step 1 creates a repository per service and one for the migrations."
+  }
+}
+
+run "apply" {
+  command = apply
+
+  # --- API Gateway: who may call what ------------------------------------
+
+  assert {
+    condition = alltrue([
+      for key in var.public_routes : module.api.route_authorization[key].type == "NONE"
+    ])
+    error_message = "The catalog's product reads must be public."
+  }
+
+  assert {
+    condition = alltrue([
+      for key, route in module.api.route_authorization :
+      route.type == "JWT" && route.authorizer_id == module.api.authorizer.id && route.scopes == toset(["aws.cognito.signin.user.admin"])
+      if !contains(var.public_routes, key)
+    ])
+    error_message = "Every other route must require an access token (JWT with the access-token scope)."
+  }
+
+  assert {
+    condition     = length(module.api.route_authorization) == 6 * 5 * 2 + 2
+    error_message = "Expected a prefix and a {proxy+} route per service and method, plus the public reads."
+  }
+
+  assert {
+    condition     = module.api.authorizer.audience == toset([module.cognito.client_id]) && module.api.authorizer.issuer == module.cognito.issuer
+    error_message = "The authorizer must check the user pool's issuer and the app client."
+  }
+
+  assert {
+    condition     = contains(module.api.cors.allow_headers, "if-match") && contains(module.api.cors.expose_headers, "etag")
+    error_message = "A browser must be able to send If-Match and read ETag."
+  }
+
+  # --- Task roles: each process may do what it calls, nothing more -------
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies :
+        toset([for statement in policy.Statement : statement.Sid]) == toset(concat(
+          ["UseMessagingKeyThroughMessagingServices"],
+          contains(keys(var.table_owners), name) ? ["UseOwnTables", "UseDataKeyThroughDynamoDb"] : [],
+          contains(["catalog", "ordering", "inventory", "payment"], name) ? ["PublishOwnEvents"] : [],
+          name == "basket" ? ["SendCommands"] : [],
+          contains(var.schema_owners, name) ? ["ConnectAsOwnDatabaseRole"] : [],
+          process == "worker" && length(var.consumes[name]) > 0 ? ["ConsumeOwnQueues"] : [],
+          process == "worker" && name == "ordering" ? ["StartSaga"] : [],
+          process == "worker" && contains(var.saga_runners, name) ? ["AnswerSagaSteps"] : [],
+        ))
+      ]
+    ]))
+    error_message = "Each process's task role holds exactly the statements for what it does."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for statement in service.task_policies.api.Statement : [
+          for action in flatten([statement.Action]) :
+          !startswith(action, "states:") && !contains(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], action)
+        ]
+      ]
+    ]))
+    error_message = "No API may touch the state machine or receive and delete queue messages."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, service in module.service :
+      contains(var.saga_runners, name) == anytrue([
+        for statement in service.task_policies.worker.Statement : contains(flatten([statement.Action]), "states:SendTaskSuccess")
+      ])
+    ])
+    error_message = "Exactly the saga participants' workers answer saga tasks."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, service in module.service :
+      toset(flatten([for statement in service.task_policies.worker.Statement : statement.Resource if statement.Sid == "ConsumeOwnQueues"])) ==
+      toset([for queue in var.consumes[name] : module.messaging.queue[queue].arn])
+    ])
+    error_message = "Each worker consumes exactly its own queues."
+  }
+
+  assert {
+    condition = [
+      for statement in module.service["ordering"].task_policies.worker.Statement : statement.Resource
+      if statement.Sid == "StartSaga"
+    ] == [[module.workflow.state_machine_arn]]
+    error_message = "The ordering worker starts executions of the saga, and only it."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies : [
+          for statement in policy.Statement : !contains(flatten([statement.Action]), "states:GetExecutionHistory")
+        ]
+      ]
+    ]))
+    error_message = "No process reads execution history: the timeline is the shop's own data."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for process in ["api", "worker"] : [
+        for statement in module.service["basket"].task_policies[process].Statement :
+        statement.Resource == [module.messaging.queue["ordering-checkouts"].arn] if statement.Sid == "SendCommands"
+      ]
+    ]))
+    error_message = "The basket sends PlaceOrder to ordering-checkouts only, never to a saga command queue."
+  }
+
+  assert {
+    condition = alltrue([
+      for queue in ["inventory-commands", "payment-commands", "ordering-commands"] : [
+        for statement in module.messaging.queue_policy[queue].Statement :
+        [statement.Effect, statement.Action, statement.Condition] if statement.Sid == "OnlyItsSendersSend"
+        ] == [[
+          "Deny", "sqs:SendMessage", { ArnNotEquals = { "aws:PrincipalArn" = [module.workflow.role_arn] } }
+      ]]
+    ])
+    error_message = "Only the state machine's role may send to the saga's command queues."
+  }
+
+  assert {
+    condition = alltrue([
+      for queue in ["basket-events", "ordering-checkouts"] : alltrue([
+        for statement in module.messaging.queue_policy[queue].Statement : statement.Sid != "OnlyItsSendersSend"
+      ])
+    ])
+    error_message = "Queues that are not the saga's take messages from their subscriptions and senders' roles."
+  }
+
+  # --- The data key: usable by the table owners, through DynamoDB only ----
+
+  assert {
+    condition     = alltrue([for name, key in module.dynamodb.encryption_key : key == module.kms.data_key_arn])
+    error_message = "The tables are encrypted with the data key."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies :
+        contains(keys(var.table_owners), name) == anytrue([
+          for statement in policy.Statement :
+          statement.Resource == [module.kms.data_key_arn] && statement.Condition.StringEquals["kms:ViaService"] == "dynamodb.eu-west-1.amazonaws.com"
+          if statement.Sid == "UseDataKeyThroughDynamoDb"
+        ])
+      ]
+    ]))
+    error_message = "Each table owner's processes may use the data key through DynamoDB; no one else may."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, table in var.table_owners : [
+        for process, policy in module.service[name].task_policies : [
+          for statement in policy.Statement :
+          statement.Resource == [module.dynamodb.table[table].arn, "${module.dynamodb.table[table].arn}/index/*"]
+          if statement.Sid == "UseOwnTables"
+        ]
+      ]
+    ]))
+    error_message = "A table owner uses its own table only."
+  }
+
+  # --- Database: own role, IAM authentication, migrated before start ------
+
+  assert {
+    condition = alltrue(flatten([
+      for name in var.schema_owners : [
+        for process, policy in module.service[name].task_policies : [
+          for statement in policy.Statement :
+          statement.Action == ["rds-db:connect"] && endswith(statement.Resource[0], ":dbuser:${module.aurora.cluster_resource_id}/${name}")
+          if statement.Sid == "ConnectAsOwnDatabaseRole"
+        ]
+      ]
+    ]))
+    error_message = "A service connects to the database as its own role only."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name in var.schema_owners : [
+        for process, definition in module.service[name].task_definitions : [
+          definition.containers[0].dependsOn == [{ containerName = "migrate", condition = "SUCCESS" }],
+          definition.containers[1].name == "migrate" && definition.containers[1].essential == false,
+          contains(definition.containers[0].environment, { name = "DB_USER", value = name }),
+          contains(definition.containers[0].environment, { name = "DB_IAM_AUTH", value = "true" }),
+          contains(definition.containers[1].environment, { name = "DB_GRANT_TO", value = name }),
+          !contains(keys(definition.containers[0]), "secrets"),
+        ]
+      ]
+    ]))
+    error_message = "Each process of a schema owner waits on its migrate container and signs in as its own role, without a password."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        length(service.task_definitions.api.containers[0].portMappings) == 1,
+        length(service.task_definitions.worker.containers[0].portMappings) == 0,
+        service.task_definitions.worker.containers[0].healthCheck == null,
+      ]
+    ]))
+    error_message = "Only the API listens and is health-checked."
+  }
+
+  assert {
+    condition     = module.aurora.settings.iam_authentication && module.aurora.settings.auto_minor_version_upgrade == tolist([false])
+    error_message = "IAM authentication on; minor versions move only with engine_version."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        contains(service.task_definitions.api.containers[0].environment, { name = "SHOP_ENVIRONMENT", value = var.environment }),
+        (name == "payment") == contains(service.task_definitions.worker.containers[0].environment, { name = "PAYMENT_SIMULATOR_ALLOWED", value = tostring(var.allow_payment_simulator) }),
+      ]
+    ]))
+    error_message = "Every service knows its environment; the payment service is told whether the simulator may run."
+  }
+
+  # --- The state machine ---------------------------------------------------
+
+  assert {
+    condition = !strcontains(module.workflow.definition, "$${") && alltrue([
+      for queue in ["inventory-commands", "payment-commands", "ordering-commands"] :
+      strcontains(module.workflow.definition, module.messaging.queue[queue].url)
+    ])
+    error_message = "The rendered saga names the three command queues and no placeholder is left."
+  }
+
+  assert {
+    condition     = module.workflow.logging.level == "ERROR" && module.workflow.logging.include_execution_data == false
+    error_message = "The saga logs errors only, without execution data (task and payment tokens)."
+  }
+
+  # --- Security groups: VPC link -> ALB -> tasks -> database --------------
+
+  assert {
+    condition     = module.api.alb_ingress_from_vpc_link.security_group_id == module.alb.security_group_id && module.api.alb_ingress_from_vpc_link.source == module.api.vpc_link_security_group_id
+    error_message = "The ALB admits the VPC link."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, service in module.service :
+      service.security_group_rules.api_from == module.alb.security_group_id &&
+      length(service.security_group_rules.database) == (contains(var.schema_owners, name) ? 1 : 0) &&
+      alltrue([for group in service.security_group_rules.database : group == module.aurora.security_group_id])
+    ])
+    error_message = "Tasks admit only the ALB, and only schema owners reach the database."
+  }
+
+  assert {
+    condition     = module.alb.idle_timeout == 60
+    error_message = "The ALB closes idle connections (60 s) before the services do (keep-alive 65 s)."
+  }
+
+  # --- Dev and prod: what differs, and the inputs of the cost tables ------
+
+  assert {
+    condition     = length(module.network.private_subnet_ids) == (var.environment == "dev" ? 2 : 3)
+    error_message = "Zones: two in dev, three in prod (endpoints are billed per zone)."
+  }
+
+  assert {
+    condition     = module.network.nat_gateway_count == (var.environment == "dev" ? 1 : 3)
+    error_message = "NAT gateways: one in dev, one per zone in prod."
+  }
+
+  assert {
+    condition     = length(module.network.interface_endpoints) == (var.environment == "dev" ? 0 : 7)
+    error_message = "Interface endpoints: none in dev (NAT), seven in prod."
+  }
+
+  assert {
+    condition = (
+      module.aurora.settings.min_capacity == 0 &&
+      module.aurora.settings.instance_count == (var.environment == "dev" ? 1 : 2) &&
+      module.aurora.settings.max_capacity == (var.environment == "dev" ? 2 : 16) &&
+      module.aurora.settings.seconds_until_auto_pause == (var.environment == "dev" ? 300 : 3600)
+    )
+    error_message = "Aurora: dev 1 instance, 0-2 ACU, pauses after 5 min; prod 2 instances, 0-16 ACU, 1 h."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        service.ecs_service_settings.api.desired_count == (var.environment == "dev" ? 1 : 2),
+        service.ecs_service_settings.worker.desired_count == (name == "notification" ? 0 : 1),
+      ]
+    ]))
+    error_message = "Tasks at rest: dev 1 per API, prod 2; one per worker, none for the notification worker."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        service.task_definitions.api.cpu == (var.environment == "dev" ? 256 : 512),
+        service.task_definitions.api.memory == (var.environment == "dev" ? 512 : 1024),
+        service.task_definitions.worker.cpu == 256,
+        service.task_definitions.worker.memory == 512,
+        [for strategy in service.ecs_service_settings.api.capacity : strategy.base if strategy.capacity_provider == "FARGATE"] == [var.environment == "dev" ? 0 : 1],
+      ]
+    ]))
+    error_message = "Task sizes and Spot placement: dev 0.25 vCPU APIs all on Spot; prod 0.5 vCPU APIs, the first task of each on regular Fargate."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : var.environment == "dev" ? [
+        toset(keys(service.office_hours)) == toset(["api_start", "api_stop", "worker_start", "worker_stop"]),
+        service.office_hours.api_stop.max == 0 && service.office_hours.worker_stop.max == 0,
+        service.office_hours.api_start.min == 1,
+        service.office_hours.worker_start.min == (name == "notification" ? 0 : 1),
+      ] : [length(service.office_hours) == 0]
+    ]))
+    error_message = "Dev runs every process in office hours only (and nothing outside them, so Aurora pauses); prod always runs."
+  }
+
+  assert {
+    condition     = module.ecr.force_delete == tolist([var.environment == "dev"]) && module.aurora.settings.skip_final_snapshot == (var.environment == "dev")
+    error_message = "Dev tears down completely; prod keeps its images and a final snapshot."
+  }
+}

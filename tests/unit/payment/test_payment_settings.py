@@ -1,0 +1,31 @@
+"""The simulated provider approves any card: production runs it only when told to."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from payment.settings import PaymentSettings
+
+
+def test_the_simulator_refuses_to_start_in_production() -> None:
+    with pytest.raises(ValidationError, match="PAYMENT_SIMULATOR_ALLOWED"):
+        PaymentSettings(shop_environment="prod")
+
+
+def test_production_runs_the_simulator_when_explicitly_allowed() -> None:
+    settings = PaymentSettings(shop_environment="prod", payment_simulator_allowed=True)
+    assert settings.payment_provider == "simulator"
+
+
+@pytest.mark.parametrize("environment", ["local", "dev"])
+def test_elsewhere_the_simulator_is_the_default(environment: str) -> None:
+    assert PaymentSettings(shop_environment=environment).payment_provider == "simulator"
+
+
+def test_the_environment_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOP_ENVIRONMENT", "prod")
+    with pytest.raises(ValidationError):
+        PaymentSettings()
+    monkeypatch.setenv("PAYMENT_SIMULATOR_ALLOWED", "true")
+    assert PaymentSettings().payment_simulator_allowed
