@@ -29,7 +29,7 @@ def _command(command: str, order_id: str, **quantities: int) -> ReceivedMessage:
 
 def _run(uow: FakeUnitOfWork) -> tuple[FakeStepFunctions, MessageRouter]:
     sfn = FakeStepFunctions()
-    return sfn, MessageRouter().saga(saga_steps(lambda: uow, cast(Any, sfn)))
+    return sfn, MessageRouter().saga(saga_steps(cast(Any, sfn), lambda: uow))
 
 
 async def test_a_reservation_answers_success_and_a_short_one_out_of_stock() -> None:

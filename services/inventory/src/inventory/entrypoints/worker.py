@@ -48,7 +48,7 @@ def order_key(order_id: str) -> str:
         return order_id
 
 
-def saga_steps(new_uow: NewUnitOfWork, sfn: SFNClient) -> SagaSteps:
+def saga_steps(sfn: SFNClient, new_uow: NewUnitOfWork) -> SagaSteps:
     """The saga steps the inventory runs, by command name."""
 
     async def reserve(command: consumed.ReserveStock) -> dict[str, Any]:
@@ -127,7 +127,7 @@ async def compose(worker: Worker[InventorySettings]) -> None:
     commands_url = await aws.queue_url(
         settings.inventory_commands_queue, settings.inventory_commands_queue_url
     )
-    steps = MessageRouter().saga(saga_steps(new_uow, await aws.stepfunctions()))
+    steps = MessageRouter().saga(saga_steps(await aws.stepfunctions(), new_uow))
     await worker.consume(commands_url, steps, ConsumerSettings(visibility_timeout=60))
     events_url = await aws.queue_url(
         settings.inventory_events_queue, settings.inventory_events_queue_url

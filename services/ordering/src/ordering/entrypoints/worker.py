@@ -54,7 +54,7 @@ def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.Plac
 FAILURES: dict[type[Exception], str] = {OrderNotConfirmableError: "CancelledByCustomer"}
 
 
-def saga_steps(engine: AsyncEngine, sfn: SFNClient) -> SagaSteps:
+def saga_steps(sfn: SFNClient, engine: AsyncEngine) -> SagaSteps:
     """The saga steps this service runs."""
 
     async def confirm(command: saga.ConfirmOrder) -> None:
@@ -103,7 +103,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
     )
     starter = StepFunctionsSaga(sfn, machine_arn)
     await worker.consume(checkouts_url, checkouts(engine, starter))
-    await worker.consume(commands_url, MessageRouter().saga(saga_steps(engine, sfn)))
+    await worker.consume(commands_url, MessageRouter().saga(saga_steps(sfn, engine)))
     topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
     publisher = SnsPublisher(await aws.sns(), topic_arn)
     worker.run(OutboxRelay(engine, outbox, publisher).run)
