@@ -152,4 +152,6 @@ async def test_the_saga_input_carries_the_order_with_money_as_strings() -> None:
         "total": "25.00",
         "currency": "EUR",
         "payment_token": "tok_visa",
+        # Always present, as the state machine's paths require; null outside any trace.
+        "traceparent": None,
     }

@@ -87,6 +87,11 @@ def instrument_app(app: FastAPI) -> None:
     )
 
 
+def tracing() -> bool:
+    """Whether this process exports traces (what a message's trace is worth reading for)."""
+    return _enabled
+
+
 def tracer() -> trace.Tracer:
     """The tracer for the kit's own spans (messages, relays, saga steps)."""
     return trace.get_tracer(_TRACER)

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from ordering.contracts.saga import OrderSaga
 from ordering.domain.model import Order, TimelineEntry
+from servicekit.telemetry import current_traceparent
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -22,7 +23,7 @@ class SagaStarter(Protocol):
 
 def saga_input(order: Order, payment_token: str) -> str:
     """The execution's input: what every step's command is built from."""
-    return OrderSaga.of(order, payment_token).model_dump_json()
+    return OrderSaga.of(order, payment_token, current_traceparent()).model_dump_json()
 
 
 def execution_arn(state_machine_arn: str, order_id: uuid.UUID) -> str:

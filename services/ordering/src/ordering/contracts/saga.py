@@ -27,9 +27,13 @@ class OrderSaga(_Saga):
     total: Money
     currency: str
     payment_token: str
+    # The W3C trace context of the order's start, copied into every step command so each step
+    # continues the checkout's trace; null when tracing is off (the key is always there, as
+    # the state machine's paths require it).
+    traceparent: str | None
 
     @classmethod
-    def of(cls, order: Order, payment_token: str) -> Self:
+    def of(cls, order: Order, payment_token: str, traceparent: str | None = None) -> Self:
         return cls(
             order_id=order.id,
             user_id=order.user_id,
@@ -37,6 +41,7 @@ class OrderSaga(_Saga):
             total=order.total,
             currency=order.currency,
             payment_token=payment_token,
+            traceparent=traceparent,
         )
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from servicekit.logging import correlation_id_var
 from servicekit.messaging.consumer import Handler, PoisonMessageError, ReceivedMessage
+from servicekit.telemetry import consuming
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -49,6 +50,8 @@ class StepCommand(BaseModel):
 
     command: str
     task_token: str = Field(min_length=1)
+    # The trace of the execution's start, which the state machine copies into every command.
+    traceparent: str | None = None
 
 
 class StepFailedError(Exception):
@@ -105,8 +108,15 @@ class SagaSteps:
                 raise PoisonMessageError(f"not a saga step command: {exc}") from exc
             token = correlation_id_var.set(saga_id or None)
             try:
-                with structlog.contextvars.bound_contextvars(
-                    **{self._correlate_by: saga_id, "step": command.command}
+                with (
+                    structlog.contextvars.bound_contextvars(
+                        **{self._correlate_by: saga_id, "step": command.command}
+                    ),
+                    consuming(
+                        command.command,
+                        message.traceparent or command.traceparent,
+                        {f"shop.{self._correlate_by}": saga_id},
+                    ),
                 ):
                     await self._run(step, command, message.body)
             finally:
