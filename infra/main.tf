@@ -161,6 +161,11 @@ module "service" {
     } : {},
   )
 
+  tracing = var.trace_sample_ratio == 0 ? null : {
+    collector_image = var.otel_collector_image
+    sample_ratio    = var.trace_sample_ratio
+  }
+
   # The service signs in as its own role, named after its schema.
   database = local.schema_of[each.key] == null ? null : {
     host                = module.aurora.endpoint

@@ -94,6 +94,7 @@ run "apply" {
           process == "worker" && length(var.consumes[name]) > 0 ? ["ConsumeOwnQueues"] : [],
           process == "worker" && name == "ordering" ? ["StartSaga"] : [],
           process == "worker" && contains(var.saga_runners, name) ? ["AnswerSagaSteps"] : [],
+          var.trace_sample_ratio > 0 ? ["SendTraces"] : [],
         ))
       ]
     ]))
@@ -270,6 +271,36 @@ run "apply" {
       ]
     ]))
     error_message = "Every service knows its environment; the payment service is told whether the simulator may run."
+  }
+
+  # --- Traces: a collector beside every process, sending to X-Ray ----------
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, definition in service.task_definitions : [
+          var.trace_sample_ratio == 0 || anytrue([
+            for container in definition.containers :
+            container.name == "otel-collector" && container.essential == false && container.image == var.otel_collector_image
+          ]),
+          var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:4318" }),
+          var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_TRACES_SAMPLER_ARG", value = tostring(var.trace_sample_ratio) }),
+        ]
+      ]
+    ]))
+    error_message = "Every process sends its spans to a collector beside it, sampled as configured."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies : [
+          for statement in policy.Statement : statement.Action == ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+          if statement.Sid == "SendTraces"
+        ]
+      ]
+    ]))
+    error_message = "A task role may send traces to X-Ray and nothing more of X-Ray."
   }
 
   # --- The state machine ---------------------------------------------------
