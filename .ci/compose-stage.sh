@@ -14,7 +14,7 @@ images_env=$(mktemp)
 bash .ci/local-images.sh "$images_env"
 # shellcheck disable=SC1090
 source "$images_env"
-log "images: PYTHON_IMAGE=$PYTHON_IMAGE POSTGRES_IMAGE=$POSTGRES_IMAGE NGINX_IMAGE=$NGINX_IMAGE"
+log "images: PYTHON_IMAGE=$PYTHON_IMAGE POSTGRES_IMAGE=$POSTGRES_IMAGE NGINX_IMAGE=$NGINX_IMAGE JAEGER_IMAGE=$JAEGER_IMAGE"
 
 teardown() {
   status=$?

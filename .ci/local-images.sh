@@ -4,8 +4,8 @@
 #
 #   .ci/local-images.sh [ENV_FILE]
 #
-# For each of PYTHON_IMAGE, POSTGRES_IMAGE and NGINX_IMAGE (official defaults below, or the value
-# already in the environment): use it if it is present locally or can be pulled; otherwise build
+# For each of PYTHON_IMAGE, POSTGRES_IMAGE, NGINX_IMAGE and JAEGER_IMAGE (official defaults below,
+# or the value already in the environment): use it if present locally or if it can be pulled; else build
 # docker/local/<name>/Dockerfile on a Debian base made with debootstrap. Prints
 # `export NAME=image` lines on stdout (progress goes to stderr), or writes them to ENV_FILE, for
 # `.ci/run` to source before `docker compose`.
@@ -18,7 +18,7 @@
 # even when the official Python image was pulled.
 #
 # Environment (all optional):
-#   PYTHON_IMAGE, POSTGRES_IMAGE, NGINX_IMAGE  images wanted     (defaults: official images)
+#   PYTHON_IMAGE, POSTGRES_IMAGE, NGINX_IMAGE, JAEGER_IMAGE  images wanted     (defaults: official images)
 #   LOCAL_IMAGES   auto (default) | always: skip pulling and build the substitutes
 #   PULL_TIMEOUT   seconds allowed for each `docker pull`        (default 120)
 set -euo pipefail
@@ -35,6 +35,7 @@ IMAGES=(
     "PYTHON_IMAGE   python:3.11-slim      shop-local/python:bookworm     python"
     "POSTGRES_IMAGE postgres:17           shop-local/postgres:bookworm   postgres"
     "NGINX_IMAGE    nginx:1.27            shop-local/nginx:bookworm      nginx"
+    "JAEGER_IMAGE   jaegertracing/jaeger:2.21.0 shop-local/jaeger:bookworm jaeger"
 )
 
 log() { printf '[local-images] %s\n' "$*" >&2; }

@@ -1,11 +1,13 @@
-"""How fast does an order go through the saga? Checkout-to-terminal-state latency (p50, p99) at
-a fixed arrival rate, and the highest sustained orders per second, on the local stack.
+"""How fast does an order go through the saga, next to what the emulator allows?
 
-Needs a running shop (`docker compose up --build`). A checkout's latency runs from sending the
-request to the timestamp of its order's last timeline step (confirmed or cancelled); the
-throughput is how many orders, all submitted at once, reach a terminal state per second.
+Needs a running shop (`docker compose up --build --wait`). A checkout's latency runs from
+sending the request to the timestamp of its order's last timeline step (confirmed or
+cancelled); the burst figure is how many orders, all submitted at once, reach a terminal state
+per second. Beside each, in the same run, the same figures for a no-op saga: the shop's own
+state machine definition on the same emulator, every step answered at once by a bare worker in
+this process (`bench/noop_saga.py`). The ratios are what the shop's targets are stated in.
 
-    uv run python bench/saga.py [--rate 2] [--orders 60] [--burst 200]
+    uv run python bench/saga.py [--rate 10] [--orders 60] [--burst 200]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from noop_saga import NoopSaga
 
 from shopctl.aws import client
 from shopctl.identity import local_token
@@ -123,25 +126,40 @@ def burst(bench: Bench, count: int) -> float:
     return count / (last - first).total_seconds()
 
 
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    quantiles = statistics.quantiles(latencies, n=100)
+    return quantiles[49], quantiles[98]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--gateway", default=os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8080")
     )
-    parser.add_argument("--rate", type=float, default=2.0)
+    parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--orders", type=int, default=60)
     parser.add_argument("--burst", type=int, default=200)
     args = parser.parse_args()
 
     bench = Bench(args.gateway)
-    latencies = fixed_rate(bench, args.rate, args.orders)
-    throughput = burst(bench, args.burst)
-    quantiles = statistics.quantiles(latencies, n=100)
+    noop = NoopSaga()
+    try:
+        noop_latencies = noop.fixed_rate(args.rate, args.orders)
+        latencies = fixed_rate(bench, args.rate, args.orders)
+        noop_throughput = noop.burst(args.burst)
+        throughput = burst(bench, args.burst)
+    finally:
+        noop.close()
+    (p50, p99), (noop_p50, noop_p99) = _percentiles(latencies), _percentiles(noop_latencies)
     print(f"machine: {os.cpu_count()} cores")
     print(f"checkout to terminal state at {args.rate:g} orders/s ({args.orders} orders):")
-    print(f"  p50 {quantiles[49]:8.0f} ms")
-    print(f"  p99 {quantiles[98]:8.0f} ms")
-    print(f"highest sustained ({args.burst} orders at once): {throughput:6.1f} orders/s")
+    print(f"  shop    p50 {p50:8.0f} ms   p99 {p99:8.0f} ms   (p99/p50 {p99 / p50:.2f})")
+    print(f"  no-op   p50 {noop_p50:8.0f} ms   p99 {noop_p99:8.0f} ms")
+    print(f"  shop p50 - no-op p50: {p50 - noop_p50:+.0f} ms (target <= +100 ms)")
+    print(f"{args.burst} orders at once:")
+    print(f"  shop  {throughput:6.1f} orders/s")
+    print(f"  no-op {noop_throughput:6.1f} executions/s")
+    print(f"  ratio {throughput / noop_throughput:6.2f} (target >= 0.7)")
 
 
 if __name__ == "__main__":

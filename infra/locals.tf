@@ -13,7 +13,7 @@ locals {
   # relays its outbox or runs saga steps, and would stall them while asleep.
   services = {
     catalog      = { api_path = "/catalog", calls = [], sends_to = [], starts_saga = false, worker_scales_to_zero = false }
-    basket       = { api_path = "/basket", calls = ["catalog"], sends_to = ["ordering-commands"], starts_saga = false, worker_scales_to_zero = false }
+    basket       = { api_path = "/basket", calls = ["catalog"], sends_to = ["ordering-checkouts"], starts_saga = false, worker_scales_to_zero = false }
     ordering     = { api_path = "/orders", calls = [], sends_to = [], starts_saga = true, worker_scales_to_zero = false }
     inventory    = { api_path = "/inventory", calls = [], sends_to = [], starts_saga = false, worker_scales_to_zero = false }
     payment      = { api_path = "/payments", calls = [], sends_to = [], starts_saga = false, worker_scales_to_zero = false }

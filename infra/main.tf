@@ -72,6 +72,8 @@ module "messaging" {
   queues      = local.topology.queues
   kms_key_arn = module.kms.messaging_key_arn
   alarm_email = var.alarm_email
+  # Only the state machine sends saga step commands.
+  command_senders = { for name in local.saga_queues : name => [module.workflow.role_arn] }
 }
 
 module "workflow" {
@@ -158,6 +160,11 @@ module "service" {
       PAYMENT_SIMULATOR_ALLOWED = tostring(var.allow_payment_simulator)
     } : {},
   )
+
+  tracing = var.trace_sample_ratio == 0 ? null : {
+    collector_image = var.otel_collector_image
+    sample_ratio    = var.trace_sample_ratio
+  }
 
   # The service signs in as its own role, named after its schema.
   database = local.schema_of[each.key] == null ? null : {

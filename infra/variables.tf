@@ -214,3 +214,19 @@ variable "office_hours" {
   type        = object({ timezone = string, start = string, stop = string })
   default     = null
 }
+
+variable "trace_sample_ratio" {
+  description = "Share of new traces recorded and sent to X-Ray (0 to 1); 0 runs no collector. A trace continues where it was started, so an order is traced whole or not at all."
+  type        = number
+  default     = 0.05
+  validation {
+    condition     = var.trace_sample_ratio >= 0 && var.trace_sample_ratio <= 1
+    error_message = "A ratio between 0 and 1."
+  }
+}
+
+variable "otel_collector_image" {
+  description = "The OpenTelemetry collector beside each process: AWS Distro for OpenTelemetry, whose image carries the X-Ray pipeline used here."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+}

@@ -7,7 +7,9 @@ single_nat_gateway = true
 # Fewer endpoints: the rest of the AWS calls go through the NAT gateway.
 interface_endpoints = []
 
-log_level           = "DEBUG"
+log_level = "DEBUG"
+# Every trace is kept: development traffic is small and each order is worth seeing.
+trace_sample_ratio  = 1
 log_retention_days  = 30
 deletion_protection = false
 allow_password_auth = true

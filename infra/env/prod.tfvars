@@ -5,7 +5,9 @@ region             = "eu-west-1"
 availability_zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 single_nat_gateway = false
 
-log_level           = "INFO"
+log_level = "INFO"
+# One new trace in twenty is kept whole, from checkout to its last saga step.
+trace_sample_ratio  = 0.05
 log_retention_days  = 365
 deletion_protection = true
 allow_password_auth = false

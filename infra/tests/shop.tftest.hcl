@@ -21,7 +21,7 @@ variables {
   consumes = {
     catalog      = []
     basket       = ["basket-events"]
-    ordering     = ["ordering-commands"]
+    ordering     = ["ordering-checkouts", "ordering-commands"]
     inventory    = ["inventory-commands", "inventory-events"]
     payment      = ["payment-commands"]
     notification = ["notification-events"]
@@ -94,6 +94,7 @@ run "apply" {
           process == "worker" && length(var.consumes[name]) > 0 ? ["ConsumeOwnQueues"] : [],
           process == "worker" && name == "ordering" ? ["StartSaga"] : [],
           process == "worker" && contains(var.saga_runners, name) ? ["AnswerSagaSteps"] : [],
+          var.trace_sample_ratio > 0 ? ["SendTraces"] : [],
         ))
       ]
     ]))
@@ -154,10 +155,31 @@ run "apply" {
     condition = alltrue(flatten([
       for process in ["api", "worker"] : [
         for statement in module.service["basket"].task_policies[process].Statement :
-        statement.Resource == [module.messaging.queue["ordering-commands"].arn] if statement.Sid == "SendCommands"
+        statement.Resource == [module.messaging.queue["ordering-checkouts"].arn] if statement.Sid == "SendCommands"
       ]
     ]))
-    error_message = "The basket sends PlaceOrder to ordering-commands only."
+    error_message = "The basket sends PlaceOrder to ordering-checkouts only, never to a saga command queue."
+  }
+
+  assert {
+    condition = alltrue([
+      for queue in ["inventory-commands", "payment-commands", "ordering-commands"] : [
+        for statement in module.messaging.queue_policy[queue].Statement :
+        [statement.Effect, statement.Action, statement.Condition] if statement.Sid == "OnlyItsSendersSend"
+        ] == [[
+          "Deny", "sqs:SendMessage", { ArnNotEquals = { "aws:PrincipalArn" = [module.workflow.role_arn] } }
+      ]]
+    ])
+    error_message = "Only the state machine's role may send to the saga's command queues."
+  }
+
+  assert {
+    condition = alltrue([
+      for queue in ["basket-events", "ordering-checkouts"] : alltrue([
+        for statement in module.messaging.queue_policy[queue].Statement : statement.Sid != "OnlyItsSendersSend"
+      ])
+    ])
+    error_message = "Queues that are not the saga's take messages from their subscriptions and senders' roles."
   }
 
   # --- The data key: usable by the table owners, through DynamoDB only ----
@@ -249,6 +271,36 @@ run "apply" {
       ]
     ]))
     error_message = "Every service knows its environment; the payment service is told whether the simulator may run."
+  }
+
+  # --- Traces: a collector beside every process, sending to X-Ray ----------
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, definition in service.task_definitions : [
+          var.trace_sample_ratio == 0 || anytrue([
+            for container in definition.containers :
+            container.name == "otel-collector" && container.essential == false && container.image == var.otel_collector_image
+          ]),
+          var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:4318" }),
+          var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_TRACES_SAMPLER_ARG", value = tostring(var.trace_sample_ratio) }),
+        ]
+      ]
+    ]))
+    error_message = "Every process sends its spans to a collector beside it, sampled as configured."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies : [
+          for statement in policy.Statement : statement.Action == ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+          if statement.Sid == "SendTraces"
+        ]
+      ]
+    ]))
+    error_message = "A task role may send traces to X-Ray and nothing more of X-Ray."
   }
 
   # --- The state machine ---------------------------------------------------

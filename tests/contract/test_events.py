@@ -12,7 +12,7 @@ from basket.contracts.consumed import CONSUMED as BASKET_READS
 from inventory.contracts.consumed import CONSUMED as INVENTORY_READS
 from notification.contracts.consumed import CONSUMED as NOTIFICATION_READS
 from ordering.contracts.consumed import CONSUMED as ORDERING_READS
-from servicekit.messaging.envelope import Event
+from servicekit.messaging.envelope import Message
 from servicekit.messaging.schemas import breaking_changes, file_name, schema_of, unmet_reads
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +35,8 @@ def _contracts(service: str) -> Path:
     return ROOT / "services" / service / "src" / service / "contracts"
 
 
-def _published(service: str) -> tuple[type[Event], ...]:
-    events: tuple[type[Event], ...] = importlib.import_module(PRODUCERS[service]).PUBLISHED
+def _published(service: str) -> tuple[type[Message], ...]:
+    events: tuple[type[Message], ...] = importlib.import_module(PRODUCERS[service]).PUBLISHED
     return events
 
 
@@ -54,7 +54,7 @@ PUBLISHED = [(service, event) for service in PRODUCERS for event in _published(s
 
 @pytest.mark.parametrize(("service", "event"), PUBLISHED, ids=lambda v: getattr(v, "TYPE", v))
 def test_the_committed_schema_is_what_the_producer_publishes(
-    service: str, event: type[Event]
+    service: str, event: type[Message]
 ) -> None:
     path = _contracts(service) / "schemas" / file_name(event.TYPE, event.VERSION)
     assert path.exists(), f"commit {path.name}: python -m servicekit.messaging.schemas"
@@ -66,7 +66,7 @@ def test_the_committed_schema_is_what_the_producer_publishes(
 
 @pytest.mark.parametrize(("service", "event"), PUBLISHED, ids=lambda v: getattr(v, "TYPE", v))
 def test_message_types_are_named_for_the_service_that_owns_them(
-    service: str, event: type[Event]
+    service: str, event: type[Message]
 ) -> None:
     # An event is named for its producer; a command for the service that carries it out.
     owner, name = event.TYPE.split(".", 1)
@@ -98,25 +98,25 @@ def test_topology_subscribes_only_to_published_types() -> None:
             assert set(subscription["event_types"]) <= types, queue["name"]
 
 
-class _Old(Event):
+class _Old(Message):
     TYPE: ClassVar[str] = "test.Thing"
     a: int
     b: str
 
 
-class _Renamed(Event):
+class _Renamed(Message):
     TYPE: ClassVar[str] = "test.Thing"
     a: int
     c: str
 
 
-class _Retyped(Event):
+class _Retyped(Message):
     TYPE: ClassVar[str] = "test.Thing"
     a: str
     b: str
 
 
-class _Grown(Event):
+class _Grown(Message):
     TYPE: ClassVar[str] = "test.Thing"
     a: int
     b: str

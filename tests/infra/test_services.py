@@ -15,7 +15,7 @@ SERVICES: dict[str, dict[str, Any]] = {
     "catalog": {"path": "/catalog", "sends_to": [], "calls": [], "starts_saga": False},
     "basket": {
         "path": "/basket",
-        "sends_to": ["ordering-commands"],
+        "sends_to": ["ordering-checkouts"],
         "calls": ["catalog"],
         "starts_saga": False,
     },

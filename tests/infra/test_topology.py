@@ -103,6 +103,9 @@ def test_subscriptions_are_the_declared_subscriptions(
     assert deployed == declared
 
 
+SAGA_QUEUES = {"inventory-commands", "payment-commands", "ordering-commands"}
+
+
 def test_queue_policies_admit_only_their_topics(parsed: Parsed, topology: dict[str, Any]) -> None:
     topic_ids = {
         key: item["id"]
@@ -116,6 +119,14 @@ def test_queue_policies_admit_only_their_topics(parsed: Parsed, topology: dict[s
         deny = statements.pop("DenyInsecureTransport")
         assert deny["Effect"] == "Deny"
         assert deny["Resource"] == queues[name]["id"]
+        # The saga's command queues refuse every sender but the state machine (whose role the
+        # Terraform tests check); no other queue has such a statement.
+        senders_only = statements.pop("OnlyItsSendersSend", None)
+        if name in SAGA_QUEUES:
+            assert senders_only is not None, f"{name} takes commands from anyone"
+            assert (senders_only["Effect"], senders_only["Action"]) == ("Deny", "sqs:SendMessage")
+        else:
+            assert senders_only is None, name
         expected_topics = sorted(topic_ids[s["topic"]] for s in declared["subscriptions"])
         if not expected_topics:
             assert statements == {}, f"{name} subscribes to nothing yet admits {statements}"

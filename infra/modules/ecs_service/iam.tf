@@ -114,6 +114,14 @@ locals {
       Action   = ["rds-db:connect"]
       Resource = ["arn:aws:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${var.database.cluster_resource_id}/${var.database.user}"]
     }],
+    # The collector beside the process sends its spans to X-Ray, which takes
+    # no resource-level permissions.
+    var.tracing == null ? [] : [{
+      Sid      = "SendTraces"
+      Effect   = "Allow"
+      Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+      Resource = ["*"]
+    }],
     # Topics and queues are encrypted with the messaging key; the key may be
     # used only through those services.
     [{

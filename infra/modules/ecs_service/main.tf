@@ -29,6 +29,12 @@ locals {
     { for name, table in var.tables : "${upper(replace(name, "-", "_"))}_TABLE" => table.name },
     { for name, url in var.service_urls : "${upper(replace(name, "-", "_"))}_URL" => url },
     try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {},
+    # Spans go to the collector beside the process, which sends them to X-Ray.
+    var.tracing == null ? {} : {
+      OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
+      OTEL_TRACES_SAMPLER         = "parentbased_traceidratio"
+      OTEL_TRACES_SAMPLER_ARG     = tostring(var.tracing.sample_ratio)
+    },
     var.extra_environment,
   )
 
@@ -72,6 +78,24 @@ locals {
         awslogs-group         = aws_cloudwatch_log_group.this.name
         awslogs-region        = var.region
         awslogs-stream-prefix = "migrate"
+      }
+    }
+  }
+
+  # The AWS Distro for OpenTelemetry collector with its bundled X-Ray pipeline:
+  # OTLP in on 127.0.0.1:4318, X-Ray out with the task role. Not essential: a
+  # collector that dies costs traces, not orders.
+  collector_container = var.tracing == null ? null : {
+    name      = "otel-collector"
+    image     = var.tracing.collector_image
+    essential = false
+    command   = ["--config=/etc/ecs/ecs-xray.yaml"]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "otel-collector"
       }
     }
   }
@@ -153,6 +177,7 @@ resource "aws_ecs_task_definition" "this" {
       },
     )],
     var.database == null ? [] : [merge(local.container_base, local.migrate_container)],
+    var.tracing == null ? [] : [merge(local.container_base, local.collector_container)],
   ))
 }
 

@@ -186,3 +186,12 @@ variable "fargate_spot_weight" {
   description = "Tasks on Fargate Spot for each task on Fargate, beyond the first task."
   type        = number
 }
+
+variable "tracing" {
+  description = "Traces to X-Ray through an OpenTelemetry collector beside each process (the ADOT image and its X-Ray configuration), sampled at sample_ratio of new traces; null for none."
+  type = object({
+    collector_image = string
+    sample_ratio    = number
+  })
+  default = null
+}

@@ -17,3 +17,8 @@ output "alarm_topic_arn" {
   description = "Topic every alarm notifies."
   value       = aws_sns_topic.alarms.arn
 }
+
+output "queue_policy" {
+  description = "Per topology queue name, the queue's access policy."
+  value       = { for name, policy in aws_sqs_queue_policy.this : name => jsondecode(policy.policy) }
+}

@@ -19,6 +19,17 @@ resource "aws_sqs_queue_policy" "this" {
     Version = "2012-10-17"
     Statement = concat(
       [merge(local.deny_insecure_transport, { Resource = aws_sqs_queue.this[each.key].arn })],
+      # A command queue takes messages from its senders alone: whoever else can write to it
+      # could make up a command for any order (the workers also refuse task tokens the state
+      # machine did not issue).
+      contains(keys(var.command_senders), each.key) ? [{
+        Sid       = "OnlyItsSendersSend"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sqs:SendMessage"
+        Resource  = aws_sqs_queue.this[each.key].arn
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.command_senders[each.key] } }
+      }] : [],
       length(local.topics_of_queue[each.key]) == 0 ? [] : [{
         Sid       = "AllowSubscribedTopics"
         Effect    = "Allow"

@@ -29,3 +29,9 @@ variable "alarm_email" {
   type        = string
   default     = null
 }
+
+variable "command_senders" {
+  description = "Per command queue, the only principals (role ARNs) that may send to it."
+  type        = map(list(string))
+  default     = {}
+}

@@ -17,3 +17,8 @@ output "logging" {
   description = "What the state machine logs."
   value       = one(aws_sfn_state_machine.this.logging_configuration)
 }
+
+output "role_arn" {
+  description = "The role the state machine runs as: the one sender of the saga's command queues."
+  value       = aws_iam_role.this.arn
+}

@@ -147,6 +147,14 @@ override_resource {
 }
 
 override_resource {
+  target = module.messaging.aws_sqs_queue.this["ordering-checkouts"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:ordering-checkouts"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/ordering-checkouts"
+  }
+}
+
+override_resource {
   target = module.messaging.aws_sqs_queue.this["ordering-commands"]
   values = {
     arn = "arn:aws:sqs:eu-west-1:111122223333:ordering-commands"

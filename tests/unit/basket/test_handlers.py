@@ -19,95 +19,120 @@ from basket.domain.errors import (
 from basket.domain.model import Basket, ProductSnapshot
 from basket.service_layer import handlers
 from servicekit.messaging.envelope import Envelope
+from servicekit.testing import FakeDynamoUnitOfWork
 
 
-class FakeBaskets:
-    def __init__(self, lose_races: int = 0) -> None:
+class FakeBasketTable:
+    """The baskets as the table holds them; writes are staged into the unit of work."""
+
+    def __init__(self, uow: "FakeBaskets") -> None:
+        self.uow = uow
         self.rows: dict[str, Basket] = {}
-        self.lose_races = lose_races
         self.checkouts: dict[tuple[str, str], PastCheckout] = {}
-        self.sent: list[Envelope] = []
 
     async def get(self, user_id: str) -> Basket:
         return self.rows.get(user_id, Basket(user_id))
 
-    async def save(self, basket: Basket, previous: Basket) -> bool:
-        if self.lose_races:
-            self.lose_races -= 1
-            return False
-        stored = self.rows.get(basket.user_id, Basket(basket.user_id))
-        if stored.version != previous.version:
-            return False
-        self.rows[basket.user_id] = replace(basket, version=previous.version + 1)
-        return True
+    def save(self, basket: Basket, previous: Basket) -> None:
+        def unchanged() -> bool:
+            return self.rows.get(basket.user_id, Basket(basket.user_id)).version == previous.version
 
-    async def delete(self, basket: Basket) -> None:
-        self.rows.pop(basket.user_id, None)
+        def store() -> None:
+            self.rows[basket.user_id] = replace(basket, version=previous.version + 1)
+
+        self.uow.stage(store, unchanged)
+
+    def delete(self, basket: Basket) -> None:
+        self.uow.stage(lambda: self.rows.pop(basket.user_id, None))
 
     async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
         return self.checkouts.get((user_id, idempotency_key))
 
-    async def check_out(
-        self,
-        basket: Basket,
-        previous: Basket,
-        idempotency_key: str,
-        request_hash: str,
-        place_order: Envelope,
-    ) -> bool:
-        if (basket.user_id, idempotency_key) in self.checkouts:
-            return False
-        if not await self.save(basket, previous):
-            return False
+    def check_out(
+        self, basket: Basket, previous: Basket, idempotency_key: str, request_hash: str
+    ) -> None:
+        key = (basket.user_id, idempotency_key)
         assert basket.order_id is not None
-        self.checkouts[(basket.user_id, idempotency_key)] = PastCheckout(
-            basket.order_id, request_hash
+        past = PastCheckout(basket.order_id, request_hash)
+        self.save(basket, previous)
+        self.uow.stage(
+            lambda: self.checkouts.update({key: past}), lambda: key not in self.checkouts
         )
-        self.sent.append(place_order)
-        return True
 
     async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
         basket = self.rows.get(user_id)
         if basket is None or basket.order_id != order_id:
             return False
-        del self.rows[user_id]
+        self.uow.stage(lambda: self.rows.pop(user_id))
         return True
 
-    async def reopen(self, user_id: str, order_id: uuid.UUID) -> bool:
-        basket = self.rows.get(user_id)
-        if basket is None or basket.order_id != order_id:
-            return False
-        self.rows[user_id] = replace(basket, order_id=None, version=basket.version + 1)
-        return True
+    def reopen(self, user_id: str, order_id: uuid.UUID) -> None:
+        def frozen() -> bool:
+            basket = self.rows.get(user_id)
+            return basket is not None and basket.order_id == order_id
+
+        def thaw() -> None:
+            basket = self.rows[user_id]
+            self.rows[user_id] = replace(basket, order_id=None, version=basket.version + 1)
+
+        self.uow.stage(thaw, frozen)
 
     async def holders(self, product_id: uuid.UUID) -> list[str]:
         return [user for user, basket in self.rows.items() if product_id in basket.lines]
 
-    async def update_line(
+    def update_line(
         self,
         user_id: str,
         product_id: uuid.UUID,
         *,
         product_version: int,
-        event_id: uuid.UUID,
         unit_price: Decimal | None = None,
         currency: str | None = None,
         available: bool | None = None,
-    ) -> bool:
-        basket = self.rows[user_id]
-        line = basket.lines.get(product_id)
-        if line is None or line.product_version >= product_version:
+    ) -> None:
+        def older() -> bool:
+            line = self.rows[user_id].lines.get(product_id)
+            return line is not None and line.product_version < product_version
+
+        def apply() -> None:
+            basket = self.rows[user_id]
+            line = replace(
+                basket.lines[product_id],
+                product_version=product_version,
+                unit_price=basket.lines[product_id].unit_price
+                if unit_price is None
+                else unit_price,
+                currency=basket.lines[product_id].currency if currency is None else currency,
+                available=basket.lines[product_id].available if available is None else available,
+            )
+            lines = basket.lines | {product_id: line}
+            self.rows[user_id] = replace(basket, lines=lines, version=basket.version + 1)
+
+        self.uow.stage(apply, older)
+
+
+class FakeBaskets(FakeDynamoUnitOfWork):
+    """The basket's unit of work in memory; `lose_races` commits fail as if another write won."""
+
+    def __init__(self, lose_races: int = 0) -> None:
+        super().__init__()
+        self.table = FakeBasketTable(self)
+        self.lose_races = lose_races
+
+    @property
+    def baskets(self) -> FakeBasketTable:
+        return self.table
+
+    @property
+    def rows(self) -> dict[str, Basket]:
+        return self.table.rows
+
+    async def commit(self) -> bool:
+        if self.lose_races:
+            self.lose_races -= 1
+            self.discard()
             return False
-        line = replace(
-            line,
-            product_version=product_version,
-            unit_price=line.unit_price if unit_price is None else unit_price,
-            currency=line.currency if currency is None else currency,
-            available=line.available if available is None else available,
-        )
-        lines = basket.lines | {product_id: line}
-        self.rows[user_id] = replace(basket, lines=lines, version=basket.version + 1)
-        return True
+        return await super().commit()
 
 
 class FakeCatalog:
@@ -263,9 +288,9 @@ async def test_a_key_reused_with_another_body_is_refused_and_the_same_body_is_th
     with pytest.raises(IdempotencyKeyReusedError):
         await handlers.check_out(_checkout(), baskets)
     # A key stored before requests were hashed still answers with its order.
-    baskets.checkouts[("a", "old")] = PastCheckout(order_id, None)
+    baskets.table.checkouts[("a", "old")] = PastCheckout(order_id, None)
     assert await handlers.check_out(_checkout(key="old", token="tok_x"), baskets) == order_id
-    assert len(baskets.sent) == 1
+    assert len(baskets.published) == 1
 
 
 async def test_checkout_freezes_the_basket_and_sends_one_place_order() -> None:
@@ -274,7 +299,8 @@ async def test_checkout_freezes_the_basket_and_sends_one_place_order() -> None:
     await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 2), baskets, catalog)
     order_id = await handlers.check_out(_checkout(), baskets)
     assert baskets.rows["a"].order_id == order_id
-    [sent] = baskets.sent
+    [message] = baskets.published
+    sent = Envelope.wrap(message, "basket")
     assert (sent.type, sent.data["order_id"], sent.data["total"]) == (
         "ordering.PlaceOrder",
         str(order_id),
@@ -284,7 +310,7 @@ async def test_checkout_freezes_the_basket_and_sends_one_place_order() -> None:
     # The same key, or another checkout of the frozen basket: the same order, nothing sent.
     assert await handlers.check_out(_checkout(), baskets) == order_id
     assert await handlers.check_out(_checkout(key="k2"), baskets) == order_id
-    assert len(baskets.sent) == 1
+    assert len(baskets.published) == 1
     with pytest.raises(BasketFrozenError):
         await handlers.set_item_quantity(commands.SetItemQuantity("a", mug.id, 1), baskets, catalog)
     with pytest.raises(BasketFrozenError):
@@ -300,7 +326,7 @@ async def test_an_empty_basket_or_unavailable_lines_cannot_be_checked_out() -> N
     await handlers.withdraw_lines(commands.ProductWithdrawn(uuid.uuid4(), mug.id, 2), baskets)
     with pytest.raises(LinesUnavailableError):
         await handlers.check_out(_checkout(), baskets)
-    assert baskets.sent == []
+    assert baskets.published == []
 
 
 async def test_a_confirmed_order_empties_the_basket_and_a_cancelled_one_reopens_it() -> None:

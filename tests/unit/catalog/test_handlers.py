@@ -1,8 +1,6 @@
 import uuid
 from dataclasses import replace
 from decimal import Decimal
-from types import TracebackType
-from typing import Self
 
 import pytest
 
@@ -16,7 +14,7 @@ from catalog.domain.errors import (
 )
 from catalog.domain.model import Product
 from catalog.service_layer import handlers
-from servicekit.messaging.envelope import Event
+from servicekit.testing import FakeSqlUnitOfWork
 
 
 class FakeProducts:
@@ -39,31 +37,10 @@ class FakeProducts:
         return True
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(FakeSqlUnitOfWork):
     def __init__(self) -> None:
+        super().__init__()
         self.products = FakeProducts()
-        self.committed = 0
-        self.pending: list[Event] = []
-        self.published: list[Event] = []
-
-    def publish(self, event: Event) -> None:
-        self.pending.append(event)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def commit(self) -> None:
-        self.committed += 1
-        self.published += self.pending
-        self.pending = []
 
 
 def _create(sku: str = "MUG-001") -> commands.CreateProduct:
@@ -81,7 +58,7 @@ async def test_create_product_stores_an_active_first_version() -> None:
     uow = FakeUnitOfWork()
     product = await handlers.create_product(_create(), uow)
     assert uow.products.rows[product.id] == product
-    assert (product.active, product.version, uow.committed) == (True, 1, 1)
+    assert (product.active, product.version, uow.commits) == (True, 1, 1)
     assert uow.published == [events.ProductCreated.of(product)]
 
 
@@ -90,7 +67,7 @@ async def test_a_taken_sku_is_refused_and_nothing_is_committed() -> None:
     await handlers.create_product(_create(), uow)
     with pytest.raises(DuplicateSkuError):
         await handlers.create_product(_create(), uow)
-    assert uow.committed == 1
+    assert uow.commits == 1
     assert len(uow.products.rows) == 1
     assert len(uow.published) == 1
 

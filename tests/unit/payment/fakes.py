@@ -1,13 +1,12 @@
 """In-memory stand-ins for payment's table and provider."""
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from payment.adapters.provider import SimulatedProvider
 from payment.domain.model import AuthorizationDecision, AuthorizationRequest, Payment, PaymentStatus
-from servicekit.messaging.envelope import Event
+from servicekit.testing import FakeDynamoUnitOfWork
 
 LIMIT = Decimal("10000.00")
 
@@ -23,19 +22,13 @@ class FakeAttempts:
         return True
 
 
-class FakePayments:
-    """The table's conditional writes, in memory; `before_write` lets a test race a write."""
+class FakePaymentTable:
+    """The table's conditional writes, staged into the unit of work."""
 
-    def __init__(self) -> None:
+    def __init__(self, uow: FakeDynamoUnitOfWork) -> None:
+        self.uow = uow
         self.rows: dict[uuid.UUID, Payment] = {}
         self.closed: set[uuid.UUID] = set()
-        self.outbox: list[Event] = []
-        self.before_write: Callable[[], None] | None = None
-
-    def _race(self) -> None:
-        if self.before_write is not None:
-            race, self.before_write = self.before_write, None
-            race()
 
     async def get(self, order_id: uuid.UUID) -> Payment | None:
         return self.rows.get(order_id)
@@ -43,29 +36,31 @@ class FakePayments:
     async def is_closed(self, order_id: uuid.UUID) -> bool:
         return order_id in self.closed
 
-    async def add(self, payment: Payment, event: Event) -> bool:
-        self._race()
-        if payment.order_id in self.rows or payment.order_id in self.closed:
-            return False
-        self.rows[payment.order_id] = payment
-        self.outbox.append(event)
-        return True
+    def add(self, payment: Payment) -> None:
+        def new() -> bool:
+            return payment.order_id not in self.rows and payment.order_id not in self.closed
 
-    async def save(self, payment: Payment, expected: PaymentStatus, event: Event) -> bool:
-        self._race()
-        stored = self.rows.get(payment.order_id)
-        if stored is None or stored.status is not expected:
-            return False
-        self.rows[payment.order_id] = payment
-        self.outbox.append(event)
-        return True
+        self.uow.stage(lambda: self.rows.__setitem__(payment.order_id, payment), new)
 
-    async def close(self, order_id: uuid.UUID) -> bool:
-        self._race()
-        if order_id in self.rows:
-            return False
-        self.closed.add(order_id)
-        return True
+    def save(self, payment: Payment, expected: PaymentStatus) -> None:
+        def unchanged() -> bool:
+            stored = self.rows.get(payment.order_id)
+            return stored is not None and stored.status is expected
+
+        self.uow.stage(lambda: self.rows.__setitem__(payment.order_id, payment), unchanged)
+
+    def close(self, order_id: uuid.UUID) -> None:
+        self.uow.stage(lambda: self.closed.add(order_id), lambda: order_id not in self.rows)
+
+
+class FakePayments(FakeDynamoUnitOfWork):
+    """Payment's unit of work in memory; `before_commit` lets a test race a write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.payments = FakePaymentTable(self)
+        self.rows = self.payments.rows
+        self.closed = self.payments.closed
 
 
 @dataclass

@@ -23,7 +23,14 @@ GOOD = {"keys": [json.loads(RSAAlgorithm.to_jwk(KEY.public_key())) | {"kid": "k1
 
 def _token(kid: str = "k1") -> str:
     now = int(time.time())
-    claims = {"sub": "u", "iss": ISSUER, "client_id": CLIENT, "iat": now, "exp": now + 300}
+    claims = {
+        "sub": "u",
+        "iss": ISSUER,
+        "client_id": CLIENT,
+        "token_use": "access",
+        "iat": now,
+        "exp": now + 300,
+    }
     return jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": kid})
 
 

@@ -17,5 +17,5 @@ class BasketSettings(ServiceSettings):
     basket_events_queue: str = "basket-events"
     # Set in AWS from the deployment; found by name on a local stack when empty.
     basket_events_queue_url: str = ""
-    ordering_commands_queue: str = "ordering-commands"
-    ordering_commands_queue_url: str = ""
+    ordering_checkouts_queue: str = "ordering-checkouts"
+    ordering_checkouts_queue_url: str = ""

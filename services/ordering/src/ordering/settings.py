@@ -13,6 +13,8 @@ class OrderingSettings(PostgresSettings):
     events_topic: str = "ordering-events"
     # Set in AWS from the deployment; found by name on a local stack when empty.
     events_topic_arn: str = ""
+    ordering_checkouts_queue: str = "ordering-checkouts"
+    ordering_checkouts_queue_url: str = ""
     ordering_commands_queue: str = "ordering-commands"
     ordering_commands_queue_url: str = ""
     state_machine_name: str = "order-saga"

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
-from servicekit.errors import install_problem_handlers
+from servicekit.errors import install_problem_handlers, map_errors
 from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
 from servicekit.settings import ServiceSettings
+from servicekit.telemetry import configure_telemetry, instrument_app
+
+# A service's domain error base, and the status and slug of each of its errors.
+DomainErrors = tuple[type[Exception], Mapping[type[Exception], tuple[int, str]]]
 
 
 class Lifespan(Protocol):
@@ -25,10 +29,12 @@ def create_service_app(
     prefix: str,
     lifespan: Lifespan,
     routers: Sequence[APIRouter],
+    errors: DomainErrors | None = None,
     version: str = "1.0.0",
     description: str = "",
 ) -> FastAPI:
-    """An app with problem+json errors, request ids, health routes and docs under `prefix`."""
+    """An app with problem+json errors, request ids, health routes and docs under `prefix`;
+    `errors` is the service's error base and its table of statuses (see `map_errors`)."""
     app = FastAPI(
         title=title,
         version=version,
@@ -43,12 +49,16 @@ def create_service_app(
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
+    if errors is not None:
+        map_errors(app, *errors)
     return app
 
 
-def serve(app: FastAPI | str, settings: ServiceSettings, **uvicorn_options: Any) -> None:
+def serve(app: FastAPI, settings: ServiceSettings, **uvicorn_options: Any) -> None:
     """Run `app` until SIGTERM, then finish in-flight requests and run the lifespan's cleanup."""
     configure_logging(settings.service_name, settings.log_level)
+    configure_telemetry(settings, "api")
+    instrument_app(app)
     uvicorn.run(
         app,
         host=settings.host,

@@ -12,6 +12,7 @@ import jwt
 from fastapi import Depends, Request
 
 from servicekit.errors import Problem
+from servicekit.provisions import provided
 
 _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shop"'}
 
@@ -149,13 +150,8 @@ class TokenVerifier:
         )
 
 
-async def _verifier(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier
-
-
 async def current_principal(
-    request: Request, verifier: Annotated[TokenVerifier, Depends(_verifier)]
+    request: Request, verifier: Annotated[TokenVerifier, Depends(provided(TokenVerifier))]
 ) -> Principal:
     """The caller, from `Authorization: Bearer <token>`."""
     header = request.headers.get("authorization")

@@ -74,6 +74,36 @@ class AwsClients:
         client: CognitoIdentityProviderClient = await self._client("cognito-idp")
         return client
 
+    async def queue_url(self, name: str, url: str = "") -> str:
+        """The URL of the queue called `name`: `url` where the deployment set it, else looked
+        up by name (on a local stack, whose account id and URLs differ)."""
+        if url:
+            return url
+        sqs = await self.sqs()
+        return (await sqs.get_queue_url(QueueName=name))["QueueUrl"]
+
+    async def topic_arn(self, name: str, arn: str = "") -> str:
+        """The ARN of the topic called `name`: `arn` where set, else looked up by name."""
+        if arn:
+            return arn
+        sns = await self.sns()
+        async for page in sns.get_paginator("list_topics").paginate():
+            for topic in page.get("Topics", []):
+                if topic["TopicArn"].rsplit(":", 1)[-1] == name:
+                    return topic["TopicArn"]
+        raise LookupError(f"No SNS topic named {name!r}")
+
+    async def state_machine_arn(self, name: str, arn: str = "") -> str:
+        """The ARN of the state machine called `name`: `arn` where set, else looked up."""
+        if arn:
+            return arn
+        sfn = await self.stepfunctions()
+        async for page in sfn.get_paginator("list_state_machines").paginate():
+            for machine in page["stateMachines"]:
+                if machine["name"] == name:
+                    return machine["stateMachineArn"]
+        raise LookupError(f"No state machine named {name!r}")
+
     async def close(self) -> None:
         """Close every client opened so far."""
         await self._stack.aclose()

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-ReadinessCheck = Callable[[], Awaitable[None]]
+from servicekit.provisions import provisions
+
+ReadinessCheck = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What `/health/ready` checks, by name: the stores an app's lifespan opened."""
+
+    checks: Mapping[str, ReadinessCheck]
+
 
 log = structlog.get_logger(__name__)
 
@@ -17,7 +28,7 @@ log = structlog.get_logger(__name__)
 def health_router(timeout: float = 2.0) -> APIRouter:
     """Routes for the load balancer and the orchestrator.
 
-    The checks are the app's `state.readiness`, set by its lifespan once its stores are open.
+    The checks are the `Readiness` the app's lifespan provides once its stores are open.
     """
     router = APIRouter(prefix="/health", tags=["health"], include_in_schema=False)
 
@@ -27,7 +38,8 @@ def health_router(timeout: float = 2.0) -> APIRouter:
 
     @router.get("/ready")
     async def ready(request: Request) -> JSONResponse:
-        checks: Mapping[str, ReadinessCheck] = getattr(request.app.state, "readiness", {})
+        readiness = provisions(request.app).find(Readiness)
+        checks = {} if readiness is None else readiness.checks
         results: dict[str, str] = {}
         for name, check in checks.items():
             try:

@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from servicekit.app import Lifespan
 from servicekit.aws import AwsClients
 from servicekit.db import check_database, create_engine, create_read_pool
+from servicekit.health import Readiness
 from servicekit.identity import build_verifier, resolve_identity
+from servicekit.provisions import provide
 from servicekit.settings import PostgresSettings, ServiceSettings
 
 if TYPE_CHECKING:
@@ -21,12 +23,12 @@ if TYPE_CHECKING:
 
 @asynccontextmanager
 async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[AwsClients]:
-    """AWS clients, and `app.state.token_verifier` for the routes' `CurrentUser`."""
+    """AWS clients, and the `TokenVerifier` for the routes' `CurrentUser`."""
     aws = AwsClients(settings.aws_region)
     http = httpx.AsyncClient()
     try:
         identity = await resolve_identity(settings, aws)
-        app.state.token_verifier = build_verifier(identity, http, settings.auth_admin_group)
+        provide(app, build_verifier(identity, http, settings.auth_admin_group))
         yield aws
     finally:
         await http.aclose()
@@ -36,7 +38,7 @@ async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterato
 def postgres_lifespan(
     settings: PostgresSettings, schema: str, *, read_pool: bool = False
 ) -> Lifespan:
-    """`app.state.engine` on the service's schema, and with `read_pool`, `app.state.reads`
+    """The `AsyncEngine` on the service's schema, and with `read_pool` an `asyncpg.Pool`
     (see `create_read_pool`) for a service with hot reads; ready while the database answers."""
 
     @asynccontextmanager
@@ -45,9 +47,9 @@ def postgres_lifespan(
         reads = await create_read_pool(settings, schema) if read_pool else None
         try:
             async with authenticated(app, settings):
-                app.state.engine = engine
-                app.state.reads = reads
-                app.state.readiness = {"database": lambda: check_database(engine)}
+                provide(app, engine, Readiness({"database": lambda: check_database(engine)}))
+                if reads is not None:
+                    provide(app, reads)
                 yield
         finally:
             if reads is not None:
@@ -60,8 +62,8 @@ def postgres_lifespan(
 def dynamodb_lifespan(
     settings: ServiceSettings, table: str, attach: Callable[[FastAPI, DynamoDBClient], None]
 ) -> Lifespan:
-    """A DynamoDB client handed to `attach` (which puts the service's stores on `app.state`);
-    ready while `table` answers a read."""
+    """A DynamoDB client handed to `attach` (which provides the service's stores to its
+    routes); ready while `table` answers a read."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,7 +76,7 @@ def dynamodb_lifespan(
                 key = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
                 return dynamodb.get_item(TableName=table, Key=key)
 
-            app.state.readiness = {table: table_answers}
+            provide(app, Readiness({table: table_answers}))
             yield
 
     return lifespan

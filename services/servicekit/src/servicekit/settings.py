@@ -27,6 +27,14 @@ class ServiceSettings(BaseSettings):
     auth_app_client_name: str = "shop-api"
     auth_admin_group: str = "admin"
 
+    # OpenTelemetry, by its standard variables: exported only when an OTLP endpoint is set.
+    # The SDK reads the others (sampler, headers, resource attributes) itself.
+    otel_exporter_otlp_endpoint: str = ""
+    otel_exporter_otlp_traces_endpoint: str = ""
+    otel_sdk_disabled: bool = False
+    otel_service_name: str = ""
+    otel_metrics_exporter: str = "none"
+
 
 class PostgresSettings(ServiceSettings):
     """A service that owns a PostgreSQL schema."""

@@ -5,14 +5,37 @@ publishes), and the messages it handles recorded in its inbox (for one that cons
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from servicekit.messaging.envelope import Envelope, Event
+from servicekit.messaging.envelope import Envelope, Message
 from servicekit.messaging.inbox import claim_message
 from servicekit.messaging.outbox import add_to_outbox
+
+
+class Transaction(Protocol):
+    """What a service layer sees of a SQL unit of work; services add their repositories."""
+
+    def publish(self, event: Message) -> None:
+        """Publish `event` if, and only if, this unit of work commits."""
+        ...
+
+    async def claim(self, message_id: str, handler: str) -> bool:
+        """Record that `handler` handles `message_id` in this transaction; False if it did."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
 
 
 class SqlUnitOfWork:
@@ -30,7 +53,7 @@ class SqlUnitOfWork:
         self._source = source
         self._outbox = outbox
         self._inbox = inbox
-        self._events: list[Event] = []
+        self._events: list[Message] = []
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
 
@@ -50,27 +73,33 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._connection is not None
         # Closing a connection rolls back whatever was not committed.
-        await self._connection.close()
+        await self._open().close()
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Message) -> None:
         """Publish `event` if, and only if, this unit of work commits."""
-        assert self._outbox is not None, "this unit of work has no outbox"
+        if self._outbox is None:
+            raise RuntimeError("this unit of work has no outbox: the event would be lost")
         self._events.append(event)
 
     async def claim(self, message_id: str, handler: str) -> bool:
         """Record a message as handled by `handler`; False if it already was."""
-        assert self._connection is not None
-        assert self._inbox is not None, "this unit of work has no inbox"
-        return await claim_message(self._connection, self._inbox, message_id, handler)
+        if self._inbox is None:
+            raise RuntimeError("this unit of work has no inbox")
+        return await claim_message(self._open(), self._inbox, message_id, handler)
 
     async def commit(self) -> None:
         """Write the outbox and commit the state change with it."""
-        assert self._connection is not None
-        assert self._transaction is not None
+        connection = self._open()
+        if self._transaction is None:
+            raise RuntimeError("the unit of work was not entered")
         if self._outbox is not None:
             envelopes = [Envelope.wrap(event, self._source) for event in self._events]
-            await add_to_outbox(self._connection, self._outbox, envelopes)
+            await add_to_outbox(connection, self._outbox, envelopes)
         await self._transaction.commit()
         self._events.clear()
+
+    def _open(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work was not entered (`async with uow:`)")
+        return self._connection

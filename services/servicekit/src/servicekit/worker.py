@@ -1,22 +1,77 @@
-"""Running a worker process: logging, a stop signal on SIGTERM/SIGINT, a clean drain."""
+"""Running a worker process: its composition root, its parts in one task group, a stop
+signal on SIGTERM/SIGINT, and a clean drain."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import structlog
 
+from servicekit.aws import AwsClients
+from servicekit.db import create_engine
 from servicekit.logging import configure_logging
-from servicekit.settings import ServiceSettings
+from servicekit.messaging.consumer import ConsumerSettings, Handler, QueueConsumer
+from servicekit.settings import PostgresSettings, ServiceSettings
+from servicekit.telemetry import configure_telemetry
 
-Main = Callable[[asyncio.Event], Awaitable[None]]
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+S = TypeVar("S", bound=ServiceSettings)
+# One thing a worker does until `stop` is set: consume a queue, relay an outbox, sweep.
+Part = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
-def run_worker(settings: ServiceSettings, main: Main) -> None:
-    """Run `main(stop)` until it returns; SIGTERM sets `stop` so it can finish what it holds."""
+class Worker(Generic[S]):
+    """What a worker process is built from: its settings, its AWS clients, its database
+    engine if it has one, and the parts it runs. Everything opened here is closed on exit."""
+
+    def __init__(self, settings: S) -> None:
+        self.settings = settings
+        self.aws = AwsClients(settings.aws_region)
+        self._engine: AsyncEngine | None = None
+        self._parts: list[Part] = []
+
+    def engine(self, schema: str) -> AsyncEngine:
+        """The engine on the service's schema, created on first use."""
+        if not isinstance(self.settings, PostgresSettings):
+            raise TypeError(f"{type(self.settings).__name__} names no database")
+        if self._engine is None:
+            self._engine = create_engine(self.settings, schema)
+        return self._engine
+
+    def run(self, part: Part) -> None:
+        """Run `part` beside the others until the worker stops."""
+        self._parts.append(part)
+
+    async def consume(
+        self, queue_url: str, handler: Handler, settings: ConsumerSettings | None = None
+    ) -> None:
+        """Feed the queue's messages to `handler` until the worker stops."""
+        self.run(QueueConsumer(await self.aws.sqs(), queue_url, handler, settings).run)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Run every part; one failing for good stops the others, and the process exits to
+        be restarted."""
+        async with asyncio.TaskGroup() as group:
+            for part in self._parts:
+                group.create_task(part(stop))
+
+    async def close(self) -> None:
+        """Close the clients and the engine."""
+        await self.aws.close()
+        if self._engine is not None:
+            await self._engine.dispose()
+
+
+def run_worker(settings: S, compose: Callable[[Worker[S]], Awaitable[None]]) -> None:
+    """Compose the worker with `compose`, then run its parts until SIGTERM sets the stop
+    signal and they have finished what they hold."""
     configure_logging(settings.service_name, settings.log_level)
+    configure_telemetry(settings, "worker")
     log = structlog.get_logger("worker")
 
     async def supervise() -> None:
@@ -24,8 +79,13 @@ def run_worker(settings: ServiceSettings, main: Main) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        log.info("worker_started")
-        await main(stop)
+        worker = Worker(settings)
+        try:
+            await compose(worker)
+            log.info("worker_started")
+            await worker.serve(stop)
+        finally:
+            await worker.close()
         log.info("worker_stopped")
 
     asyncio.run(supervise())

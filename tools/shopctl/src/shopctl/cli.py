@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import uuid
 
 from shopctl.aws import client, is_local
 
@@ -66,6 +67,22 @@ def _dlq_redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trace(args: argparse.Namespace) -> int:
+    import httpx
+
+    from shopctl.trace import find_trace, render, span_tree
+
+    try:
+        trace = find_trace(args.url, str(args.order_id))
+    except httpx.HTTPError as exc:
+        print(f"shopctl: cannot read traces from {args.url}: {exc}", file=sys.stderr)
+        return 2
+    print(f"trace {trace['traceID']}")
+    for line in render(span_tree(trace)):
+        print(line)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -88,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--catalog-url", help="the catalog API itself, instead of the gateway")
     demo.add_argument("--inventory-url", help="the inventory API itself, instead of the gateway")
     demo.set_defaults(run=_demo_data)
+
+    trace = commands.add_parser(
+        "trace", help="print an order's trace, from checkout to its last saga step, as a tree"
+    )
+    trace.add_argument("order_id", metavar="ORDER_ID", type=uuid.UUID)
+    trace.add_argument(
+        "--url", default="http://127.0.0.1:16686", help="the trace backend's query API (Jaeger)"
+    )
+    trace.set_defaults(run=_trace)
 
     dlq = commands.add_parser("dlq", help="inspect and redrive dead-letter queues")
     dlq_commands = dlq.add_subparsers(required=True, metavar="ACTION")

@@ -10,27 +10,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from botocore.exceptions import ClientError
-
 from basket.domain.model import Basket, BasketLine
-from servicekit.messaging.dynamo_outbox import envelope_put
-from servicekit.messaging.envelope import Envelope
+from servicekit.dynamo import DynamoUnitOfWork
 
 if TYPE_CHECKING:
-    from types_aiobotocore_dynamodb import DynamoDBClient
-    from types_aiobotocore_dynamodb.type_defs import (
-        PutTypeDef,
-        TransactWriteItemTypeDef,
-        UpdateTypeDef,
-    )
+    from types_aiobotocore_dynamodb.type_defs import PutTypeDef, UpdateTypeDef
 
 BASKET = "BASKET"
 CENT = Decimal("0.01")
-INBOX_TTL_SECONDS = 14 * 86400
 CHECKOUT_KEY_TTL_SECONDS = 7 * 86400
 
 
@@ -43,14 +35,16 @@ class PastCheckout(NamedTuple):
 
 
 class BasketRepository(Protocol):
+    """Reads now; writes join the unit of work's transaction, which fails if any of their
+    conditions does not hold."""
+
     async def get(self, user_id: str) -> Basket: ...
 
-    async def save(self, basket: Basket, previous: Basket) -> bool:
-        """Store `basket` as the version after `previous`; False if another write got there
-        first."""
+    def save(self, basket: Basket, previous: Basket) -> None:
+        """Store `basket` as the version after `previous`, if nobody wrote it since."""
         ...
 
-    async def delete(self, basket: Basket) -> None: ...
+    def delete(self, basket: Basket) -> None: ...
 
     async def holders(self, product_id: uuid.UUID) -> list[str]:
         """The users whose baskets hold `product_id`."""
@@ -60,40 +54,33 @@ class BasketRepository(Protocol):
         """The order a checkout with this key created, if one did, and its request's hash."""
         ...
 
-    async def check_out(
-        self,
-        basket: Basket,
-        previous: Basket,
-        idempotency_key: str,
-        request_hash: str,
-        place_order: Envelope,
-    ) -> bool:
-        """Freeze the basket, remember the key with the request's hash and queue
-        `PlaceOrder`, all or nothing; False if the basket changed or the key was used
+    def check_out(
+        self, basket: Basket, previous: Basket, idempotency_key: str, request_hash: str
+    ) -> None:
+        """Freeze the basket and remember the key with the request's hash, if neither changed
         meanwhile."""
         ...
 
     async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
-        """Empty the basket if it is frozen for `order_id`."""
+        """Empty the basket if it is frozen for `order_id`; False if it is not."""
         ...
 
-    async def reopen(self, user_id: str, order_id: uuid.UUID) -> bool:
+    def reopen(self, user_id: str, order_id: uuid.UUID) -> None:
         """Thaw the basket if it is frozen for `order_id`."""
         ...
 
-    async def update_line(
+    def update_line(
         self,
         user_id: str,
         product_id: uuid.UUID,
         *,
         product_version: int,
-        event_id: uuid.UUID,
         unit_price: Decimal | None = None,
         currency: str | None = None,
         available: bool | None = None,
-    ) -> bool:
-        """Apply a catalog change to one basket line, once, and only if it is newer than what
-        the line has; False when it changed nothing."""
+    ) -> None:
+        """Apply a catalog change to one basket line if the line is still there and older
+        than the change."""
         ...
 
 
@@ -141,9 +128,10 @@ def _line_from_item(product_id: str, item: dict[str, Any]) -> BasketLine:
 class DynamoBasketRepository:
     """Baskets in the `baskets` table; each write pushes the expiry of an abandoned basket."""
 
-    def __init__(self, client: DynamoDBClient, table: str, ttl_seconds: int) -> None:
-        self._client = client
-        self._table = table
+    def __init__(self, uow: DynamoUnitOfWork, ttl_seconds: int) -> None:
+        self._uow = uow
+        self._client = uow.client
+        self._table = uow.table
         self._ttl_seconds = ttl_seconds
 
     async def get(self, user_id: str) -> Basket:
@@ -169,10 +157,7 @@ class DynamoBasketRepository:
             order_id=uuid.UUID(item["order_id"]["S"]) if "order_id" in item else None,
         )
 
-    async def save(self, basket: Basket, previous: Basket) -> bool:
-        return await self._transact(self._basket_writes(basket, previous))
-
-    def _basket_writes(self, basket: Basket, previous: Basket) -> list[TransactWriteItemTypeDef]:
+    def save(self, basket: Basket, previous: Basket) -> None:
         expires_at = {"N": str(int(time.time()) + self._ttl_seconds)}
         item = {
             **_basket_key(basket.user_id),
@@ -190,14 +175,16 @@ class DynamoBasketRepository:
         else:
             put["ConditionExpression"] = "version = :expected"
             put["ExpressionAttributeValues"] = {":expected": {"N": str(previous.version)}}
-        writes: list[TransactWriteItemTypeDef] = [{"Put": put}]
+        self._uow.write({"Put": put})
         for product_id in basket.lines:
             holder = {**_holder_key(product_id, basket.user_id), "expires_at": expires_at}
-            writes.append({"Put": {"TableName": self._table, "Item": holder}})
-        for product_id in previous.lines.keys() - basket.lines.keys():
-            key = _holder_key(product_id, basket.user_id)
-            writes.append({"Delete": {"TableName": self._table, "Key": key}})
-        return writes
+            self._uow.write({"Put": {"TableName": self._table, "Item": holder}})
+        self._forget_holders(previous.lines.keys() - basket.lines.keys(), basket.user_id)
+
+    def _forget_holders(self, product_ids: Iterable[uuid.UUID], user_id: str) -> None:
+        for product_id in product_ids:
+            key = _holder_key(product_id, user_id)
+            self._uow.write({"Delete": {"TableName": self._table, "Key": key}})
 
     async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
         response = await self._client.get_item(
@@ -209,15 +196,11 @@ class DynamoBasketRepository:
         request_hash = item.get("request_hash", {}).get("S")
         return PastCheckout(uuid.UUID(item["order_id"]["S"]), request_hash)
 
-    async def check_out(
-        self,
-        basket: Basket,
-        previous: Basket,
-        idempotency_key: str,
-        request_hash: str,
-        place_order: Envelope,
-    ) -> bool:
-        assert basket.order_id is not None
+    def check_out(
+        self, basket: Basket, previous: Basket, idempotency_key: str, request_hash: str
+    ) -> None:
+        if basket.order_id is None:
+            raise ValueError("only a frozen basket is checked out")
         key: PutTypeDef = {
             "TableName": self._table,
             "Item": {
@@ -228,15 +211,14 @@ class DynamoBasketRepository:
             },
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        writes = self._basket_writes(basket, previous)
-        writes += [{"Put": key}, envelope_put(self._table, place_order)]
-        return await self._transact(writes)
+        self.save(basket, previous)
+        self._uow.write({"Put": key})
 
     async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
         basket = await self.get(user_id)
         if basket.order_id != order_id:
             return False
-        writes: list[TransactWriteItemTypeDef] = [
+        self._uow.write(
             {
                 "Delete": {
                     "TableName": self._table,
@@ -245,35 +227,29 @@ class DynamoBasketRepository:
                     "ExpressionAttributeValues": {":order": {"S": str(order_id)}},
                 }
             }
-        ]
-        for product_id in basket.lines:
-            key = _holder_key(product_id, user_id)
-            writes.append({"Delete": {"TableName": self._table, "Key": key}})
-        return await self._transact(writes)
-
-    async def reopen(self, user_id: str, order_id: uuid.UUID) -> bool:
-        try:
-            await self._client.update_item(
-                TableName=self._table,
-                Key=_basket_key(user_id),
-                UpdateExpression="REMOVE order_id SET version = version + :one",
-                ConditionExpression="order_id = :order",
-                ExpressionAttributeValues={":order": {"S": str(order_id)}, ":one": {"N": "1"}},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        )
+        self._forget_holders(basket.lines, user_id)
         return True
 
-    async def delete(self, basket: Basket) -> None:
-        writes: list[TransactWriteItemTypeDef] = [
-            {"Delete": {"TableName": self._table, "Key": _basket_key(basket.user_id)}}
-        ]
-        for product_id in basket.lines:
-            key = _holder_key(product_id, basket.user_id)
-            writes.append({"Delete": {"TableName": self._table, "Key": key}})
-        await self._transact(writes)
+    def reopen(self, user_id: str, order_id: uuid.UUID) -> None:
+        self._uow.write(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _basket_key(user_id),
+                    "UpdateExpression": "REMOVE order_id SET version = version + :one",
+                    "ConditionExpression": "order_id = :order",
+                    "ExpressionAttributeValues": {
+                        ":order": {"S": str(order_id)},
+                        ":one": {"N": "1"},
+                    },
+                }
+            }
+        )
+
+    def delete(self, basket: Basket) -> None:
+        self._uow.write({"Delete": {"TableName": self._table, "Key": _basket_key(basket.user_id)}})
+        self._forget_holders(basket.lines, basket.user_id)
 
     async def holders(self, product_id: uuid.UUID) -> list[str]:
         users: list[str] = []
@@ -287,17 +263,16 @@ class DynamoBasketRepository:
             users += [item["sk"]["S"].removeprefix("USER#") for item in page.get("Items", [])]
         return users
 
-    async def update_line(
+    def update_line(
         self,
         user_id: str,
         product_id: uuid.UUID,
         *,
         product_version: int,
-        event_id: uuid.UUID,
         unit_price: Decimal | None = None,
         currency: str | None = None,
         available: bool | None = None,
-    ) -> bool:
+    ) -> None:
         names = {"#lines": "lines", "#p": str(product_id), "#version": "version"}
         values: dict[str, Any] = {":v": {"N": str(product_version)}, ":one": {"N": "1"}}
         sets = ["#lines.#p.product_version = :v", "#version = #version + :one"]
@@ -309,8 +284,8 @@ class DynamoBasketRepository:
             if value is not None:
                 sets.append(f"#lines.#p.{field} = :{field}")
                 values[f":{field}"] = value
-        # The line must still be there and older than the change; the inbox entry for this
-        # event and basket must be new. Either way, a redelivered event changes nothing.
+        # The line must still be there and older than the change, so a redelivered or stale
+        # event changes nothing.
         update: UpdateTypeDef = {
             "TableName": self._table,
             "Key": _basket_key(user_id),
@@ -319,22 +294,4 @@ class DynamoBasketRepository:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
-        inbox: PutTypeDef = {
-            "TableName": self._table,
-            "Item": {
-                "pk": {"S": f"INBOX#{event_id}"},
-                "sk": {"S": f"USER#{user_id}"},
-                "expires_at": {"N": str(int(time.time()) + INBOX_TTL_SECONDS)},
-            },
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
-        return await self._transact([{"Update": update}, {"Put": inbox}])
-
-    async def _transact(self, writes: list[TransactWriteItemTypeDef]) -> bool:
-        try:
-            await self._client.transact_write_items(TransactItems=writes)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        return True
+        self._uow.write({"Update": update})

@@ -1,4 +1,4 @@
-"""The commands the basket sends: `PlaceOrder` to `ordering-commands`, as the ordering
+"""The commands the basket sends: `PlaceOrder` to `ordering-checkouts`, as the ordering
 service's contract defines it."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict
 
 from basket.domain.commands import ShippingAddress
 from basket.domain.model import Basket
-from servicekit.messaging.envelope import Event, Money
+from servicekit.messaging.envelope import Command, Money
 
 
 class Line(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     product_id: uuid.UUID
     sku: str
@@ -24,7 +24,7 @@ class Line(BaseModel):
 
 
 class Address(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     name: str
     line1: str
@@ -33,9 +33,8 @@ class Address(BaseModel):
     country: str
 
 
-class PlaceOrder(Event):
+class PlaceOrder(Command):
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str
@@ -47,35 +46,21 @@ class PlaceOrder(Event):
 
     @classmethod
     def of(cls, basket: Basket, payment_token: str, address: ShippingAddress | None) -> PlaceOrder:
-        assert basket.order_id is not None
-        assert basket.currency is not None
+        if basket.order_id is None or basket.currency is None:
+            raise ValueError("only a checked-out basket places an order")
         return cls(
             order_id=basket.order_id,
             user_id=basket.user_id,
             lines=[
-                Line(
-                    product_id=line.product_id,
-                    sku=line.sku,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
+                Line.model_validate(line)
                 for line in sorted(basket.lines.values(), key=lambda line: line.sku)
             ],
             total=basket.total,
             currency=basket.currency,
             payment_token=payment_token,
-            shipping_address=Address(
-                name=address.name,
-                line1=address.line1,
-                city=address.city,
-                postal_code=address.postal_code,
-                country=address.country,
-            )
-            if address
-            else None,
+            shipping_address=Address.model_validate(address) if address else None,
         )
 
 
 # What the basket puts on the wire, checked like every producer's events.
-PUBLISHED: tuple[type[Event], ...] = (PlaceOrder,)
+PUBLISHED: tuple[type[Command], ...] = (PlaceOrder,)

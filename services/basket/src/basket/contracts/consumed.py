@@ -6,21 +6,11 @@ import uuid
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from servicekit.messaging.envelope import ConsumedMessage
 
 
-class ConsumedEvent(BaseModel):
-    """The part of a published event a consumer reads; anything else is ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    TYPE: ClassVar[str]
-    VERSION: ClassVar[int]
-
-
-class ProductPriceChanged(ConsumedEvent):
+class ProductPriceChanged(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductPriceChanged"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     price: Decimal
@@ -28,31 +18,28 @@ class ProductPriceChanged(ConsumedEvent):
     product_version: int
 
 
-class ProductDeactivated(ConsumedEvent):
+class ProductDeactivated(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductDeactivated"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     product_version: int
 
 
-class OrderConfirmed(ConsumedEvent):
+class OrderConfirmed(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str
 
 
-class OrderCancelled(ConsumedEvent):
+class OrderCancelled(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str
 
 
-CONSUMED: tuple[type[ConsumedEvent], ...] = (
+CONSUMED: tuple[type[ConsumedMessage], ...] = (
     ProductPriceChanged,
     ProductDeactivated,
     OrderConfirmed,

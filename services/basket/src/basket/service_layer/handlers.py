@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from basket.adapters.catalog import ProductCatalog
-from basket.adapters.repository import BasketRepository
 from basket.contracts.commands import PlaceOrder
 from basket.domain import commands
 from basket.domain.commands import ProductRepriced, ProductWithdrawn
@@ -21,31 +20,30 @@ from basket.domain.errors import (
     ProductUnavailableError,
 )
 from basket.domain.model import Basket
-from servicekit.messaging.envelope import Envelope
+from basket.service_layer.unit_of_work import UnitOfWork
 
 ATTEMPTS = 5
 
 
-async def _update(
-    repository: BasketRepository, user_id: str, change: Callable[[Basket], Basket]
-) -> Basket:
+async def _update(uow: UnitOfWork, user_id: str, change: Callable[[Basket], Basket]) -> Basket:
     for _ in range(ATTEMPTS):
-        basket = await repository.get(user_id)
+        basket = await uow.baskets.get(user_id)
         changed = change(basket)
         if changed is basket:
             return basket
-        if await repository.save(changed, basket):
+        uow.baskets.save(changed, basket)
+        if await uow.commit():
             return replace(changed, version=changed.version + 1)
     raise ConcurrentUpdateError
 
 
-async def get_basket(user_id: str, repository: BasketRepository) -> Basket:
+async def get_basket(user_id: str, uow: UnitOfWork) -> Basket:
     """The user's basket, empty if they have none."""
-    return await repository.get(user_id)
+    return await uow.baskets.get(user_id)
 
 
 async def set_item_quantity(
-    cmd: commands.SetItemQuantity, repository: BasketRepository, catalog: ProductCatalog
+    cmd: commands.SetItemQuantity, uow: UnitOfWork, catalog: ProductCatalog
 ) -> Basket:
     """Put `quantity` of a product in the basket at the catalog's current price."""
     product = await catalog.get(cmd.product_id)
@@ -54,21 +52,22 @@ async def set_item_quantity(
     if not product.active:
         raise ProductUnavailableError(cmd.product_id, "is no longer for sale")
     return await _update(
-        repository, cmd.user_id, lambda basket: basket.set_quantity(product, cmd.quantity)
+        uow, cmd.user_id, lambda basket: basket.set_quantity(product, cmd.quantity)
     )
 
 
-async def remove_item(cmd: commands.RemoveItem, repository: BasketRepository) -> Basket:
+async def remove_item(cmd: commands.RemoveItem, uow: UnitOfWork) -> Basket:
     """Take a product out of the basket."""
-    return await _update(repository, cmd.user_id, lambda basket: basket.remove(cmd.product_id))
+    return await _update(uow, cmd.user_id, lambda basket: basket.remove(cmd.product_id))
 
 
-async def clear_basket(cmd: commands.ClearBasket, repository: BasketRepository) -> None:
+async def clear_basket(cmd: commands.ClearBasket, uow: UnitOfWork) -> None:
     """Empty the basket, unless it is checked out."""
-    basket = await repository.get(cmd.user_id)
+    basket = await uow.baskets.get(cmd.user_id)
     if basket.order_id is not None:
         raise BasketFrozenError(basket.order_id)
-    await repository.delete(basket)
+    uow.baskets.delete(basket)
+    await uow.commit()
 
 
 def request_hash(cmd: commands.CheckOut) -> str:
@@ -84,64 +83,67 @@ def request_hash(cmd: commands.CheckOut) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def check_out(cmd: commands.CheckOut, repository: BasketRepository) -> uuid.UUID:
+async def check_out(cmd: commands.CheckOut, uow: UnitOfWork) -> uuid.UUID:
     """Freeze the basket and send `PlaceOrder`, once per idempotency key and per basket:
     a repeated request, or a checkout of a basket already checked out, returns the same
     order and sends nothing. The same key with another request is refused."""
     asked = request_hash(cmd)
     for _ in range(ATTEMPTS):
-        past = await repository.find_checkout(cmd.user_id, cmd.idempotency_key)
+        past = await uow.baskets.find_checkout(cmd.user_id, cmd.idempotency_key)
         if past is not None:
             if past.request_hash not in (None, asked):
                 raise IdempotencyKeyReusedError
             return past.order_id
-        basket = await repository.get(cmd.user_id)
+        basket = await uow.baskets.get(cmd.user_id)
         if basket.order_id is not None:
             return basket.order_id
-        frozen = basket.check_out(uuid.uuid4())
-        place_order = Envelope.wrap(
-            PlaceOrder.of(frozen, cmd.payment_token, cmd.shipping_address), "basket"
-        )
-        if await repository.check_out(frozen, basket, cmd.idempotency_key, asked, place_order):
-            assert frozen.order_id is not None
-            return frozen.order_id
+        order_id = uuid.uuid4()
+        frozen = basket.check_out(order_id)
+        uow.baskets.check_out(frozen, basket, cmd.idempotency_key, asked)
+        uow.publish(PlaceOrder.of(frozen, cmd.payment_token, cmd.shipping_address))
+        if await uow.commit():
+            return order_id
     raise ConcurrentUpdateError
 
 
-async def finish_checkout(cmd: commands.FinishCheckout, repository: BasketRepository) -> bool:
+async def finish_checkout(cmd: commands.FinishCheckout, uow: UnitOfWork) -> bool:
     """The order was confirmed: empty the basket it came from."""
-    return await repository.finish_checkout(cmd.user_id, cmd.order_id)
+    return await uow.baskets.finish_checkout(cmd.user_id, cmd.order_id) and await uow.commit()
 
 
-async def reopen_basket(cmd: commands.ReopenBasket, repository: BasketRepository) -> bool:
+async def reopen_basket(cmd: commands.ReopenBasket, uow: UnitOfWork) -> bool:
     """The order was cancelled: the customer may change the basket and try again."""
-    return await repository.reopen(cmd.user_id, cmd.order_id)
+    uow.baskets.reopen(cmd.user_id, cmd.order_id)
+    return await uow.commit()
 
 
-async def reprice_lines(event: ProductRepriced, repository: BasketRepository) -> int:
+async def reprice_lines(event: ProductRepriced, uow: UnitOfWork) -> int:
     """Give every basket holding the product its new price; return how many changed."""
     changed = 0
-    for user_id in await repository.holders(event.product_id):
-        changed += await repository.update_line(
+    for user_id in await uow.baskets.holders(event.product_id):
+        uow.baskets.update_line(
             user_id,
             event.product_id,
             product_version=event.product_version,
-            event_id=event.event_id,
             unit_price=event.price,
             currency=event.currency,
         )
+        changed += await _once_per_basket(uow, event.event_id, user_id)
     return changed
 
 
-async def withdraw_lines(event: ProductWithdrawn, repository: BasketRepository) -> int:
+async def withdraw_lines(event: ProductWithdrawn, uow: UnitOfWork) -> int:
     """Mark the product unavailable in every basket holding it; checkout will refuse those."""
     changed = 0
-    for user_id in await repository.holders(event.product_id):
-        changed += await repository.update_line(
-            user_id,
-            event.product_id,
-            product_version=event.product_version,
-            event_id=event.event_id,
-            available=False,
+    for user_id in await uow.baskets.holders(event.product_id):
+        uow.baskets.update_line(
+            user_id, event.product_id, product_version=event.product_version, available=False
         )
+        changed += await _once_per_basket(uow, event.event_id, user_id)
     return changed
+
+
+async def _once_per_basket(uow: UnitOfWork, event_id: uuid.UUID, user_id: str) -> bool:
+    """Commit a catalog change to one basket, recording the event as handled for it."""
+    uow.claim(event_id, f"USER#{user_id}")
+    return await uow.commit()

@@ -13,7 +13,6 @@ from servicekit.messaging.envelope import Event, Money
 
 class ProductCreated(Event):
     TYPE: ClassVar[str] = "catalog.ProductCreated"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     sku: str
@@ -38,7 +37,6 @@ class ProductCreated(Event):
 
 class ProductPriceChanged(Event):
     TYPE: ClassVar[str] = "catalog.ProductPriceChanged"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     sku: str
@@ -63,7 +61,6 @@ class ProductPriceChanged(Event):
 
 class ProductDeactivated(Event):
     TYPE: ClassVar[str] = "catalog.ProductDeactivated"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     sku: str

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from catalog.adapters.orm import outbox
 from catalog.settings import CatalogSettings
-from servicekit.aws import AwsClients
-from servicekit.db import create_engine
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
-from servicekit.worker import run_worker
+from servicekit.messaging.publisher import SnsPublisher
+from servicekit.worker import Worker, run_worker
 
 
-async def relay(settings: CatalogSettings, stop: asyncio.Event) -> None:
-    """Publish outbox rows until stopped."""
-    engine = create_engine(settings, settings.db_schema)
-    aws = AwsClients(settings.aws_region)
-    try:
-        sns = await aws.sns()
-        topic_arn = settings.events_topic_arn or await find_topic_arn(sns, settings.events_topic)
-        await OutboxRelay(engine, outbox, SnsPublisher(sns, topic_arn)).run(stop)
-    finally:
-        await aws.close()
-        await engine.dispose()
+async def compose(worker: Worker[CatalogSettings]) -> None:
+    """Relay the outbox to the catalog's topic."""
+    settings = worker.settings
+    topic_arn = await worker.aws.topic_arn(settings.events_topic, settings.events_topic_arn)
+    publisher = SnsPublisher(await worker.aws.sns(), topic_arn)
+    worker.run(OutboxRelay(worker.engine(settings.db_schema), outbox, publisher).run)
 
 
 def main() -> None:
-    settings = CatalogSettings()
-    run_worker(settings, lambda stop: relay(settings, stop))
+    run_worker(CatalogSettings(), compose)
 
 
 if __name__ == "__main__":

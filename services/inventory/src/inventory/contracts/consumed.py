@@ -7,29 +7,44 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class ConsumedEvent(BaseModel):
-    """The part of a published event a consumer reads; anything else is ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    TYPE: ClassVar[str]
-    VERSION: ClassVar[int]
+from servicekit.messaging.envelope import ConsumedMessage
 
 
-class ProductCreated(ConsumedEvent):
+class ProductCreated(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductCreated"
-    VERSION: ClassVar[int] = 1
 
     product_id: uuid.UUID
     sku: str = Field(max_length=64)
 
 
-class OrderConfirmed(ConsumedEvent):
+class OrderConfirmed(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
 
 
-CONSUMED: tuple[type[ConsumedEvent], ...] = (ProductCreated, OrderConfirmed)
+CONSUMED: tuple[type[ConsumedMessage], ...] = (ProductCreated, OrderConfirmed)
+
+
+class SagaLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    sku: str
+    quantity: int = Field(ge=1)
+
+
+class ReserveStock(BaseModel):
+    """What the inventory reads of the order saga's `ReserveStock` command."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: str
+    lines: list[SagaLine]
+
+
+class ReleaseStock(BaseModel):
+    """What the inventory reads of the order saga's `ReleaseStock` command."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: str

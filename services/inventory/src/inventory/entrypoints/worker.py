@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from pydantic import ValidationError
 
 from inventory.contracts import consumed
 from inventory.domain import commands
@@ -21,26 +20,24 @@ from inventory.domain.model import Line, Reservation, ReservationStatus
 from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
-from servicekit.aws import AwsClients
-from servicekit.db import create_engine
-from servicekit.messaging.consumer import (
-    ConsumerSettings,
-    PoisonMessageError,
-    QueueConsumer,
-    envelope_handler,
-    find_queue_url,
-)
+from servicekit.messaging.consumer import ConsumerSettings
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.saga import Step, StepCommand, StepFailedError, saga_handler
-from servicekit.worker import run_worker
+from servicekit.messaging.router import MessageRouter, Outcome
+from servicekit.messaging.saga import SagaSteps
+from servicekit.worker import Worker, run_worker
+
+if TYPE_CHECKING:
+    from types_aiobotocore_stepfunctions import SFNClient
 
 log = structlog.get_logger(__name__)
 
 NewUnitOfWork = Callable[[], UnitOfWork]
 
-# The error names the state machine chooses its compensation by.
-OUT_OF_STOCK = "OutOfStock"
-ALREADY_RELEASED = "ReservationReleased"
+# The inventory's failures, by the error name the state machine compensates by.
+FAILURES: dict[type[Exception], str] = {
+    OutOfStockError: "OutOfStock",
+    ReservationReleasedError: "ReservationReleased",
+}
 
 
 def order_key(order_id: str) -> str:
@@ -51,70 +48,50 @@ def order_key(order_id: str) -> str:
         return order_id
 
 
-def saga_steps(new_uow: NewUnitOfWork) -> Mapping[str, Step]:
+def saga_steps(sfn: SFNClient, new_uow: NewUnitOfWork) -> SagaSteps:
     """The saga steps the inventory runs, by command name."""
 
-    async def reserve(command: StepCommand) -> dict[str, Any]:
+    async def reserve(command: consumed.ReserveStock) -> dict[str, Any]:
         lines = tuple(Line(line.sku, line.quantity) for line in command.lines)
         cmd = commands.ReserveStock(order_key(command.order_id), lines)
-        try:
-            reservation = await handlers.reserve_stock(cmd, new_uow())
-        except OutOfStockError as exc:
-            raise StepFailedError(OUT_OF_STOCK, str(exc)) from exc
-        except ReservationReleasedError as exc:
-            raise StepFailedError(ALREADY_RELEASED, str(exc)) from exc
+        reservation = await handlers.reserve_stock(cmd, new_uow())
         return {"reservation": reservation.status.value}
 
-    async def release(command: StepCommand) -> dict[str, Any]:
+    async def release(command: consumed.ReleaseStock) -> dict[str, Any]:
         cmd = commands.ReleaseStock(order_key(command.order_id))
         reservation = await handlers.release_stock(cmd, new_uow())
         return {"reservation": reservation.status.value}
 
-    return {"ReserveStock": reserve, "ReleaseStock": release}
+    return (
+        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        .step("ReserveStock", consumed.ReserveStock, reserve)
+        .step("ReleaseStock", consumed.ReleaseStock, release)
+    )
 
 
-async def _product_created(envelope: Envelope, new_uow: NewUnitOfWork) -> dict[str, Any]:
-    event = consumed.ProductCreated.model_validate(envelope.data)
-    command = commands.RegisterSku(envelope.id, event.sku, event.product_id)
-    return {"sku": event.sku, "sku_created": await handlers.register_sku(command, new_uow())}
+def event_router(new_uow: NewUnitOfWork) -> MessageRouter:
+    """The events on `inventory-events`, each turned into the inventory's own command."""
 
+    async def product_created(event: consumed.ProductCreated, envelope: Envelope) -> Outcome:
+        command = commands.RegisterSku(envelope.id, event.sku, event.product_id)
+        return {"sku": event.sku, "sku_created": await handlers.register_sku(command, new_uow())}
 
-async def _order_confirmed(envelope: Envelope, new_uow: NewUnitOfWork) -> dict[str, Any]:
-    event = consumed.OrderConfirmed.model_validate(envelope.data)
-    command = commands.CommitReservation(envelope.id, str(event.order_id))
-    reservation = await handlers.commit_reservation(command, new_uow())
-    status = None if reservation is None else reservation.status
-    if status is not None and status is not ReservationStatus.COMMITTED:
-        # Released before the confirmation arrived: compensated after ConfirmOrder, or held
-        # past the expiry. Nothing is taken from stock that is not held.
-        log.warning("confirmed_order_not_held", order_id=command.order_id, status=status.value)
-    return {"order_id": command.order_id, "reservation": None if status is None else status.value}
+    async def order_confirmed(event: consumed.OrderConfirmed, envelope: Envelope) -> Outcome:
+        command = commands.CommitReservation(envelope.id, str(event.order_id))
+        reservation = await handlers.commit_reservation(command, new_uow())
+        status = None if reservation is None else reservation.status
+        if status is not None and status is not ReservationStatus.COMMITTED:
+            # Released before the confirmation arrived: compensated after ConfirmOrder, or held
+            # past the expiry. Nothing is taken from stock that is not held.
+            log.warning("confirmed_order_not_held", order_id=command.order_id, status=status.value)
+        reservation_status = None if status is None else status.value
+        return {"order_id": command.order_id, "reservation": reservation_status}
 
-
-Route = Callable[[Envelope, NewUnitOfWork], Awaitable[dict[str, Any]]]
-
-ROUTES: dict[tuple[str, int], Route] = {
-    (consumed.ProductCreated.TYPE, consumed.ProductCreated.VERSION): _product_created,
-    (consumed.OrderConfirmed.TYPE, consumed.OrderConfirmed.VERSION): _order_confirmed,
-}
-
-
-def event_handler(new_uow: NewUnitOfWork) -> Callable[[Envelope], Awaitable[None]]:
-    """Turns an event into the inventory's own command and runs its handler."""
-
-    async def handle(envelope: Envelope) -> None:
-        route = ROUTES.get((envelope.type, envelope.version))
-        if route is None:
-            # The subscriptions' filter policies let only the routed types through.
-            log.warning("event_ignored", type=envelope.type, version=envelope.version)
-            return
-        try:
-            outcome = await route(envelope, new_uow)
-        except ValidationError as exc:
-            raise PoisonMessageError(f"{envelope.type} does not match its contract: {exc}") from exc
-        log.info("event_handled", **outcome)
-
-    return handle
+    return (
+        MessageRouter()
+        .on(consumed.ProductCreated, product_created)
+        .on(consumed.OrderConfirmed, order_confirmed)
+    )
 
 
 async def sweep_expired_holds(
@@ -139,42 +116,28 @@ async def sweep_expired_holds(
             await asyncio.wait_for(stop.wait(), settings.sweep_interval_seconds)
 
 
-async def work(settings: InventorySettings, stop: asyncio.Event) -> None:
-    """Consume both queues and sweep until stopped."""
-    engine = create_engine(settings, settings.db_schema)
-    aws = AwsClients(settings.aws_region)
-    try:
-        sqs, sfn = await aws.sqs(), await aws.stepfunctions()
-        commands_url = settings.inventory_commands_queue_url or await find_queue_url(
-            sqs, settings.inventory_commands_queue
-        )
-        events_url = settings.inventory_events_queue_url or await find_queue_url(
-            sqs, settings.inventory_events_queue
-        )
+async def compose(worker: Worker[InventorySettings]) -> None:
+    """Consume both queues and sweep expired holds."""
+    settings, aws = worker.settings, worker.aws
+    engine = worker.engine(settings.db_schema)
 
-        def new_uow() -> UnitOfWork:
-            return SqlUnitOfWork(engine)
+    def new_uow() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
 
-        steps = QueueConsumer(
-            sqs,
-            commands_url,
-            saga_handler(sfn, saga_steps(new_uow)),
-            ConsumerSettings(visibility_timeout=60),
-        )
-        events = QueueConsumer(sqs, events_url, envelope_handler(event_handler(new_uow)))
-        # One failing for good takes the others down: the process exits and is restarted.
-        async with asyncio.TaskGroup() as group:
-            group.create_task(steps.run(stop))
-            group.create_task(events.run(stop))
-            group.create_task(sweep_expired_holds(settings, new_uow, stop))
-    finally:
-        await aws.close()
-        await engine.dispose()
+    commands_url = await aws.queue_url(
+        settings.inventory_commands_queue, settings.inventory_commands_queue_url
+    )
+    steps = MessageRouter().saga(saga_steps(await aws.stepfunctions(), new_uow))
+    await worker.consume(commands_url, steps, ConsumerSettings(visibility_timeout=60))
+    events_url = await aws.queue_url(
+        settings.inventory_events_queue, settings.inventory_events_queue_url
+    )
+    await worker.consume(events_url, event_router(new_uow))
+    worker.run(lambda stop: sweep_expired_holds(settings, new_uow, stop))
 
 
 def main() -> None:
-    settings = InventorySettings()
-    run_worker(settings, lambda stop: work(settings, stop))
+    run_worker(InventorySettings(), compose)
 
 
 if __name__ == "__main__":

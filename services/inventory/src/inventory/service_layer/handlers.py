@@ -35,7 +35,8 @@ async def set_on_hand(cmd: commands.SetOnHand, uow: UnitOfWork) -> tuple[StockLe
 
 def _answer_again(reservation: Reservation | None) -> Reservation:
     """What a reservation asked for again answers: what it answered the first time."""
-    assert reservation is not None, "an order id that is claimed has its reservation"
+    if reservation is None:
+        raise LookupError("an order id that is claimed has its reservation, but this has none")
     if reservation.status is ReservationStatus.REJECTED:
         raise OutOfStockError(reservation.order_id, reservation.short_skus)
     if reservation.status is ReservationStatus.RELEASED:
@@ -81,7 +82,8 @@ async def release_stock(cmd: commands.ReleaseStock, uow: UnitOfWork) -> Reservat
         # Mark the order first: a reservation of it that arrives later is then refused.
         await uow.reservations.add(Reservation.nothing_held(cmd.order_id))
         reservation = await uow.reservations.get(cmd.order_id)
-        assert reservation is not None
+        if reservation is None:
+            raise LookupError(f"order {cmd.order_id} was just marked, yet has no reservation")
         released, moves = reservation.release()
         await _store(uow, reservation, released, moves)
         await uow.commit()

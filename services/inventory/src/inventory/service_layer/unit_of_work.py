@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -15,29 +14,15 @@ from inventory.adapters.repository import (
     StockRepository,
 )
 from servicekit.unit_of_work import SqlUnitOfWork as BaseSqlUnitOfWork
+from servicekit.unit_of_work import Transaction
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transaction, Protocol):
     @property
     def stock(self) -> StockRepository: ...
 
     @property
     def reservations(self) -> ReservationRepository: ...
-
-    async def claim(self, message_id: str, handler: str) -> bool:
-        """Record that `handler` handles `message_id` in this transaction; False if it did."""
-        ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class SqlUnitOfWork(BaseSqlUnitOfWork):

@@ -1,9 +1,8 @@
 """Notifications in DynamoDB: one item per customer and event (`USER#<id>`,
 `<occurred_at>#<event id>`), so that a customer's messages sort by time.
 
-The put is conditional on the item being new: that write is the inbox, and a redelivered
-event finds its message there and adds nothing. Items expire (`expires_at`) through the
-table's TTL.
+The put joins a unit of work that claims the event in the inbox in the same transaction, so
+a redelivered event adds nothing. Items expire (`expires_at`) through the table's TTL.
 """
 
 from __future__ import annotations
@@ -14,13 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from notification.domain.commands import Topic
 from notification.domain.model import Notification
+from servicekit.dynamo import DynamoUnitOfWork
 
 if TYPE_CHECKING:
-    from types_aiobotocore_dynamodb import DynamoDBClient
     from types_aiobotocore_dynamodb.type_defs import QueryInputTypeDef
 
 
@@ -32,8 +29,8 @@ class NotificationPage:
 
 
 class NotificationRepository(Protocol):
-    async def add(self, notification: Notification) -> bool:
-        """Store a notification; False if this event's message is stored already."""
+    def add(self, notification: Notification) -> None:
+        """Store a notification when the unit of work commits."""
         ...
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
@@ -80,23 +77,15 @@ def _from_item(item: dict[str, Any]) -> Notification:
 class DynamoNotificationRepository:
     """Notifications in the `notifications` table."""
 
-    def __init__(self, client: DynamoDBClient, table: str, ttl_seconds: int) -> None:
-        self._client = client
-        self._table = table
+    def __init__(self, uow: DynamoUnitOfWork, ttl_seconds: int) -> None:
+        self._uow = uow
+        self._client = uow.client
+        self._table = uow.table
         self._ttl_seconds = ttl_seconds
 
-    async def add(self, notification: Notification) -> bool:
-        try:
-            await self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(notification, int(time.time()) + self._ttl_seconds),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+    def add(self, notification: Notification) -> None:
+        item = _to_item(notification, int(time.time()) + self._ttl_seconds)
+        self._uow.write({"Put": {"TableName": self._table, "Item": item}})
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
         values: dict[str, Any] = {":pk": {"S": f"USER#{user_id}"}}

@@ -6,19 +6,10 @@ import uuid
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from servicekit.messaging.envelope import ConsumedMessage
 
 
-class ConsumedEvent(BaseModel):
-    """The part of a published event a consumer reads; anything else is ignored."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    TYPE: ClassVar[str]
-    VERSION: ClassVar[int]
-
-
-class OrderEvent(ConsumedEvent):
+class OrderEvent(ConsumedMessage):
     order_id: uuid.UUID
     user_id: str
     total: Decimal
@@ -27,22 +18,19 @@ class OrderEvent(ConsumedEvent):
 
 class OrderPlaced(OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderPlaced"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderConfirmed(OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderCancelled(OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
-    VERSION: ClassVar[int] = 1
 
     reason: str
 
 
-class PaymentEvent(ConsumedEvent):
+class PaymentEvent(ConsumedMessage):
     order_id: uuid.UUID
     user_id: str
     amount: Decimal
@@ -51,32 +39,27 @@ class PaymentEvent(ConsumedEvent):
 
 class PaymentAuthorized(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentDeclined(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
-    VERSION: ClassVar[int] = 1
 
     reason: str
 
 
 class PaymentCaptured(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentVoided(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentRefunded(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
-    VERSION: ClassVar[int] = 1
 
 
-CONSUMED: tuple[type[ConsumedEvent], ...] = (
+CONSUMED: tuple[type[ConsumedMessage], ...] = (
     OrderPlaced,
     OrderConfirmed,
     OrderCancelled,

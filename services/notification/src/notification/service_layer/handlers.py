@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from notification.adapters.repository import NotificationPage, NotificationRepository
+from notification.adapters.repository import NotificationPage
 from notification.domain.commands import NotifyCustomer
 from notification.domain.model import compose
+from notification.service_layer.unit_of_work import UnitOfWork
 from servicekit import cursors
 from servicekit.cursors import InvalidCursorError
 
@@ -16,9 +17,11 @@ _SORT_KEY = re.compile(
 )
 
 
-async def notify_customer(cmd: NotifyCustomer, notifications: NotificationRepository) -> bool:
+async def notify_customer(cmd: NotifyCustomer, uow: UnitOfWork) -> bool:
     """Record the message about `cmd` for its customer, once; False if it was recorded."""
-    return await notifications.add(compose(cmd))
+    uow.notifications.add(compose(cmd))
+    uow.claim(cmd.event_id, "notify_customer")
+    return await uow.commit()
 
 
 def encode_cursor(last_key: str) -> str:
@@ -35,12 +38,12 @@ def decode_cursor(cursor: str) -> str:
 
 
 async def list_notifications(
-    user_id: str, notifications: NotificationRepository, *, limit: int, cursor: str | None
+    user_id: str, uow: UnitOfWork, *, limit: int, cursor: str | None
 ) -> tuple[NotificationPage, str | None]:
     """A page of the user's notifications, newest first, and the cursor to the next page.
 
     The cursor holds only a position: the user comes from the caller's token, so a cursor
     cannot lead into another user's messages."""
     after = decode_cursor(cursor) if cursor is not None else None
-    page = await notifications.page(user_id, limit, after)
+    page = await uow.notifications.page(user_id, limit, after)
     return page, None if page.last_key is None else encode_cursor(page.last_key)

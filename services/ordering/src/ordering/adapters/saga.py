@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
 
+from ordering.contracts.saga import OrderSaga
 from ordering.domain.model import Order, TimelineEntry
+from servicekit.telemetry import current_traceparent
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -22,24 +23,7 @@ class SagaStarter(Protocol):
 
 def saga_input(order: Order, payment_token: str) -> str:
     """The execution's input: what every step's command is built from."""
-    return json.dumps(
-        {
-            "order_id": str(order.id),
-            "user_id": order.user_id,
-            "lines": [
-                {
-                    "product_id": str(line.product_id),
-                    "sku": line.sku,
-                    "quantity": line.quantity,
-                    "unit_price": f"{line.unit_price:.2f}",
-                }
-                for line in order.lines
-            ],
-            "total": f"{order.total:.2f}",
-            "currency": order.currency,
-            "payment_token": payment_token,
-        }
-    )
+    return OrderSaga.of(order, payment_token, current_traceparent()).model_dump_json()
 
 
 def execution_arn(state_machine_arn: str, order_id: uuid.UUID) -> str:
@@ -89,13 +73,3 @@ class StepFunctionsSaga:
                 return []
             raise
         return steps
-
-
-async def find_state_machine_arn(sfn: SFNClient, name: str) -> str:
-    """The ARN of the state machine called `name`."""
-    paginator = sfn.get_paginator("list_state_machines")
-    async for page in paginator.paginate():
-        for machine in page["stateMachines"]:
-            if machine["name"] == name:
-                return machine["stateMachineArn"]
-    raise LookupError(f"No state machine named {name!r}")

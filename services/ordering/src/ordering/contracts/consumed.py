@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from servicekit.messaging.envelope import ConsumedMessage
 from servicekit.text import OneLine
 
 # numeric(12, 2): the widest amount an order or a line can hold.
@@ -46,9 +47,8 @@ class Address(_Read):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), OneLine]
 
 
-class PlaceOrder(_Read):
+class PlaceOrder(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: Annotated[str, _text(128), OneLine]
@@ -64,4 +64,4 @@ class PlaceOrder(_Read):
         return self
 
 
-CONSUMED: tuple[type[_Read], ...] = (PlaceOrder,)
+CONSUMED: tuple[type[ConsumedMessage], ...] = (PlaceOrder,)

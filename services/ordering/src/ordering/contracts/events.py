@@ -12,12 +12,17 @@ from servicekit.messaging.envelope import Event, Money
 
 
 class Line(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     product_id: uuid.UUID
     sku: str
     quantity: int
     unit_price: Money
+
+    @classmethod
+    def all_of(cls, order: Order) -> list[Line]:
+        """The order's lines as messages carry them."""
+        return [cls.model_validate(line) for line in order.lines]
 
 
 class _OrderWithLines(Event):
@@ -31,37 +36,25 @@ class _OrderWithLines(Event):
 
     @classmethod
     def of(cls, order: Order) -> Self:
-        lines = [
-            Line(
-                product_id=line.product_id,
-                sku=line.sku,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-            )
-            for line in order.lines
-        ]
         return cls(
             order_id=order.id,
             user_id=order.user_id,
             total=order.total,
             currency=order.currency,
-            lines=lines,
+            lines=Line.all_of(order),
         )
 
 
 class OrderPlaced(_OrderWithLines):
     TYPE: ClassVar[str] = "ordering.OrderPlaced"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderConfirmed(_OrderWithLines):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    VERSION: ClassVar[int] = 1
 
 
 class OrderCancelled(Event):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
-    VERSION: ClassVar[int] = 1
 
     order_id: uuid.UUID
     user_id: str
@@ -71,7 +64,8 @@ class OrderCancelled(Event):
 
     @classmethod
     def of(cls, order: Order) -> OrderCancelled:
-        assert order.reason is not None
+        if order.reason is None:
+            raise ValueError(f"order {order.id} is not cancelled")
         return cls(
             order_id=order.id,
             user_id=order.user_id,

@@ -17,3 +17,8 @@ class OrderNotFoundError(OrderingError):
 class OrderNotCancellableError(OrderingError):
     def __init__(self, order_id: uuid.UUID, why: str) -> None:
         super().__init__(f"Order {order_id} cannot be cancelled: {why}.")
+
+
+class OrderNotConfirmableError(OrderingError):
+    def __init__(self, order_id: uuid.UUID, why: str) -> None:
+        super().__init__(f"Order {order_id} cannot be confirmed: {why}.")

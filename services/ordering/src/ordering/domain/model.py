@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from ordering.domain.errors import OrderNotCancellableError
+from ordering.domain.errors import OrderNotCancellableError, OrderNotConfirmableError
 
 
 def _now() -> datetime:
@@ -91,7 +91,7 @@ class Order:
         if self.status is OrderStatus.CONFIRMED:
             return self
         if self.status is OrderStatus.CANCELLED or self.cancel_requested:
-            raise OrderNotCancellableError(self.id, "the customer cancelled it")
+            raise OrderNotConfirmableError(self.id, "the customer cancelled it")
         return replace(self, status=OrderStatus.CONFIRMED, updated_at=_now())
 
     def cancel(self, reason: CancelReason) -> Order:

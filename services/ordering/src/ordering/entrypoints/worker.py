@@ -1,54 +1,40 @@
 """`python -m ordering.entrypoints.worker`: places orders from `PlaceOrder` commands, runs the
 saga's ordering steps (confirm, cancel), and relays the outbox to `ordering-events`.
 
-Both kinds of message arrive on `ordering-commands`: the basket's `PlaceOrder` in an envelope,
-and the state machine's step commands, which carry a task token.
+The basket's `PlaceOrder` arrives on `ordering-checkouts`; the state machine's step commands on
+`ordering-commands`, where nothing else may send (and a command whose task token the state
+machine did not issue is refused).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import uuid
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import outbox
-from ordering.adapters.saga import SagaStarter, StepFunctionsSaga, find_state_machine_arn
+from ordering.adapters.saga import SagaStarter, StepFunctionsSaga
+from ordering.contracts import saga
 from ordering.contracts.consumed import PlaceOrder
 from ordering.domain import commands
-from ordering.domain.errors import OrderNotCancellableError
+from ordering.domain.errors import OrderNotConfirmableError
 from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork
 from ordering.settings import OrderingSettings
-from servicekit.aws import AwsClients
-from servicekit.db import create_engine
-from servicekit.messaging.consumer import (
-    Handler,
-    PoisonMessageError,
-    QueueConsumer,
-    ReceivedMessage,
-    envelope_handler,
-    find_queue_url,
-)
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
-from servicekit.messaging.saga import Step, StepCommand, StepFailedError, saga_handler
-from servicekit.worker import run_worker
+from servicekit.messaging.publisher import SnsPublisher
+from servicekit.messaging.router import MessageRouter
+from servicekit.messaging.saga import SagaSteps
+from servicekit.worker import Worker, run_worker
+
+if TYPE_CHECKING:
+    from types_aiobotocore_stepfunctions import SFNClient
 
 
-def place_order_command(envelope: Envelope) -> commands.PlaceOrder:
+def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.PlaceOrder:
     """The basket's `PlaceOrder` as the ordering service's own command."""
-    if (envelope.type, envelope.version) != (PlaceOrder.TYPE, PlaceOrder.VERSION):
-        raise PoisonMessageError(f"ordering-commands does not take {envelope.type}")
-    try:
-        placed = PlaceOrder.model_validate(envelope.data)
-    except ValidationError as exc:
-        raise PoisonMessageError(f"PlaceOrder does not match its contract: {exc}") from exc
     address = placed.shipping_address
     return commands.PlaceOrder(
         message_id=str(envelope.id),
@@ -64,78 +50,67 @@ def place_order_command(envelope: Envelope) -> commands.PlaceOrder:
     )
 
 
-def steps(engine: AsyncEngine) -> Mapping[str, Step]:
+# Ordering's failures, by the error name the state machine compensates by.
+FAILURES: dict[type[Exception], str] = {OrderNotConfirmableError: "CancelledByCustomer"}
+
+
+def saga_steps(sfn: SFNClient, engine: AsyncEngine) -> SagaSteps:
     """The saga steps this service runs."""
 
-    async def confirm(command: StepCommand) -> None:
-        try:
-            await handlers.confirm_order(
-                commands.ConfirmOrder(uuid.UUID(command.order_id)), SqlUnitOfWork(engine)
-            )
-        except OrderNotCancellableError as exc:
-            raise StepFailedError("CancelledByCustomer", str(exc)) from exc
+    async def confirm(command: saga.ConfirmOrder) -> None:
+        await handlers.confirm_order(commands.ConfirmOrder(command.order_id), SqlUnitOfWork(engine))
 
-    async def cancel(command: StepCommand) -> None:
+    async def cancel(command: saga.CancelOrder) -> None:
         try:
             reason = CancelReason(command.reason or "FAILED")
         except ValueError:
             reason = CancelReason.FAILED
         await handlers.cancel_order(
-            commands.CancelOrder(uuid.UUID(command.order_id), reason), SqlUnitOfWork(engine)
+            commands.CancelOrder(command.order_id, reason), SqlUnitOfWork(engine)
         )
 
-    return {"ConfirmOrder": confirm, "CancelOrder": cancel}
+    return (
+        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        .step("ConfirmOrder", saga.ConfirmOrder, confirm)
+        .step("CancelOrder", saga.CancelOrder, cancel)
+    )
 
 
-def commands_handler(engine: AsyncEngine, saga: SagaStarter, step_handler: Handler) -> Handler:
-    """Route a message on `ordering-commands` to the saga steps or to placing an order."""
+def checkouts(engine: AsyncEngine, starter: SagaStarter) -> MessageRouter:
+    """What `ordering-checkouts` carries: the basket's `PlaceOrder`."""
 
-    async def place(envelope: Envelope) -> None:
-        await handlers.place_order(place_order_command(envelope), SqlUnitOfWork(engine), saga)
+    async def place(placed: PlaceOrder, envelope: Envelope) -> None:
+        command = place_order_command(placed, envelope)
+        await handlers.place_order(command, SqlUnitOfWork(engine), starter)
 
-    place_handler = envelope_handler(place)
-
-    async def handle(message: ReceivedMessage) -> None:
-        try:
-            body = json.loads(message.body)
-        except ValueError as exc:
-            raise PoisonMessageError("not JSON") from exc
-        if isinstance(body, dict) and "task_token" in body:
-            await step_handler(message)
-        else:
-            await place_handler(message)
-
-    return handle
+    return MessageRouter().on(PlaceOrder, place)
 
 
-async def work(settings: OrderingSettings, stop: asyncio.Event) -> None:
-    """Consume `ordering-commands` and relay the outbox until stopped."""
-    engine = create_engine(settings, settings.db_schema)
-    aws = AwsClients(settings.aws_region)
-    try:
-        sns, sqs, sfn = await aws.sns(), await aws.sqs(), await aws.stepfunctions()
-        topic_arn = settings.events_topic_arn or await find_topic_arn(sns, settings.events_topic)
-        machine_arn = settings.state_machine_arn or await find_state_machine_arn(
-            sfn, settings.state_machine_name
-        )
-        queue_url = settings.ordering_commands_queue_url or await find_queue_url(
-            sqs, settings.ordering_commands_queue
-        )
-        handler = commands_handler(
-            engine, StepFunctionsSaga(sfn, machine_arn), saga_handler(sfn, steps(engine))
-        )
-        await asyncio.gather(
-            QueueConsumer(sqs, queue_url, handler).run(stop),
-            OutboxRelay(engine, outbox, SnsPublisher(sns, topic_arn)).run(stop),
-        )
-    finally:
-        await aws.close()
-        await engine.dispose()
+async def compose(worker: Worker[OrderingSettings]) -> None:
+    """Place orders from `ordering-checkouts`, run the saga's steps from `ordering-commands`
+    (which only the state machine may send to), and relay the outbox to ordering's topic."""
+    settings, aws = worker.settings, worker.aws
+    engine = worker.engine(settings.db_schema)
+    sfn = await aws.stepfunctions()
+    machine_arn = await aws.state_machine_arn(
+        settings.state_machine_name, settings.state_machine_arn
+    )
+    checkouts_url = await aws.queue_url(
+        settings.ordering_checkouts_queue, settings.ordering_checkouts_queue_url
+    )
+    commands_url = await aws.queue_url(
+        settings.ordering_commands_queue, settings.ordering_commands_queue_url
+    )
+    starter = StepFunctionsSaga(sfn, machine_arn)
+    await worker.consume(checkouts_url, checkouts(engine, starter))
+    await worker.consume(commands_url, MessageRouter().saga(saga_steps(sfn, engine)))
+    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
+    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    worker.run(OutboxRelay(engine, outbox, publisher).run)
 
 
 def main() -> None:
-    settings = OrderingSettings()
-    run_worker(settings, lambda stop: work(settings, stop))
+    run_worker(OrderingSettings(), compose)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 One item per order (`ORDER#<id>`, `PAYMENT`). Every change is a conditional write on the
 status it was decided from, in one `TransactWriteItems` call with the outbox item of the event
-it publishes: the state and its event are stored together or not at all.
+it publishes (see `PaymentUnitOfWork`): the state and its event are stored together or not
+at all.
 
 Beside it, a `CLOSED` item marks an order whose payment was released before any authorization
 was stored (the authorization timed out, so the saga compensated). An authorization arriving
@@ -15,42 +16,36 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
-
-from botocore.exceptions import ClientError
+from typing import Any, Protocol
 
 from payment.domain.model import CENT, Payment, PaymentStatus
-from servicekit.messaging.dynamo_outbox import envelope_put
-from servicekit.messaging.envelope import Envelope, Event
+from servicekit.dynamo import DynamoUnitOfWork
 
-if TYPE_CHECKING:
-    from types_aiobotocore_dynamodb import DynamoDBClient
-    from types_aiobotocore_dynamodb.type_defs import TransactWriteItemTypeDef
-
-SOURCE = "payment"
 PAYMENT = "PAYMENT"
 CLOSED = "CLOSED"
 _TIMES = ("authorized_at", "captured_at", "voided_at", "refunded_at")
 
 
 class PaymentRepository(Protocol):
+    """Reads now; writes join the unit of work's transaction, which fails if any of their
+    conditions does not hold."""
+
     async def get(self, order_id: uuid.UUID) -> Payment | None: ...
 
     async def is_closed(self, order_id: uuid.UUID) -> bool:
         """True if the order's payment was released before any authorization was stored."""
         ...
 
-    async def add(self, payment: Payment, event: Event) -> bool:
-        """Store a new payment and its event; False if the order has a payment already or
-        is closed."""
+    def add(self, payment: Payment) -> None:
+        """Store a new payment, provided the order has none yet and is not closed."""
         ...
 
-    async def save(self, payment: Payment, expected: PaymentStatus, event: Event) -> bool:
-        """Store `payment` and its event if the stored status is still `expected`."""
+    def save(self, payment: Payment, expected: PaymentStatus) -> None:
+        """Store `payment`, provided the stored status is still `expected`."""
         ...
 
-    async def close(self, order_id: uuid.UUID) -> bool:
-        """Mark the order closed to authorizations; False if it has a payment."""
+    def close(self, order_id: uuid.UUID) -> None:
+        """Mark the order closed to authorizations, provided it has no payment."""
         ...
 
 
@@ -105,11 +100,12 @@ def payment_from_item(item: dict[str, Any]) -> Payment:
 
 
 class DynamoPaymentRepository:
-    """Payments in the `payments` table, with the service's outbox beside them."""
+    """Payments in the `payments` table."""
 
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
-        self._client = client
-        self._table = table
+    def __init__(self, uow: DynamoUnitOfWork) -> None:
+        self._uow = uow
+        self._client = uow.client
+        self._table = uow.table
 
     async def get(self, order_id: uuid.UUID) -> Payment | None:
         response = await self._client.get_item(
@@ -127,67 +123,54 @@ class DynamoPaymentRepository:
         )
         return "Item" in response
 
-    async def add(self, payment: Payment, event: Event) -> bool:
-        return await self._transact(
-            [
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": payment_to_item(payment),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                {
-                    "ConditionCheck": {
-                        "TableName": self._table,
-                        "Key": _key(payment.order_id, CLOSED),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                envelope_put(self._table, Envelope.wrap(event, SOURCE)),
-            ]
+    def add(self, payment: Payment) -> None:
+        self._uow.write(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": payment_to_item(payment),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+        self._uow.write(
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": _key(payment.order_id, CLOSED),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
         )
 
-    async def save(self, payment: Payment, expected: PaymentStatus, event: Event) -> bool:
-        return await self._transact(
-            [
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": payment_to_item(payment),
-                        "ConditionExpression": "#status = :expected",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {":expected": {"S": expected.value}},
-                    }
-                },
-                envelope_put(self._table, Envelope.wrap(event, SOURCE)),
-            ]
+    def save(self, payment: Payment, expected: PaymentStatus) -> None:
+        self._uow.write(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": payment_to_item(payment),
+                    "ConditionExpression": "#status = :expected",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":expected": {"S": expected.value}},
+                }
+            }
         )
 
-    async def close(self, order_id: uuid.UUID) -> bool:
-        return await self._transact(
-            [
-                {
-                    "ConditionCheck": {
-                        "TableName": self._table,
-                        "Key": _key(order_id, PAYMENT),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": {**_key(order_id, CLOSED), "order_id": {"S": str(order_id)}},
-                    }
-                },
-            ]
+    def close(self, order_id: uuid.UUID) -> None:
+        self._uow.write(
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": _key(order_id, PAYMENT),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
         )
-
-    async def _transact(self, writes: list[TransactWriteItemTypeDef]) -> bool:
-        try:
-            await self._client.transact_write_items(TransactItems=writes)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        return True
+        self._uow.write(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**_key(order_id, CLOSED), "order_id": {"S": str(order_id)}},
+                }
+            }
+        )

@@ -33,12 +33,10 @@ class PaymentEvent(Event):
 
 class PaymentAuthorized(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentDeclined(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
-    VERSION: ClassVar[int] = 1
 
     reason: str = Field(description="Why the provider declined, e.g. CARD_DECLINED")
 
@@ -55,17 +53,14 @@ class PaymentDeclined(PaymentEvent):
 
 class PaymentCaptured(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentVoided(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
-    VERSION: ClassVar[int] = 1
 
 
 class PaymentRefunded(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
-    VERSION: ClassVar[int] = 1
 
 
 PUBLISHED: tuple[type[Event], ...] = (

@@ -84,10 +84,6 @@ class Payment:
             authorized_at=now if approved else None,
         )
 
-    @property
-    def holds_money(self) -> bool:
-        return self.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED)
-
     def capture(self) -> Payment:
         """The payment with the held amount taken; a payment captured before stays as it is."""
         if self.captured_at is not None:

@@ -3,37 +3,40 @@ and relays its outbox to `payment-events`, until SIGTERM."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from payment.adapters.provider import DynamoAttemptLog, PaymentProvider, SimulatedProvider
-from payment.adapters.repository import DynamoPaymentRepository, PaymentRepository
+from payment.contracts import consumed
 from payment.domain import commands, errors
 from payment.domain.model import CENT
 from payment.service_layer import handlers
+from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
-from servicekit.aws import AwsClients
-from servicekit.messaging.consumer import Handler, QueueConsumer, ReceivedMessage, find_queue_url
+from servicekit.messaging.consumer import Handler, ReceivedMessage
 from servicekit.messaging.dynamo_outbox import DynamoOutboxRelay
-from servicekit.messaging.publisher import SnsPublisher, find_topic_arn
-from servicekit.messaging.saga import TRANSIENT, Step, StepCommand, StepFailedError, saga_handler
-from servicekit.worker import run_worker
+from servicekit.messaging.publisher import SnsPublisher
+from servicekit.messaging.router import MessageRouter
+from servicekit.messaging.saga import TRANSIENT, SagaSteps, StepFailedError
+from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
 
 log = structlog.get_logger(__name__)
 
+NewUnitOfWork = Callable[[], UnitOfWork]
+
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
-# A domain error's name as the state machine sees it: its Retry and Catch choose by it.
-FAILURES: dict[type[errors.PaymentError], str] = {
+# A domain error's name as the state machine sees it: its Retry and Catch choose by it. An
+# error not named here (the provider never answered) is no answer: see `acknowledge_unanswered`.
+FAILURES: dict[type[Exception], str] = {
     errors.PaymentDeclinedError: "PaymentDeclined",
     errors.PaymentNotAuthorizedError: "PaymentNotAuthorized",
     errors.PaymentClosedError: "PaymentClosed",
@@ -42,14 +45,14 @@ FAILURES: dict[type[errors.PaymentError], str] = {
 }
 
 
-def _order_id(command: StepCommand) -> uuid.UUID:
+def _order_id(command: consumed.PaymentStep) -> uuid.UUID:
     try:
         return uuid.UUID(command.order_id)
     except ValueError as exc:
         raise StepFailedError("InvalidCommand", f"order_id {command.order_id!r}") from exc
 
 
-def _authorize(command: StepCommand) -> commands.AuthorizePayment:
+def _authorize(command: consumed.AuthorizePayment) -> commands.AuthorizePayment:
     if not _CURRENCY.match(command.currency):
         raise StepFailedError("InvalidCommand", f"currency {command.currency!r}")
     try:
@@ -67,43 +70,36 @@ def _authorize(command: StepCommand) -> commands.AuthorizePayment:
     )
 
 
-def build_steps(payments: PaymentRepository, provider: PaymentProvider) -> dict[str, Step]:
+def _answer(result: handlers.StepResult) -> dict[str, Any]:
+    log.info("payment_step_done", outcome=result.outcome, changed=result.changed)
+    return {"order_id": str(result.order_id), "payment_status": result.outcome}
+
+
+def saga_steps(sfn: SFNClient, new_uow: NewUnitOfWork, provider: PaymentProvider) -> SagaSteps:
     """The saga steps payment answers, by the command name the state machine sends."""
 
-    def step(
-        run: Callable[[StepCommand], Awaitable[handlers.StepResult]],
-    ) -> Step:
-        async def answer(command: StepCommand) -> Mapping[str, Any]:
-            try:
-                result = await run(command)
-            except errors.PaymentError as exc:
-                failure = FAILURES.get(type(exc))
-                if failure is None:
-                    raise  # the provider never answered: see `acknowledge_unanswered`
-                raise StepFailedError(failure, str(exc)) from exc
-            log.info("payment_step_done", outcome=result.outcome, changed=result.changed)
-            return {"order_id": str(result.order_id), "payment_status": result.outcome}
+    async def authorize(c: consumed.AuthorizePayment) -> dict[str, Any]:
+        return _answer(await handlers.authorize_payment(_authorize(c), new_uow(), provider))
 
-        return answer
+    async def capture(c: consumed.PaymentStep) -> dict[str, Any]:
+        command = commands.CapturePayment(_order_id(c))
+        return _answer(await handlers.capture_payment(command, new_uow(), provider))
 
-    return {
-        "AuthorizePayment": step(
-            lambda c: handlers.authorize_payment(_authorize(c), payments, provider)
-        ),
-        "CapturePayment": step(
-            lambda c: handlers.capture_payment(
-                commands.CapturePayment(_order_id(c)), payments, provider
-            )
-        ),
-        "VoidPayment": step(
-            lambda c: handlers.void_payment(commands.VoidPayment(_order_id(c)), payments, provider)
-        ),
-        "RefundPayment": step(
-            lambda c: handlers.refund_payment(
-                commands.RefundPayment(_order_id(c)), payments, provider
-            )
-        ),
-    }
+    async def void(c: consumed.PaymentStep) -> dict[str, Any]:
+        command = commands.VoidPayment(_order_id(c))
+        return _answer(await handlers.void_payment(command, new_uow(), provider))
+
+    async def refund(c: consumed.PaymentStep) -> dict[str, Any]:
+        command = commands.RefundPayment(_order_id(c))
+        return _answer(await handlers.refund_payment(command, new_uow(), provider))
+
+    return (
+        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        .step("AuthorizePayment", consumed.AuthorizePayment, authorize)
+        .step("CapturePayment", consumed.PaymentStep, capture)
+        .step("VoidPayment", consumed.PaymentStep, void)
+        .step("RefundPayment", consumed.PaymentStep, refund)
+    )
 
 
 def acknowledge_unanswered(handler: Handler) -> Handler:
@@ -128,37 +124,33 @@ def acknowledge_unanswered(handler: Handler) -> Handler:
     return handle
 
 
-def step_handler(sfn: SFNClient, payments: PaymentRepository, provider: PaymentProvider) -> Handler:
+def step_handler(sfn: SFNClient, new_uow: NewUnitOfWork, provider: PaymentProvider) -> Handler:
     """The queue handler for `payment-commands`."""
-    return acknowledge_unanswered(saga_handler(sfn, build_steps(payments, provider)))
+    return acknowledge_unanswered(MessageRouter().saga(saga_steps(sfn, new_uow, provider)))
 
 
-async def work(settings: PaymentSettings, stop: asyncio.Event) -> None:
-    """Run the steps and the outbox relay until stopped; if either fails, both stop."""
-    aws = AwsClients(settings.aws_region)
-    try:
-        dynamodb, sqs, sns = await aws.dynamodb(), await aws.sqs(), await aws.sns()
-        sfn = await aws.stepfunctions()
-        payments = DynamoPaymentRepository(dynamodb, settings.payments_table)
-        provider = SimulatedProvider(
-            DynamoAttemptLog(dynamodb, settings.payments_table), settings.payment_limit
-        )
-        queue_url = settings.payment_commands_queue_url or await find_queue_url(
-            sqs, settings.payment_commands_queue
-        )
-        topic_arn = settings.events_topic_arn or await find_topic_arn(sns, settings.events_topic)
-        consumer = QueueConsumer(sqs, queue_url, step_handler(sfn, payments, provider))
-        relay = DynamoOutboxRelay(dynamodb, settings.payments_table, SnsPublisher(sns, topic_arn))
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(consumer.run(stop))
-            tasks.create_task(relay.run(stop))
-    finally:
-        await aws.close()
+async def compose(worker: Worker[PaymentSettings]) -> None:
+    """Run the steps from `payment-commands` and relay the outbox to payment's topic."""
+    settings, aws = worker.settings, worker.aws
+    dynamodb = await aws.dynamodb()
+
+    def new_uow() -> UnitOfWork:
+        return PaymentUnitOfWork(dynamodb, settings.payments_table)
+
+    provider = SimulatedProvider(
+        DynamoAttemptLog(dynamodb, settings.payments_table), settings.payment_limit
+    )
+    queue_url = await aws.queue_url(
+        settings.payment_commands_queue, settings.payment_commands_queue_url
+    )
+    await worker.consume(queue_url, step_handler(await aws.stepfunctions(), new_uow, provider))
+    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
+    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    worker.run(DynamoOutboxRelay(dynamodb, settings.payments_table, publisher).run)
 
 
 def main() -> None:
-    settings = PaymentSettings()
-    run_worker(settings, lambda stop: work(settings, stop))
+    run_worker(PaymentSettings(), compose)
 
 
 if __name__ == "__main__":

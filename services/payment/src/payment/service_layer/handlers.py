@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 
 from payment.adapters.provider import PaymentProvider
-from payment.adapters.repository import PaymentRepository
 from payment.contracts import events
 from payment.domain import commands
 from payment.domain.errors import (
@@ -20,6 +19,7 @@ from payment.domain.errors import (
     PaymentNotAuthorizedError,
 )
 from payment.domain.model import AuthorizationRequest, Payment, PaymentStatus
+from payment.service_layer.unit_of_work import UnitOfWork
 
 ATTEMPTS = 5
 NOTHING_HELD = "NOTHING_HELD"
@@ -47,13 +47,13 @@ def _authorization(payment: Payment, changed: bool) -> StepResult:
 
 
 async def authorize_payment(
-    cmd: commands.AuthorizePayment, payments: PaymentRepository, provider: PaymentProvider
+    cmd: commands.AuthorizePayment, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
     """Hold the order's total with the provider, once per order; a decline is final."""
-    stored = await payments.get(cmd.order_id)
+    stored = await uow.payments.get(cmd.order_id)
     if stored is not None:
         return _authorization(stored, changed=False)
-    if await payments.is_closed(cmd.order_id):
+    if await uow.payments.is_closed(cmd.order_id):
         raise PaymentClosedError(cmd.order_id)
     request = AuthorizationRequest(
         order_id=cmd.order_id,
@@ -70,14 +70,16 @@ async def authorize_payment(
         if decision.approved
         else events.PaymentDeclined.of(payment)
     )
-    if await payments.add(payment, event):
+    uow.payments.add(payment)
+    uow.publish(event)
+    if await uow.commit():
         return _authorization(payment, changed=True)
     # Another delivery of this command stored its payment first, or the order was closed
     # while the provider was deciding, or the write collided with another: look again.
-    stored = await payments.get(cmd.order_id)
+    stored = await uow.payments.get(cmd.order_id)
     if stored is not None:
         return _authorization(stored, changed=False)
-    if await payments.is_closed(cmd.order_id):
+    if await uow.payments.is_closed(cmd.order_id):
         if decision.reference is not None:  # the order is being cancelled: give the hold back
             await provider.void(decision.reference, idempotency_key(cmd.order_id, "Closed"))
         raise PaymentClosedError(cmd.order_id)
@@ -86,34 +88,36 @@ async def authorize_payment(
 
 
 async def capture_payment(
-    cmd: commands.CapturePayment, payments: PaymentRepository, provider: PaymentProvider
+    cmd: commands.CapturePayment, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
     """Take the authorized amount: exactly one capture per order, however often asked."""
     for _ in range(ATTEMPTS):
-        payment = await payments.get(cmd.order_id)
+        payment = await uow.payments.get(cmd.order_id)
         if payment is None:
             raise PaymentNotAuthorizedError(cmd.order_id, None)
         captured = payment.capture()
         if captured is payment:
             return StepResult(cmd.order_id, PaymentStatus.CAPTURED.value, changed=False)
         await provider.capture(payment, idempotency_key(cmd.order_id, "CapturePayment"))
-        if await payments.save(captured, payment.status, events.PaymentCaptured.of(captured)):
+        uow.payments.save(captured, payment.status)
+        uow.publish(events.PaymentCaptured.of(captured))
+        if await uow.commit():
             return StepResult(cmd.order_id, PaymentStatus.CAPTURED.value, changed=True)
     raise ConcurrentUpdateError(cmd.order_id)
 
 
 async def void_payment(
-    cmd: commands.VoidPayment, payments: PaymentRepository, provider: PaymentProvider
+    cmd: commands.VoidPayment, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
     """Compensate an authorization: afterwards the order holds no money."""
-    return await _release(cmd.order_id, "VoidPayment", payments, provider)
+    return await _release(cmd.order_id, "VoidPayment", uow, provider)
 
 
 async def refund_payment(
-    cmd: commands.RefundPayment, payments: PaymentRepository, provider: PaymentProvider
+    cmd: commands.RefundPayment, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
     """Compensate a capture: afterwards the order holds no money."""
-    return await _release(cmd.order_id, "RefundPayment", payments, provider)
+    return await _release(cmd.order_id, "RefundPayment", uow, provider)
 
 
 def _released(payment: Payment) -> str:
@@ -123,14 +127,15 @@ def _released(payment: Payment) -> str:
 
 
 async def _release(
-    order_id: uuid.UUID, step: str, payments: PaymentRepository, provider: PaymentProvider
+    order_id: uuid.UUID, step: str, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
     for _ in range(ATTEMPTS):
-        payment = await payments.get(order_id)
+        payment = await uow.payments.get(order_id)
         if payment is None:
             # Nothing held. Close the order so that a late authorization cannot hold any;
             # if one was stored meanwhile, go round again and release it.
-            if await payments.close(order_id):
+            uow.payments.close(order_id)
+            if await uow.commit():
                 return StepResult(order_id, NOTHING_HELD, changed=False)
             continue
         released = payment.release()
@@ -144,16 +149,18 @@ async def _release(
         else:
             await provider.refund(payment, key)
             event = events.PaymentRefunded.of(released)
-        if await payments.save(released, payment.status, event):
+        uow.payments.save(released, payment.status)
+        uow.publish(event)
+        if await uow.commit():
             return StepResult(order_id, released.status.value, changed=True)
     raise ConcurrentUpdateError(order_id)
 
 
 async def get_payment(
-    order_id: uuid.UUID, payments: PaymentRepository, *, viewer: str, is_admin: bool
+    order_id: uuid.UUID, uow: UnitOfWork, *, viewer: str, is_admin: bool
 ) -> Payment | None:
     """The order's payment if `viewer` may see it: its owner or an administrator."""
-    payment = await payments.get(order_id)
+    payment = await uow.payments.get(order_id)
     if payment is None or not (is_admin or payment.user_id == viewer):
         return None
     return payment

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from servicekit.logging import correlation_id_var, request_id_var
 from servicekit.messaging.envelope import Envelope
+from servicekit.telemetry import consuming
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
@@ -35,6 +36,8 @@ class ReceivedMessage:
     message_id: str
     body: str
     receive_count: int
+    # The trace the message was sent in, from its `traceparent` attribute, if it has one.
+    traceparent: str | None = None
 
 
 def envelope_handler(handle: Callable[[Envelope], Awaitable[None]]) -> Handler:
@@ -51,7 +54,12 @@ def envelope_handler(handle: Callable[[Envelope], Awaitable[None]]) -> Handler:
             with structlog.contextvars.bound_contextvars(
                 event_id=str(envelope.id), event_type=envelope.type
             ):
-                await handle(envelope)
+                with consuming(
+                    f"handle {envelope.type}",
+                    message.traceparent or envelope.traceparent,
+                    {"messaging.message.id": str(envelope.id)},
+                ):
+                    await handle(envelope)
                 # From the producer's commit to the effect here: what the event benchmark reads.
                 latency = datetime.now(UTC) - envelope.occurred_at
                 log.info("envelope_handled", latency_ms=round(latency.total_seconds() * 1000, 1))
@@ -77,11 +85,6 @@ class ConsumerSettings:
     visibility_timeout: int = 30
     # A failed message comes back after this long rather than after the full visibility timeout.
     retry_delay_seconds: int = 2
-
-
-async def find_queue_url(sqs: SQSClient, name: str) -> str:
-    """The URL of the queue called `name`."""
-    return (await sqs.get_queue_url(QueueName=name))["QueueUrl"]
 
 
 class QueueConsumer:
@@ -137,6 +140,7 @@ class QueueConsumer:
             WaitTimeSeconds=self._settings.wait_seconds,
             VisibilityTimeout=self._settings.visibility_timeout,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageAttributeNames=["traceparent"],
         )
         messages: list[dict[str, Any]] = [dict(m) for m in response.get("Messages", [])]
         return messages
@@ -147,6 +151,9 @@ class QueueConsumer:
             message_id=message.get("MessageId", ""),
             body=message["Body"],
             receive_count=int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1)),
+            traceparent=message.get("MessageAttributes", {})
+            .get("traceparent", {})
+            .get("StringValue"),
         )
         extender = asyncio.create_task(self._keep_invisible(receipt))
         try:

@@ -10,14 +10,33 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from servicekit.logging import correlation_id_var, request_id_var
+from servicekit.telemetry import current_traceparent
 
 # Money in a message: a decimal string with two places ("12.50"), never a float.
 Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
 
 
-class Event(BaseModel):
-    """A fact a service publishes. Subclasses set `TYPE` (`<service>.<PastTense>`) and
-    `VERSION`; a change a consumer could notice gets a new version."""
+class Message(BaseModel):
+    """What a service sends in an envelope. Subclasses set `TYPE`; `VERSION` is 1 until a
+    change a consumer could notice makes it 2."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+
+class Event(Message):
+    """A fact a service publishes to its topic; `TYPE` is `<service>.<PastTense>`."""
+
+
+class Command(Message):
+    """A request one service sends to another's queue; `TYPE` is `<service>.<Imperative>`."""
+
+
+class ConsumedMessage(BaseModel):
+    """The part of another service's event or command that a consumer reads; the rest is ignored.
+    Subclasses set the `TYPE` they were written for, and its `VERSION` when it is not 1."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -41,13 +60,15 @@ class Envelope(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def wrap(cls, event: Event, source: str) -> Self:
-        """An envelope for `event`, correlated with whatever is being handled right now."""
+    def wrap(cls, message: Message, source: str) -> Self:
+        """An envelope for `message`, correlated with (and in the trace of) whatever is being
+        handled right now."""
         return cls(
-            type=event.TYPE,
-            version=event.VERSION,
+            type=message.TYPE,
+            version=message.VERSION,
             source=source,
             correlation_id=correlation_id_var.get(),
             causation_id=request_id_var.get(),
-            data=event.model_dump(mode="json"),
+            traceparent=current_traceparent(),
+            data=message.model_dump(mode="json"),
         )

@@ -199,7 +199,8 @@ class OutboxRelay:
         try:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
-            assert driver is not None
+            if driver is None:
+                raise RuntimeError("the pool gave a connection without its driver")
             await driver.add_listener(channel, lambda *_: self._wake.set())
             yield
         finally:

@@ -1,13 +1,16 @@
-"""Publishing envelopes to a service's SNS topic, in batches, with the event type as an
-attribute so that subscriptions can filter on it."""
+"""Publishing envelopes to a service's SNS topic (or commands to a queue), in batches, with the
+message type as an attribute that subscriptions filter on, and, when tracing, the trace each
+message goes on in as a `traceparent` attribute."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from servicekit.messaging.envelope import Envelope
+import orjson
+
+from servicekit.telemetry import publishing, tracing
 
 if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
@@ -21,15 +24,11 @@ class PublishResult:
     published: list[str]
     failed: list[str]
 
-
-async def find_topic_arn(sns: SNSClient, name: str) -> str:
-    """The ARN of the topic called `name`; no ARN is written down anywhere."""
-    paginator = sns.get_paginator("list_topics")
-    async for page in paginator.paginate():
-        for topic in page.get("Topics", []):
-            if topic["TopicArn"].rsplit(":", 1)[-1] == name:
-                return topic["TopicArn"]
-    raise LookupError(f"No SNS topic named {name!r}")
+    def add(self, batch: Sequence[tuple[str, str, str]], response: Mapping[str, Any]) -> None:
+        """Record a batch call's answer: which of its entries went out and which did not."""
+        by_entry = {message_id.replace("-", ""): message_id for message_id, _, _ in batch}
+        self.published.extend(by_entry[entry["Id"]] for entry in response.get("Successful", []))
+        self.failed.extend(by_entry[entry["Id"]] for entry in response.get("Failed", []))
 
 
 class SnsPublisher:
@@ -38,36 +37,30 @@ class SnsPublisher:
     def __init__(self, sns: SNSClient, topic_arn: str) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
+        self._span = f"publish {topic_arn.rsplit(':', 1)[-1]}"
 
     async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
         """Publish `(id, type, body)` triples; report which ids went out and which did not."""
-        published: list[str] = []
-        failed: list[str] = []
+        result = PublishResult([], [])
         for start in range(0, len(messages), SNS_BATCH):
             batch = messages[start : start + SNS_BATCH]
-            response = await self._sns.publish_batch(
-                TopicArn=self._topic_arn,
-                PublishBatchRequestEntries=[
-                    {
-                        # Entry ids allow only letters, digits, - and _: a UUID's hex will do.
-                        "Id": message_id.replace("-", ""),
-                        "Message": body,
-                        "MessageAttributes": {
-                            "type": {"DataType": "String", "StringValue": event_type}
-                        },
-                    }
-                    for message_id, event_type, body in batch
-                ],
-            )
-            by_entry = {message_id.replace("-", ""): message_id for message_id, _, _ in batch}
-            published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
-            failed += [by_entry[entry["Id"]] for entry in response.get("Failed", [])]
-        return PublishResult(published, failed)
-
-
-def serialize(envelope: Envelope) -> str:
-    """The envelope as the JSON body of a message."""
-    return envelope.model_dump_json()
+            with publishing(self._span, [_traceparent(body) for _, _, body in batch]) as onward:
+                response = await self._sns.publish_batch(
+                    TopicArn=self._topic_arn,
+                    PublishBatchRequestEntries=[
+                        {
+                            # Entry ids allow only letters, digits, - and _: a UUID's hex will do.
+                            "Id": message_id.replace("-", ""),
+                            "Message": body,
+                            "MessageAttributes": _attributes(event_type, traceparent),
+                        }
+                        for (message_id, event_type, body), traceparent in zip(
+                            batch, onward, strict=True
+                        )
+                    ],
+                )
+            result.add(batch, response)
+        return result
 
 
 class SqsSender:
@@ -76,27 +69,45 @@ class SqsSender:
     def __init__(self, sqs: SQSClient, queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
+        self._span = f"publish {queue_url.rstrip('/').rsplit('/', 1)[-1]}"
 
     async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
         """Send `(id, type, body)` triples; report which ids went out and which did not."""
-        published: list[str] = []
-        failed: list[str] = []
+        result = PublishResult([], [])
         for start in range(0, len(messages), SNS_BATCH):
             batch = messages[start : start + SNS_BATCH]
-            response = await self._sqs.send_message_batch(
-                QueueUrl=self._queue_url,
-                Entries=[
-                    {
-                        "Id": message_id.replace("-", ""),
-                        "MessageBody": body,
-                        "MessageAttributes": {
-                            "type": {"DataType": "String", "StringValue": message_type}
-                        },
-                    }
-                    for message_id, message_type, body in batch
-                ],
-            )
-            by_entry = {message_id.replace("-", ""): message_id for message_id, _, _ in batch}
-            published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
-            failed += [by_entry[entry["Id"]] for entry in response.get("Failed", [])]
-        return PublishResult(published, failed)
+            with publishing(self._span, [_traceparent(body) for _, _, body in batch]) as onward:
+                response = await self._sqs.send_message_batch(
+                    QueueUrl=self._queue_url,
+                    Entries=[
+                        {
+                            "Id": message_id.replace("-", ""),
+                            "MessageBody": body,
+                            "MessageAttributes": _attributes(message_type, traceparent),
+                        }
+                        for (message_id, message_type, body), traceparent in zip(
+                            batch, onward, strict=True
+                        )
+                    ],
+                )
+            result.add(batch, response)
+        return result
+
+
+def _attributes(message_type: str, traceparent: str | None) -> dict[str, Any]:
+    """The type, which subscriptions filter on, and the trace the message goes on in."""
+    attributes = {"type": {"DataType": "String", "StringValue": message_type}}
+    if traceparent:
+        attributes["traceparent"] = {"DataType": "String", "StringValue": traceparent}
+    return attributes
+
+
+def _traceparent(body: str) -> str | None:
+    """The trace of the transaction that wrote a message, which its envelope carries."""
+    if not tracing():
+        return None
+    try:
+        carried = orjson.loads(body).get("traceparent")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return carried if isinstance(carried, str) else None

@@ -1,18 +1,23 @@
 """Saga steps: commands sent by the state machine with a task token, answered with
 `SendTaskSuccess` or `SendTaskFailure`.
 
-A worker does its step in one local transaction, idempotently (keyed by order id and step),
-and only then answers. If it dies in between, SQS redelivers the command: the step finds its
-own earlier result and answers again. Workers assume nothing about task tokens but to pass
-them back.
+A step command names its step (`command`), carries the token to answer with (`task_token`),
+and beside them the step's payload, which each service reads through its own model. A worker
+does its step in one local transaction, idempotently, and only then answers. If it dies in
+between, SQS redelivers the command: the step finds its own earlier result and answers again.
+Before anything changes, the worker makes sure the state machine issued the command's token and
+still waits on it; a command that fails that check is dropped.
+
+What a failure is called is declared once per service, like `map_errors` for HTTP: a table
+from exception type to the error name the state machine's Retry and Catch choose by.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import structlog
 from botocore.exceptions import ClientError
@@ -20,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from servicekit.logging import correlation_id_var
 from servicekit.messaging.consumer import Handler, PoisonMessageError, ReceivedMessage
+from servicekit.telemetry import consuming
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -28,31 +34,24 @@ log = structlog.get_logger(__name__)
 
 # The state machine retries steps that fail with this error name, with backoff.
 TRANSIENT = "Transient"
+# What Step Functions answers for a token it did not issue or no longer waits on.
+_NOT_WAITING = frozenset({"InvalidToken", "TaskDoesNotExist", "TaskTimedOut"})
 
-
-class OrderLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    product_id: str
-    sku: str
-    quantity: int = Field(ge=1)
-    unit_price: Decimal
+P = TypeVar("P", bound=BaseModel)
+# What a step answers the state machine with (its task's output).
+StepOutput = Mapping[str, Any] | None
+Failures = Mapping[type[Exception], str]
 
 
 class StepCommand(BaseModel):
-    """What every saga step receives."""
+    """What every step command carries besides its payload."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     command: str
     task_token: str = Field(min_length=1)
-    order_id: str
-    user_id: str
-    lines: list[OrderLine]
-    total: Decimal
-    currency: str
-    payment_token: str | None = None
-    reason: str | None = None
+    # The trace of the execution's start, which the state machine copies into every command.
+    traceparent: str | None = None
 
 
 class StepFailedError(Exception):
@@ -64,57 +63,126 @@ class StepFailedError(Exception):
         self.cause = cause
 
 
-Step = Callable[[StepCommand], Awaitable[Mapping[str, Any] | None]]
+@dataclass(frozen=True, slots=True)
+class _Step(Generic[P]):
+    payload: type[P]
+    run: Callable[[P], Awaitable[StepOutput]]
 
-
-def saga_handler(sfn: SFNClient, steps: Mapping[str, Step]) -> Handler:
-    """A queue handler that runs the step a command names and answers the state machine."""
-
-    async def handle(message: ReceivedMessage) -> None:
+    async def __call__(self, body: str) -> StepOutput:
         try:
-            command = StepCommand.model_validate_json(message.body)
+            payload = self.payload.model_validate_json(body)
         except ValidationError as exc:
-            raise PoisonMessageError(f"not a saga step command: {exc}") from exc
-        step = steps.get(command.command)
-        if step is None:
-            raise PoisonMessageError(f"no step {command.command!r} here")
-        token = correlation_id_var.set(command.order_id)
-        try:
-            with structlog.contextvars.bound_contextvars(
-                order_id=command.order_id, step=command.command
-            ):
-                try:
-                    output = await step(command)
-                except StepFailedError as failure:
-                    log.info("saga_step_failed", error=failure.error, cause=failure.cause)
-                    await _answer(
-                        sfn.send_task_failure(
-                            taskToken=command.task_token,
-                            error=failure.error,
-                            cause=failure.cause[:32768],
-                        )
-                    )
-                    return
-                log.info("saga_step_done")
-                await _answer(
-                    sfn.send_task_success(
-                        taskToken=command.task_token,
-                        output=json.dumps(dict(output or {}), default=str),
-                    )
-                )
-        finally:
-            correlation_id_var.reset(token)
+            raise PoisonMessageError(f"not a {self.payload.__name__} command: {exc}") from exc
+        return await self.run(payload)
 
-    return handle
+
+class SagaSteps:
+    """The steps one service runs, and the error name of each failure it can report.
+
+    `failures` maps an exception type to the error name the state machine sees; an exception
+    not in it is not an answer (the command is retried, then dead-lettered). `correlate_by`
+    names the payload field that identifies one run of the saga in logs and onward messages.
+    """
+
+    def __init__(self, sfn: SFNClient, failures: Failures, *, correlate_by: str) -> None:
+        self._sfn = sfn
+        self._failures = failures
+        self._correlate_by = correlate_by
+        self._steps: dict[str, _Step[Any]] = {}
+
+    def step(self, name: str, payload: type[P], run: Callable[[P], Awaitable[StepOutput]]) -> Self:
+        """Run `run(payload)` for commands called `name`."""
+        self._steps[name] = _Step(payload, run)
+        return self
+
+    def handlers(self) -> dict[str, Handler]:
+        """A queue handler per step, by the command name it answers."""
+        return {name: self._handler(step) for name, step in self._steps.items()}
+
+    def _handler(self, step: _Step[Any]) -> Handler:
+        async def handle(message: ReceivedMessage) -> None:
+            try:
+                command = StepCommand.model_validate_json(message.body)
+                saga_id = str(json.loads(message.body).get(self._correlate_by, ""))
+            except (ValidationError, ValueError, AttributeError) as exc:
+                raise PoisonMessageError(f"not a saga step command: {exc}") from exc
+            token = correlation_id_var.set(saga_id or None)
+            try:
+                with (
+                    structlog.contextvars.bound_contextvars(
+                        **{self._correlate_by: saga_id, "step": command.command}
+                    ),
+                    consuming(
+                        command.command,
+                        message.traceparent or command.traceparent,
+                        {f"shop.{self._correlate_by}": saga_id},
+                    ),
+                ):
+                    await self._run(step, command, message.body)
+            finally:
+                correlation_id_var.reset(token)
+
+        return handle
+
+    async def _run(self, step: _Step[Any], command: StepCommand, body: str) -> None:
+        if not await self._issued(command.task_token):
+            return
+        try:
+            output = await step(body)
+        except Exception as exc:
+            failure = _named(exc, self._failures)
+            if failure is None:
+                raise
+            log.info("saga_step_failed", error=failure.error, cause=failure.cause)
+            await _answer(
+                self._sfn.send_task_failure(
+                    taskToken=command.task_token,
+                    error=failure.error,
+                    cause=failure.cause[:32768],
+                )
+            )
+            return
+        log.info("saga_step_done")
+        await _answer(
+            self._sfn.send_task_success(
+                taskToken=command.task_token,
+                output=json.dumps(dict(output or {}), default=str),
+            )
+        )
+
+    async def _issued(self, task_token: str) -> bool:
+        """Whether the state machine is waiting for an answer with `task_token`.
+
+        Asked before the step changes anything: a command queue may be written by more than
+        the state machine (a misconfigured policy, a leaked credential), and a command whose
+        token the state machine never issued, or no longer waits on, must change nothing. A
+        heartbeat is the one call that asks without answering.
+        """
+        try:
+            await self._sfn.send_task_heartbeat(taskToken=task_token)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code in _NOT_WAITING:
+                log.warning("saga_command_refused", reason=code)
+                return False
+            raise
+        return True
+
+
+def _named(exc: Exception, failures: Failures) -> StepFailedError | None:
+    if isinstance(exc, StepFailedError):
+        return exc
+    error = failures.get(type(exc))
+    return None if error is None else StepFailedError(error, str(exc))
 
 
 async def _answer(call: Awaitable[object]) -> None:
     try:
         await call
     except ClientError as exc:
-        # A token already answered (a redelivered command) or whose task timed out: the state
-        # machine has moved on, and the step's effect is recorded either way.
-        if exc.response["Error"]["Code"] in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+        # The task timed out (or was answered) while the step ran: the state machine has moved
+        # on, and the step's effect is recorded either way.
+        if exc.response["Error"]["Code"] in _NOT_WAITING:
             log.info("saga_answer_ignored", reason=exc.response["Error"]["Code"])
             return
         raise

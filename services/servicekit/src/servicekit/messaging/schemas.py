@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from servicekit.messaging.envelope import Event
+from servicekit.messaging.envelope import Message
 
 
-def schema_of(event: type[Event]) -> dict[str, Any]:
+def schema_of(event: type[Message]) -> dict[str, Any]:
     """The JSON Schema of an event's `data`, as producers serialize it."""
     schema = event.model_json_schema(mode="serialization")
     schema["$id"] = f"{event.TYPE}.v{event.VERSION}"
@@ -73,7 +73,7 @@ def unmet_reads(consumer: type[BaseModel], producer: dict[str, Any]) -> list[str
     return problems
 
 
-def write_schemas(events: Iterable[type[Event]], directory: Path) -> list[Path]:
+def write_schemas(events: Iterable[type[Message]], directory: Path) -> list[Path]:
     """Write each event's schema, refusing incompatible changes to a committed version."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from basket.adapters.catalog import HttpProductCatalog
-from basket.adapters.repository import DynamoBasketRepository
 from basket.domain import errors
+from basket.entrypoints.api.deps import Resources
 from basket.entrypoints.api.routes import router
+from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
 from basket.settings import BasketSettings
 from servicekit.app import create_service_app
-from servicekit.errors import map_errors
 from servicekit.http import ServiceClient
 from servicekit.lifespans import dynamodb_lifespan
+from servicekit.provisions import provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -34,10 +35,12 @@ def create_app(settings: BasketSettings) -> FastAPI:
         )
 
         def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
-            app.state.baskets = DynamoBasketRepository(
-                dynamodb, settings.baskets_table, settings.basket_ttl_days * 86400
-            )
-            app.state.catalog = HttpProductCatalog(catalog)
+            ttl_seconds = settings.basket_ttl_days * 86400
+
+            def new_uow() -> UnitOfWork:
+                return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds)
+
+            provide(app, Resources(new_uow, HttpProductCatalog(catalog)))
 
         try:
             async with dynamodb_lifespan(settings, settings.baskets_table, attach)(app):
@@ -45,26 +48,24 @@ def create_app(settings: BasketSettings) -> FastAPI:
         finally:
             await catalog.aclose()
 
-    app = create_service_app(
+    return create_service_app(
         title="Basket",
         prefix="/basket",
         lifespan=lifespan,
         routers=[router],
+        errors=(
+            errors.BasketError,
+            {
+                errors.ProductUnavailableError: (422, "product-unavailable"),
+                errors.CurrencyMismatchError: (422, "currency-mismatch"),
+                errors.BasketFullError: (422, "basket-full"),
+                errors.ConcurrentUpdateError: (409, "concurrent-update"),
+                errors.CatalogUnavailableError: (503, "catalog-unavailable"),
+                errors.BasketFrozenError: (409, "basket-checked-out"),
+                errors.EmptyBasketError: (422, "empty-basket"),
+                errors.LinesUnavailableError: (422, "lines-unavailable"),
+                errors.IdempotencyKeyReusedError: (422, "idempotency-key-reused"),
+            },
+        ),
         description="Each customer's basket, and checkout.",
     )
-    map_errors(
-        app,
-        errors.BasketError,
-        {
-            errors.ProductUnavailableError: (422, "product-unavailable"),
-            errors.CurrencyMismatchError: (422, "currency-mismatch"),
-            errors.BasketFullError: (422, "basket-full"),
-            errors.ConcurrentUpdateError: (409, "concurrent-update"),
-            errors.CatalogUnavailableError: (503, "catalog-unavailable"),
-            errors.BasketFrozenError: (409, "basket-checked-out"),
-            errors.EmptyBasketError: (422, "empty-basket"),
-            errors.LinesUnavailableError: (422, "lines-unavailable"),
-            errors.IdempotencyKeyReusedError: (422, "idempotency-key-reused"),
-        },
-    )
-    return app

@@ -8,27 +8,24 @@ from catalog.domain import errors
 from catalog.entrypoints.api.routes import router
 from catalog.settings import CatalogSettings
 from servicekit.app import create_service_app
-from servicekit.errors import map_errors
 from servicekit.lifespans import postgres_lifespan
 
 
 def create_app(settings: CatalogSettings) -> FastAPI:
     """The catalog app; it connects to nothing until it starts."""
-    app = create_service_app(
+    return create_service_app(
         title="Catalog",
         prefix="/catalog",
         lifespan=postgres_lifespan(settings, settings.db_schema, read_pool=True),
         routers=[router],
+        errors=(
+            errors.CatalogError,
+            {
+                errors.ProductNotFoundError: (404, "not-found"),
+                errors.DuplicateSkuError: (409, "duplicate-sku"),
+                errors.StaleVersionError: (412, "stale-version"),
+                errors.ProductInactiveError: (409, "product-inactive"),
+            },
+        ),
         description="Products, categories and prices.",
     )
-    map_errors(
-        app,
-        errors.CatalogError,
-        {
-            errors.ProductNotFoundError: (404, "not-found"),
-            errors.DuplicateSkuError: (409, "duplicate-sku"),
-            errors.StaleVersionError: (412, "stale-version"),
-            errors.ProductInactiveError: (409, "product-inactive"),
-        },
-    )
-    return app

@@ -5,26 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
+from servicekit.provisions import provided
+
+Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
+Reads = Annotated[asyncpg.Pool, Depends(provided(asyncpg.Pool))]
 
 
-async def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+async def _unit_of_work(engine: Engine) -> UnitOfWork:
+    return SqlUnitOfWork(engine)
 
 
-async def _reads(request: Request) -> asyncpg.Pool:
-    pool: asyncpg.Pool = request.app.state.reads
-    return pool
-
-
-async def _unit_of_work(request: Request) -> UnitOfWork:
-    return SqlUnitOfWork(request.app.state.engine)
-
-
-Engine = Annotated[AsyncEngine, Depends(_engine)]
-Reads = Annotated[asyncpg.Pool, Depends(_reads)]
 Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]

@@ -8,25 +8,22 @@ from inventory.domain import errors
 from inventory.entrypoints.api.routes import router
 from inventory.settings import InventorySettings
 from servicekit.app import create_service_app
-from servicekit.errors import map_errors
 from servicekit.lifespans import postgres_lifespan
 
 
 def create_app(settings: InventorySettings) -> FastAPI:
     """The inventory app; it connects to nothing until it starts."""
-    app = create_service_app(
+    return create_service_app(
         title="Inventory",
         prefix="/inventory",
         lifespan=postgres_lifespan(settings, settings.db_schema),
         routers=[router],
+        errors=(
+            errors.InventoryError,
+            {
+                errors.SkuNotFoundError: (404, "not-found"),
+                errors.BelowReservedError: (409, "below-reserved"),
+            },
+        ),
         description="Stock per SKU, for administrators. Reservations are made by the order saga.",
     )
-    map_errors(
-        app,
-        errors.InventoryError,
-        {
-            errors.SkuNotFoundError: (404, "not-found"),
-            errors.BelowReservedError: (409, "below-reserved"),
-        },
-    )
-    return app

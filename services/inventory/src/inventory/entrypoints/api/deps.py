@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
+from servicekit.provisions import provided
+
+Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
 
 
-async def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+async def _unit_of_work(engine: Engine) -> UnitOfWork:
+    return SqlUnitOfWork(engine)
 
 
-async def _unit_of_work(request: Request) -> UnitOfWork:
-    return SqlUnitOfWork(request.app.state.engine)
-
-
-Engine = Annotated[AsyncEngine, Depends(_engine)]
 Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from notification.adapters.repository import DynamoNotificationRepository
+from notification.entrypoints.api.deps import Resources
 from notification.entrypoints.api.routes import router
+from notification.service_layer.unit_of_work import NotificationUnitOfWork, UnitOfWork
 from notification.settings import NotificationSettings
 from servicekit.app import create_service_app
 from servicekit.lifespans import dynamodb_lifespan
+from servicekit.provisions import provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -20,9 +22,12 @@ def create_app(settings: NotificationSettings) -> FastAPI:
     """The notification app; it connects to nothing until it starts."""
 
     def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
-        app.state.notifications = DynamoNotificationRepository(
-            dynamodb, settings.notifications_table, settings.notification_ttl_days * 86400
-        )
+        ttl_seconds = settings.notification_ttl_days * 86400
+
+        def new_uow() -> UnitOfWork:
+            return NotificationUnitOfWork(dynamodb, settings.notifications_table, ttl_seconds)
+
+        provide(app, Resources(new_uow))
 
     return create_service_app(
         title="Notification",

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from notification.adapters.repository import NotificationRepository
-
-
-async def _repository(request: Request) -> NotificationRepository:
-    repository: NotificationRepository = request.app.state.notifications
-    return repository
+from notification.service_layer.unit_of_work import UnitOfWork
+from servicekit.provisions import provided
 
 
-Notifications = Annotated[NotificationRepository, Depends(_repository)]
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What the app's lifespan opens for its routes."""
+
+    new_uow: Callable[[], UnitOfWork]
+
+
+Provided = Annotated[Resources, Depends(provided(Resources))]
+
+
+async def _unit_of_work(resources: Provided) -> UnitOfWork:
+    return resources.new_uow()
+
+
+Notifications = Annotated[UnitOfWork, Depends(_unit_of_work)]

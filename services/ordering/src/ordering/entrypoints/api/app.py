@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ordering.adapters.saga import StepFunctionsSaga, find_state_machine_arn
+from ordering.adapters.saga import StepFunctionsSaga
 from ordering.domain import errors
 from ordering.entrypoints.api.routes import router
 from ordering.settings import OrderingSettings
 from servicekit.app import create_service_app
 from servicekit.aws import AwsClients
-from servicekit.errors import map_errors
 from servicekit.lifespans import postgres_lifespan
+from servicekit.provisions import provide
 
 
 def create_app(settings: OrderingSettings) -> FastAPI:
@@ -26,29 +26,26 @@ def create_app(settings: OrderingSettings) -> FastAPI:
         async with database(app):
             aws = AwsClients(settings.aws_region)
             try:
-                sfn = await aws.stepfunctions()
-                machine = settings.state_machine_arn or await find_state_machine_arn(
-                    sfn, settings.state_machine_name
+                machine = await aws.state_machine_arn(
+                    settings.state_machine_name, settings.state_machine_arn
                 )
                 # Read for the orders' timelines: each step of their saga, from its history.
-                app.state.saga = StepFunctionsSaga(sfn, machine)
+                provide(app, StepFunctionsSaga(await aws.stepfunctions(), machine))
                 yield
             finally:
                 await aws.close()
 
-    app = create_service_app(
+    return create_service_app(
         title="Ordering",
         prefix="/orders",
         lifespan=lifespan,
         routers=[router],
+        errors=(
+            errors.OrderingError,
+            {
+                errors.OrderNotFoundError: (404, "not-found"),
+                errors.OrderNotCancellableError: (409, "not-cancellable"),
+            },
+        ),
         description="Orders, their lines and their timeline.",
     )
-    map_errors(
-        app,
-        errors.OrderingError,
-        {
-            errors.OrderNotFoundError: (404, "not-found"),
-            errors.OrderNotCancellableError: (409, "not-cancellable"),
-        },
-    )
-    return app

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.saga import StepFunctionsSaga
@@ -17,21 +17,19 @@ from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from servicekit.auth import CurrentUser
 from servicekit.cursors import Cursor
 from servicekit.errors import Problem
+from servicekit.provisions import provided
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 log = structlog.get_logger(__name__)
 
 
-async def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
 
 
-async def _unit_of_work(request: Request) -> UnitOfWork:
-    return SqlUnitOfWork(request.app.state.engine)
+async def _unit_of_work(engine: Engine) -> UnitOfWork:
+    return SqlUnitOfWork(engine)
 
 
-Engine = Annotated[AsyncEngine, Depends(_engine)]
 Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]
 
 
@@ -46,17 +44,12 @@ async def list_orders(
     return OrderList(items=[OrderOut.of(o) for o in page.items], next_cursor=page.next_cursor)
 
 
-async def _saga(request: Request) -> StepFunctionsSaga:
-    saga: StepFunctionsSaga = request.app.state.saga
-    return saga
-
-
 @router.get("/{order_id}", response_model=OrderOut, summary="One of your orders, with its timeline")
 async def get_order(
     order_id: uuid.UUID,
     user: CurrentUser,
     engine: Engine,
-    saga: Annotated[StepFunctionsSaga, Depends(_saga)],
+    saga: Annotated[StepFunctionsSaga, Depends(provided(StepFunctionsSaga))],
 ) -> OrderOut:
     found = await queries.get_order(engine, order_id)
     if found is None or (found[0].user_id != user.user_id and not user.is_admin):

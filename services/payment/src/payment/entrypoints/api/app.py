@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from payment.adapters.repository import DynamoPaymentRepository
+from payment.entrypoints.api.deps import Resources
 from payment.entrypoints.api.routes import router
+from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
 from servicekit.app import create_service_app
 from servicekit.lifespans import dynamodb_lifespan
+from servicekit.provisions import provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -20,7 +22,10 @@ def create_app(settings: PaymentSettings) -> FastAPI:
     """The payment app; it connects to nothing until it starts."""
 
     def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
-        app.state.payments = DynamoPaymentRepository(dynamodb, settings.payments_table)
+        def new_uow() -> UnitOfWork:
+            return PaymentUnitOfWork(dynamodb, settings.payments_table)
+
+        provide(app, Resources(new_uow))
 
     return create_service_app(
         title="Payment",

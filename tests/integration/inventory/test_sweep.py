@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inventory.service_layer import handlers, queries
 from inventory.service_layer.unit_of_work import SqlUnitOfWork
 from shopctl.aws import client
-from tests.integration.inventory.inventory_support import reserve, stocked
+from tests.integration.inventory.support import reserve, stocked
 from tests.support.postgres import Database
 from tests.support.services import running_worker
 from tests.support.waiting import eventually

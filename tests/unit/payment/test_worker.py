@@ -10,18 +10,8 @@ import pytest
 from payment.adapters.provider import SimulatedProvider
 from payment.entrypoints.worker import step_handler
 from servicekit.messaging.consumer import Handler, PoisonMessageError, ReceivedMessage
+from servicekit.testing import FakeStepFunctions
 from tests.unit.payment.fakes import LIMIT, FakeAttempts, FakePayments
-
-
-class FakeStepFunctions:
-    def __init__(self) -> None:
-        self.answers: list[dict[str, Any]] = []
-
-    async def send_task_success(self, *, taskToken: str, output: str) -> None:  # noqa: N803
-        self.answers.append({"token": taskToken, "output": json.loads(output)})
-
-    async def send_task_failure(self, *, taskToken: str, error: str, cause: str) -> None:  # noqa: N803
-        self.answers.append({"token": taskToken, "error": error, "cause": cause})
 
 
 @pytest.fixture
@@ -37,7 +27,7 @@ def payments() -> FakePayments:
 @pytest.fixture
 def handle(sfn: FakeStepFunctions, payments: FakePayments) -> Handler:
     provider = SimulatedProvider(FakeAttempts(), LIMIT)
-    return step_handler(sfn, payments, provider)  # type: ignore[arg-type]
+    return step_handler(sfn, lambda: payments, provider)  # type: ignore[arg-type]
 
 
 _tokens: Iterator[int] = iter(range(1_000_000))
@@ -105,7 +95,7 @@ async def test_the_whole_happy_path_and_its_redelivery(
         "CAPTURED",
         "CAPTURED",
     ]
-    assert [e.TYPE for e in payments.outbox] == [
+    assert [e.TYPE for e in payments.published] == [
         "payment.PaymentAuthorized",
         "payment.PaymentCaptured",
     ]

@@ -16,7 +16,7 @@ from catalog.settings import CatalogSettings
 from servicekit.aws import AwsClients
 from servicekit.db import create_engine
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import PublishResult, SnsPublisher, find_topic_arn
+from servicekit.messaging.publisher import PublishResult, SnsPublisher
 from tests.integration.events import basket_item, handled, new_product, wait_for_line
 from tests.support.postgres import Database
 from tests.support.services import RunningWorker
@@ -52,7 +52,7 @@ async def _publish_killed_then_again(database: Database, product_id: str) -> str
             )
             event_id = rows.scalar_one()
         sns = await aws.sns()
-        publisher = SnsPublisher(sns, await find_topic_arn(sns, "catalog-events"))
+        publisher = SnsPublisher(sns, await aws.topic_arn("catalog-events"))
         with pytest.raises(Killed):
             await OutboxRelay(engine, outbox, KilledAfterPublishing(publisher)).relay_once()
         async with engine.connect() as connection:

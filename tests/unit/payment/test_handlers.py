@@ -43,7 +43,7 @@ async def _authorized(payments: FakePayments, provider: CountingProvider) -> uui
 
 
 def _types(payments: FakePayments) -> list[str]:
-    return [event.TYPE for event in payments.outbox]
+    return [event.TYPE for event in payments.published]
 
 
 async def test_an_ordinary_card_is_authorized(
@@ -61,7 +61,7 @@ async def test_an_ordinary_card_is_authorized(
     assert payment.provider_reference
     assert payment.authorized_at is not None
     assert _types(payments) == ["payment.PaymentAuthorized"]
-    assert payments.outbox[0].model_dump(mode="json") == {
+    assert payments.published[0].model_dump(mode="json") == {
         "order_id": str(order_id),
         "user_id": "alice",
         "amount": "49.90",
@@ -82,7 +82,7 @@ async def test_the_declining_card_is_declined_and_stays_declined(
     assert payments.rows[order_id].provider_reference is None
     assert provider.calls == ["authorize"]  # the redelivery found the decision stored
     assert _types(payments) == ["payment.PaymentDeclined"]
-    assert payments.outbox[0].model_dump(mode="json")["reason"] == "CARD_DECLINED"
+    assert payments.published[0].model_dump(mode="json")["reason"] == "CARD_DECLINED"
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ async def test_the_silent_card_gets_no_answer_and_stores_nothing(
     with pytest.raises(ProviderNoAnswerError):
         await handlers.authorize_payment(_authorize(order_id, "tok_timeout"), payments, provider)
     assert payments.rows == {}
-    assert payments.outbox == []
+    assert payments.published == []
 
 
 async def test_a_redelivered_authorization_answers_the_same_and_holds_once(
@@ -143,7 +143,7 @@ async def test_a_redelivered_authorization_answers_the_same_and_holds_once(
     assert (first.outcome, again.outcome) == ("AUTHORIZED", "AUTHORIZED")
     assert (first.changed, again.changed) == (True, False)
     assert provider.calls == ["authorize"]
-    assert len(payments.outbox) == 1
+    assert len(payments.published) == 1
 
 
 async def test_a_duplicate_that_stores_first_wins_and_both_answer_alike(
@@ -154,7 +154,7 @@ async def test_a_duplicate_that_stores_first_wins_and_both_answer_alike(
         AuthorizationRequest(order_id, "alice", Decimal("49.90"), "EUR", "tok_visa", "k"),
         AuthorizationDecision(approved=True, reference="sim_winner"),
     )
-    payments.before_write = lambda: payments.rows.__setitem__(order_id, winner)
+    payments.before_commit = lambda: payments.rows.__setitem__(order_id, winner)
     result = await handlers.authorize_payment(_authorize(order_id), payments, provider)
     assert (result.outcome, result.changed) == ("AUTHORIZED", False)
     assert payments.rows[order_id] is winner
@@ -165,7 +165,7 @@ async def test_a_hold_granted_while_the_order_was_being_closed_is_given_back(
     payments: FakePayments, provider: CountingProvider
 ) -> None:
     order_id = uuid.uuid4()
-    payments.before_write = lambda: payments.closed.add(order_id)
+    payments.before_commit = lambda: payments.closed.add(order_id)
     with pytest.raises(PaymentClosedError):
         await handlers.authorize_payment(_authorize(order_id), payments, provider)
     assert order_id not in payments.rows
@@ -215,7 +215,7 @@ async def test_a_capture_that_loses_to_a_void_does_not_capture(
     def void_first() -> None:
         payments.rows[order_id] = payments.rows[order_id].release()
 
-    payments.before_write = void_first
+    payments.before_commit = void_first
     with pytest.raises(PaymentNotAuthorizedError):
         await handlers.capture_payment(commands.CapturePayment(order_id), payments, provider)
     assert payments.rows[order_id].status is PaymentStatus.VOIDED
@@ -248,7 +248,7 @@ async def test_refund_returns_a_capture_once(
     assert (first.outcome, again.outcome) == ("REFUNDED", "REFUNDED")
     assert provider.calls.count("refund") == 1
     assert _types(payments)[-1] == "payment.PaymentRefunded"
-    assert len(payments.outbox) == 3
+    assert len(payments.published) == 3
     # A capture redelivered after the refund answers as it did, and takes nothing again.
     late = await handlers.capture_payment(commands.CapturePayment(order_id), payments, provider)
     assert (late.outcome, late.changed) == ("CAPTURED", False)
@@ -262,7 +262,7 @@ async def test_a_refund_before_any_capture_voids_the_hold(
     order_id = await _authorized(payments, provider)
     result = await handlers.refund_payment(commands.RefundPayment(order_id), payments, provider)
     assert result.outcome == "VOIDED"
-    assert not payments.rows[order_id].holds_money
+    assert payments.rows[order_id].status is PaymentStatus.VOIDED
     assert _types(payments)[-1] == "payment.PaymentVoided"
 
 
@@ -273,7 +273,8 @@ async def test_a_void_after_a_capture_refunds_it(
     await handlers.capture_payment(commands.CapturePayment(order_id), payments, provider)
     result = await handlers.void_payment(commands.VoidPayment(order_id), payments, provider)
     assert result.outcome == "REFUNDED"
-    assert not payments.rows[order_id].holds_money
+    assert payments.rows[order_id].status is PaymentStatus.REFUNDED
+    assert provider.calls.count("refund") == 1
 
 
 @pytest.mark.parametrize("compensate", [handlers.void_payment, handlers.refund_payment])
@@ -315,7 +316,7 @@ async def test_a_void_racing_an_authorization_releases_it(
         AuthorizationRequest(order_id, "alice", Decimal("5.00"), "EUR", "tok_visa", "k"),
         AuthorizationDecision(approved=True, reference="sim_late"),
     )
-    payments.before_write = lambda: payments.rows.__setitem__(order_id, late)
+    payments.before_commit = lambda: payments.rows.__setitem__(order_id, late)
     result = await handlers.void_payment(commands.VoidPayment(order_id), payments, provider)
     assert result.outcome == "VOIDED"
     assert payments.rows[order_id].status is PaymentStatus.VOIDED

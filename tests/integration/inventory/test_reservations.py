@@ -20,7 +20,7 @@ from inventory.domain.model import ReservationStatus
 from inventory.service_layer import handlers, queries
 from inventory.service_layer.unit_of_work import SqlUnitOfWork
 from inventory.settings import InventorySettings
-from tests.integration.inventory.inventory_support import new_sku, reserve, stocked
+from tests.integration.inventory.support import new_sku, reserve, stocked
 
 
 async def _level(engine: AsyncEngine, sku: str) -> tuple[int, int]:

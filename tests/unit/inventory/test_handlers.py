@@ -8,7 +8,7 @@ from inventory.domain import commands
 from inventory.domain.errors import BelowReservedError, OutOfStockError, ReservationReleasedError
 from inventory.domain.model import Line, ReservationStatus
 from inventory.service_layer import handlers
-from tests.unit.inventory.inventory_fakes import FakeUnitOfWork
+from tests.unit.inventory.fakes import FakeUnitOfWork
 
 
 def _reserve(order_id: str, **quantities: int) -> commands.ReserveStock:

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork
-from tests.integration.inventory.inventory_support import new_sku, reserve
+from tests.integration.inventory.support import new_sku, reserve
 from tests.support.services import RunningService
 
 PROBLEM = "application/problem+json"

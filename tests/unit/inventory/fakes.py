@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Self
 
 from inventory.domain.model import Reservation, ReservationStatus, StockLevel, StockMovement
+from servicekit.testing import FakeSqlUnitOfWork
 
 
 class FakeStock:
@@ -82,45 +81,25 @@ class FakeReservations:
         self.rows[reservation.order_id] = reservation
 
 
-class FakeUnitOfWork:
-    """Committed state in `stock_rows`, `reservation_rows` and `handled`; a transaction works
-    on copies of them."""
+class FakeUnitOfWork(FakeSqlUnitOfWork):
+    """Committed state in `stock_rows` and `reservation_rows`; a transaction works on copies
+    of them."""
 
     stock: FakeStock
     reservations: FakeReservations
 
     def __init__(self) -> None:
+        super().__init__()
         self.stock_rows: dict[str, StockLevel] = {}
         self.reservation_rows: dict[str, Reservation] = {}
-        self.handled: set[tuple[str, str]] = set()
-        self.commits = 0
-        self._inbox: set[tuple[str, str]] = set()
 
-    async def __aenter__(self) -> Self:
+    def begin(self) -> None:
         self.stock = FakeStock(dict(self.stock_rows))
         self.reservations = FakeReservations(dict(self.reservation_rows))
-        self._inbox = set(self.handled)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    async def claim(self, message_id: str, handler: str) -> bool:
-        if (message_id, handler) in self._inbox:
-            return False
-        self._inbox.add((message_id, handler))
-        return True
-
-    async def commit(self) -> None:
+    def keep(self) -> None:
         self.stock_rows = dict(self.stock.rows)
         self.reservation_rows = dict(self.reservations.rows)
-        self.handled = set(self._inbox)
-        self.commits += 1
 
     def level(self, sku: str) -> tuple[int, int]:
         """(on_hand, reserved) of a SKU, as committed."""

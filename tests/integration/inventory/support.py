@@ -52,6 +52,7 @@ def saga_input(order_id: str, **by_sku: int) -> dict[str, Any]:
         ],
         "total": f"{sum(by_sku.values())}.00",
         "currency": "EUR",
+        "traceparent": None,
     }
 
 

@@ -11,23 +11,28 @@ from notification.adapters.repository import NotificationPage, sort_key
 from notification.contracts.consumed import CONSUMED
 from notification.domain.commands import NotifyCustomer, Topic
 from notification.domain.model import Notification, compose, order_reference
-from notification.entrypoints.worker import handle, to_command
+from notification.entrypoints.worker import TOPICS, router, to_command
 from notification.service_layer import handlers
 from servicekit.cursors import InvalidCursorError
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.messaging.envelope import Envelope
+from servicekit.testing import FakeDynamoUnitOfWork, received
 
 
-class FakeNotifications:
+class FakeNotifications(FakeDynamoUnitOfWork):
+    """Notification's unit of work and table in memory."""
+
     def __init__(self) -> None:
+        super().__init__()
         self.rows: dict[tuple[str, str], Notification] = {}
 
-    async def add(self, notification: Notification) -> bool:
+    @property
+    def notifications(self) -> "FakeNotifications":
+        return self
+
+    def add(self, notification: Notification) -> None:
         key = (notification.user_id, sort_key(notification))
-        if key in self.rows:
-            return False
-        self.rows[key] = notification
-        return True
+        self.stage(lambda: self.rows.__setitem__(key, notification))
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
         keys = sorted((sk for user, sk in self.rows if user == user_id), reverse=True)
@@ -97,6 +102,12 @@ EXPECTED = [
 
 def test_every_consumed_event_is_routed() -> None:
     assert {model.TYPE for model in CONSUMED} == {row[0] for row in EXPECTED}
+    assert router(FakeNotifications).message_types == {(m.TYPE, m.VERSION) for m in CONSUMED}
+
+
+def _command(envelope: Envelope) -> NotifyCustomer:
+    model = next(m for m in TOPICS if envelope.type == m.TYPE)
+    return to_command(model.model_validate(envelope.data), envelope)
 
 
 @pytest.mark.parametrize(("event_type", "extra", "topic", "subject"), EXPECTED)
@@ -105,7 +116,7 @@ async def test_each_event_becomes_one_message_for_its_customer(
 ) -> None:
     notifications = FakeNotifications()
     envelope = _envelope(event_type, extra=extra)
-    await handle(envelope, notifications)
+    await router(lambda: notifications)(received(envelope))
     (stored,) = notifications.rows.values()
     assert (stored.user_id, stored.topic, stored.subject) == ("alice", topic, subject)
     assert (stored.event_id, stored.order_id) == (envelope.id, ORDER_ID)
@@ -121,8 +132,7 @@ async def test_each_event_becomes_one_message_for_its_customer(
     ],
 )
 def test_reasons_are_told_in_words(event_type: str, reason: str, phrase: str) -> None:
-    command = to_command(_envelope(event_type, extra={"reason": reason}))
-    assert command is not None
+    command = _command(_envelope(event_type, extra={"reason": reason}))
     assert command.reason == reason
     assert phrase in compose(command).body
 
@@ -130,21 +140,23 @@ def test_reasons_are_told_in_words(event_type: str, reason: str, phrase: str) ->
 async def test_a_redelivered_event_adds_nothing() -> None:
     notifications = FakeNotifications()
     envelope = _envelope("ordering.OrderConfirmed")
-    command = to_command(envelope)
-    assert command is not None
+    command = _command(envelope)
     assert await handlers.notify_customer(command, notifications) is True
     assert await handlers.notify_customer(command, notifications) is False
     assert len(notifications.rows) == 1
 
 
-def test_events_it_does_not_read_are_ignored_and_broken_ones_are_poison() -> None:
-    assert to_command(_envelope("ordering.OrderShipped")) is None
+async def test_events_it_does_not_read_are_ignored_and_broken_ones_are_poison() -> None:
+    notifications = FakeNotifications()
+    handle = router(lambda: notifications)
+    await handle(received(_envelope("ordering.OrderShipped")))
     broken = Envelope(type="ordering.OrderPlaced", version=1, source="x", data={"order_id": "1"})
     with pytest.raises(PoisonMessageError):
-        to_command(broken)
+        await handle(received(broken))
     # A version it was not written for is not guessed at.
     later = _envelope("ordering.OrderPlaced").model_copy(update={"version": 2})
-    assert to_command(later) is None
+    await handle(received(later))
+    assert notifications.rows == {}
 
 
 def test_sort_keys_order_by_time_whatever_the_zone() -> None:
@@ -169,7 +181,7 @@ async def _seed(notifications: FakeNotifications, user: str, count: int) -> list
         envelope = _envelope(
             "ordering.OrderPlaced", user_id=user, occurred_at=start + timedelta(minutes=minute)
         )
-        await handle(envelope, notifications)
+        await router(lambda: notifications)(received(envelope))
         ids.append(envelope.id)
     return ids
 

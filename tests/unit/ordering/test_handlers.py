@@ -1,17 +1,21 @@
+import json
 import uuid
 from dataclasses import replace
 from decimal import Decimal
-from types import TracebackType
-from typing import Self
 
 import pytest
 
+from ordering.adapters.saga import saga_input
 from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from ordering.domain import commands
-from ordering.domain.errors import OrderNotCancellableError, OrderNotFoundError
+from ordering.domain.errors import (
+    OrderNotCancellableError,
+    OrderNotConfirmableError,
+    OrderNotFoundError,
+)
 from ordering.domain.model import CancelReason, Order, OrderLine, OrderStatus, TimelineEntry
 from ordering.service_layer import handlers
-from servicekit.messaging.envelope import Event
+from servicekit.testing import FakeSqlUnitOfWork
 
 
 class FakeOrders:
@@ -35,36 +39,10 @@ class FakeOrders:
         self.timeline.append((order_id, entry.step))
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(FakeSqlUnitOfWork):
     def __init__(self) -> None:
+        super().__init__()
         self.orders = FakeOrders()
-        self.handled: set[tuple[str, str]] = set()
-        self.pending: list[Event] = []
-        self.published: list[Event] = []
-
-    def publish(self, event: Event) -> None:
-        self.pending.append(event)
-
-    async def claim(self, message_id: str, handler: str) -> bool:
-        if (message_id, handler) in self.handled:
-            return False
-        self.handled.add((message_id, handler))
-        return True
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.pending = []
-
-    async def commit(self) -> None:
-        self.published += self.pending
-        self.pending = []
 
 
 class FakeSaga:
@@ -124,7 +102,7 @@ async def test_a_customers_cancellation_is_honoured_at_confirmation() -> None:
         commands.RequestCancellation(order.id, "alice"), uow
     )
     assert (requested.status, requested.cancel_requested) == (OrderStatus.PENDING, True)
-    with pytest.raises(OrderNotCancellableError):
+    with pytest.raises(OrderNotConfirmableError):
         await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
     cancelled = await handlers.cancel_order(
         commands.CancelOrder(order.id, CancelReason.CANCELLED_BY_CUSTOMER), uow
@@ -153,3 +131,27 @@ async def test_cancelling_twice_publishes_once() -> None:
     for _ in range(2):
         await handlers.cancel_order(commands.CancelOrder(order.id, CancelReason.OUT_OF_STOCK), uow)
     assert [e.TYPE for e in uow.published] == [OrderPlaced.TYPE, OrderCancelled.TYPE]
+
+
+async def test_the_saga_input_carries_the_order_with_money_as_strings() -> None:
+    uow = FakeUnitOfWork()
+    order = await handlers.place_order(_place(), uow, FakeSaga())
+    sent = json.loads(saga_input(order, "tok_visa"))
+    [line] = order.lines
+    assert sent == {
+        "order_id": str(order.id),
+        "user_id": "alice",
+        "lines": [
+            {
+                "product_id": str(line.product_id),
+                "sku": "MUG-001",
+                "quantity": 2,
+                "unit_price": "12.50",
+            }
+        ],
+        "total": "25.00",
+        "currency": "EUR",
+        "payment_token": "tok_visa",
+        # Always present, as the state machine's paths require; null outside any trace.
+        "traceparent": None,
+    }

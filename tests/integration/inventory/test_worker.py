@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shopctl.aws import client
-from tests.integration.inventory.inventory_support import (
+from tests.integration.inventory.support import (
     envelope,
     level,
     new_sku,
@@ -173,32 +173,34 @@ def test_the_saga_hears_out_of_stock_and_nothing_is_held(
     assert (level(inventory, admin, mug), level(inventory, admin, tea)) == ((5, 0), (1, 0))
 
 
-def _command(command: str, order_id: str, **by_sku: int) -> dict[str, Any]:
-    # The token of no task: the worker's answer is refused, and it carries on.
-    return {"command": command, "task_token": f"gone-{uuid.uuid4()}"} | saga_input(
-        order_id, **by_sku
-    )
+def _forged(command: str, order_id: str, **by_sku: int) -> dict[str, Any]:
+    """A step command with a token the state machine never issued: a replay or a forgery."""
+    return {"command": command, "task_token": uuid.uuid4().hex * 4} | saga_input(order_id, **by_sku)
 
 
-def test_redelivered_steps_change_nothing(
-    inventory: httpx.Client, admin: dict[str, str], inventory_worker: RunningWorker
+def test_commands_the_state_machine_did_not_send_change_nothing(
+    inventory: httpx.Client,
+    admin: dict[str, str],
+    inventory_worker: RunningWorker,
+    machines: dict[str, str],
 ) -> None:
     sku, order_id = _stock(inventory, admin, 5), str(uuid.uuid4())
-
-    for _ in range(2):
-        send("inventory-commands", _command("ReserveStock", order_id, **{sku: 3}))
-    _wait_logged(inventory_worker, 2, "saga_step_done", order_id=order_id, step="ReserveStock")
+    order = saga_input(order_id, **{sku: 3})
+    assert _run(machines["ReserveStock"], order)["status"] == "SUCCEEDED"
     assert level(inventory, admin, sku) == (5, 3)
 
-    for _ in range(2):
-        send("inventory-commands", _command("ReleaseStock", order_id, **{sku: 3}))
-    _wait_logged(inventory_worker, 2, "saga_step_done", order_id=order_id, step="ReleaseStock")
+    send("inventory-commands", _forged("ReleaseStock", order_id, **{sku: 3}))
+    send("inventory-commands", _forged("ReserveStock", order_id, **{sku: 3}))
+    for step in ("ReleaseStock", "ReserveStock"):
+        _wait_logged(inventory_worker, 1, "saga_command_refused", order_id=order_id, step=step)
+    assert level(inventory, admin, sku) == (5, 3)
+
+    assert _run(machines["ReleaseStock"], order)["status"] == "SUCCEEDED"
     assert level(inventory, admin, sku) == (5, 0)
 
-    # A reservation arriving after the release is refused: nothing is held again.
-    send("inventory-commands", _command("ReserveStock", order_id, **{sku: 3}))
-    failed = _wait_logged(inventory_worker, 1, "saga_step_failed", order_id=order_id)
-    assert failed[0]["error"] == "ReservationReleased"
+    # A reservation the saga sends after the release is refused: nothing is held again.
+    late = _run(_one_step_machine("ReserveStock"), order)
+    assert (late["status"], late.get("error")) == ("FAILED", "ReservationReleased"), late
     assert level(inventory, admin, sku) == (5, 0)
 
 

@@ -1,0 +1,323 @@
+"""Faults under load: does every order still end, exactly once, with nothing lost?
+
+Needs a running shop (`docker compose up --build --wait`) and the docker CLI. For each
+scenario, checkouts arrive at a fixed rate (as clients that retry with the same
+Idempotency-Key until accepted) while, a quarter of the way in, one fault is injected:
+
+- kill-workers:      SIGKILL each worker container in turn, each started again 2 s later (as
+                     an orchestrator replaces a task), 5 s apart
+- restart-postgres:  restart the PostgreSQL container
+- cut-emulator:      take the AWS emulator off the network for 30 s (its state is kept)
+- restart-gateway:   restart the gateway
+
+Then it waits for every accepted order to end and prints, per scenario: orders accepted,
+terminal, confirmed; whether stock moved by exactly the confirmed quantity with nothing left
+reserved; captures per confirmed order (exactly 1) and none for a cancelled one; notifications
+per order; messages in dead-letter queues; the longest checkout-to-terminal time.
+
+    uv run python bench/faults.py [--rate 10] [--seconds 60] [--only kill-workers,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from shopctl.aws import client
+from shopctl.dlq import list_dead_letters
+from shopctl.identity import local_token
+from shopctl.topology import load_topology
+
+WORKERS = [
+    "basket-worker",
+    "ordering-worker",
+    "inventory-worker",
+    "payment-worker",
+    "notification-worker",
+    "catalog-worker",
+]
+TERMINAL = ("CONFIRMED", "CANCELLED")
+
+
+def compose(*args: str) -> str:
+    """Run `docker compose ARGS` and return its output."""
+    done = subprocess.run(["docker", "compose", *args], check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def docker(*args: str) -> None:
+    subprocess.run(["docker", *args], check=True, capture_output=True, text=True)
+
+
+def kill_workers() -> None:
+    for service in WORKERS:
+        container = compose("ps", "--quiet", service)
+        docker("kill", "--signal", "KILL", container)
+        time.sleep(2)
+        docker("start", container)
+        time.sleep(3)
+
+
+def restart_postgres() -> None:
+    compose("restart", "postgres")
+
+
+def cut_emulator() -> None:
+    container = compose("ps", "--quiet", "emulator")
+    network = json.loads(
+        subprocess.run(
+            ["docker", "inspect", "--format", "{{json .NetworkSettings.Networks}}", container],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    (name,) = network
+    docker("network", "disconnect", name, container)
+    time.sleep(30)
+    docker("network", "connect", "--alias", "emulator", name, container)
+
+
+def restart_gateway() -> None:
+    compose("restart", "gateway")
+
+
+SCENARIOS: dict[str, Callable[[], None]] = {
+    "kill-workers": kill_workers,
+    "restart-postgres": restart_postgres,
+    "cut-emulator": cut_emulator,
+    "restart-gateway": restart_gateway,
+}
+
+
+@dataclass
+class Order:
+    customer: dict[str, str]
+    key: str
+    order_id: str | None = None
+    sent: float = 0.0
+    ended: float | None = None
+    status: str | None = None
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    accepted: int = 0
+    not_accepted: int = 0
+    terminal: int = 0
+    confirmed: int = 0
+    cancelled: Counter[str] = field(default_factory=Counter)
+    stock_ok: bool = False
+    stock_detail: str = ""
+    captures: Counter[int] = field(default_factory=Counter)
+    held_after_cancel: int = 0
+    notifications: Counter[int] = field(default_factory=Counter)
+    dead_letters: int = 0
+    slowest_s: float = 0.0
+
+
+class Shop:
+    def __init__(self, gateway: str) -> None:
+        os.environ.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+        self.identity = load_topology().identity
+        self.http = httpx.Client(
+            base_url=gateway, timeout=10, limits=httpx.Limits(max_connections=64)
+        )
+        self.admin = self.headers("admin")
+
+    def headers(self, username: str) -> dict[str, str]:
+        token = local_token(client("cognito-idp"), self.identity, username)
+        return {"Authorization": f"Bearer {token}"}
+
+    def stocked_product(self, on_hand: int) -> tuple[str, str]:
+        sku = f"FAULT-{uuid.uuid4().hex[:8].upper()}"
+        body = {
+            "sku": sku,
+            "name": "Fault bench",
+            "category": "bench",
+            "price": "1.00",
+            "currency": "EUR",
+        }
+        created = self.http.post("/catalog/products", json=body, headers=self.admin)
+        created.raise_for_status()
+        self.http.put(
+            f"/inventory/stock/{sku}", json={"on_hand": on_hand}, headers=self.admin
+        ).raise_for_status()
+        return str(created.json()["id"]), sku
+
+    def stock(self, sku: str) -> dict[str, Any]:
+        response = self.http.get(f"/inventory/stock/{sku}", headers=self.admin)
+        response.raise_for_status()
+        level: dict[str, Any] = response.json()
+        return level
+
+    def customer(self, product_id: str) -> dict[str, str]:
+        me = self.headers(f"fault-{uuid.uuid4().hex[:10]}")
+        self.http.put(
+            f"/basket/items/{product_id}", json={"quantity": 1}, headers=me
+        ).raise_for_status()
+        return me
+
+    def check_out(self, order: Order, give_up_after: float = 60) -> None:
+        """As a client would: retry with the same key until the shop accepts."""
+        deadline = time.monotonic() + give_up_after
+        order.sent = time.monotonic()
+        while time.monotonic() < deadline:
+            try:
+                response = self.http.post(
+                    "/basket/checkout",
+                    json={"payment_token": "tok_visa"},
+                    headers=order.customer | {"Idempotency-Key": order.key},
+                )
+            except httpx.TransportError:
+                time.sleep(0.5)
+                continue
+            if response.status_code == 202:
+                order.order_id = str(response.json()["order_id"])
+                return
+            time.sleep(0.5)
+
+    def wait_terminal(self, order: Order, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            try:
+                response = self.http.get(f"/orders/{order.order_id}", headers=order.customer)
+            except httpx.TransportError:
+                time.sleep(0.5)
+                continue
+            if response.status_code == 200 and response.json()["status"] in TERMINAL:
+                order.status = response.json()["status"]
+                order.ended = time.monotonic()
+                return
+            time.sleep(0.5)
+
+    def payment(self, order: Order) -> dict[str, Any]:
+        response = self.http.get(f"/payments/{order.order_id}", headers=order.customer)
+        return dict(response.json()) if response.status_code == 200 else {}
+
+    def notifications(self, order: Order) -> list[dict[str, Any]]:
+        response = self.http.get("/notifications", headers=order.customer)
+        response.raise_for_status()
+        items: list[dict[str, Any]] = response.json()["items"]
+        return [n for n in items if n["order_id"] == order.order_id]
+
+    def cancel_reason(self, order: Order) -> str:
+        response = self.http.get(f"/orders/{order.order_id}", headers=order.customer)
+        return str(response.json().get("reason") or "?")
+
+
+def run_scenario(shop: Shop, name: str, rate: float, seconds: float) -> Outcome:
+    count = int(rate * seconds)
+    product_id, sku = shop.stocked_product(on_hand=count * 2)
+    before = shop.stock(sku)
+    with ThreadPoolExecutor(16) as pool:
+        customers = list(pool.map(lambda _: shop.customer(product_id), range(count)))
+    orders = [Order(customer, uuid.uuid4().hex) for customer in customers]
+    fault = threading.Thread(target=SCENARIOS[name])
+    with ThreadPoolExecutor(64) as pool:
+        started = time.monotonic()
+        futures = []
+        for i, order in enumerate(orders):
+            time.sleep(max(0.0, started + i / rate - time.monotonic()))
+            if i == count // 4:
+                fault.start()
+            futures.append(pool.submit(shop.check_out, order))
+        for future in futures:
+            future.result()
+        fault.join()
+        deadline = time.monotonic() + 300
+        accepted = [order for order in orders if order.order_id]
+        list(pool.map(lambda order: shop.wait_terminal(order, deadline), accepted))
+
+    outcome = Outcome(name, accepted=len(accepted), not_accepted=count - len(accepted))
+    ended = [order for order in accepted if order.status]
+    outcome.terminal = len(ended)
+    confirmed = [order for order in ended if order.status == "CONFIRMED"]
+    outcome.confirmed = len(confirmed)
+    outcome.slowest_s = max(((o.ended or 0) - o.sent for o in ended), default=0.0)
+    # Captures and releases settle shortly after the order's own end.
+    time.sleep(5)
+    with ThreadPoolExecutor(16) as pool:
+        notes = list(pool.map(shop.notifications, ended))
+        payments = list(pool.map(shop.payment, ended))
+        reasons = list(
+            pool.map(lambda o: shop.cancel_reason(o) if o.status == "CANCELLED" else "", ended)
+        )
+    for order, found, payment, reason in zip(ended, notes, payments, reasons, strict=True):
+        outcome.notifications[len(found)] += 1
+        captured = sum(1 for n in found if n["topic"] == "PAYMENT_CAPTURED")
+        if order.status == "CONFIRMED":
+            outcome.captures[captured] += 1
+        else:
+            outcome.cancelled[reason] += 1
+            if payment.get("status") in ("AUTHORIZED", "CAPTURED"):
+                outcome.held_after_cancel += 1
+    after = shop.stock(sku)
+    sold = before["on_hand"] - after["on_hand"]
+    outcome.stock_ok = sold == outcome.confirmed and after["reserved"] == 0
+    outcome.stock_detail = f"sold {sold}, reserved {after['reserved']}"
+    outcome.dead_letters = sum(d.count for d in list_dead_letters(client("sqs"), load_topology()))
+    return outcome
+
+
+def report(outcome: Outcome) -> str:
+    cancelled = ", ".join(f"{r} {n}" for r, n in sorted(outcome.cancelled.items())) or "none"
+    captures = ", ".join(f"{k}x: {n}" for k, n in sorted(outcome.captures.items()))
+    notifications = ", ".join(f"{k}: {n}" for k, n in sorted(outcome.notifications.items()))
+    return "\n".join(
+        [
+            f"{outcome.scenario}",
+            f"  accepted {outcome.accepted} (not accepted {outcome.not_accepted}), "
+            f"terminal {outcome.terminal}, confirmed {outcome.confirmed}, "
+            f"cancelled: {cancelled}",
+            f"  stock {'ok' if outcome.stock_ok else 'WRONG'} ({outcome.stock_detail}); "
+            f"captures per confirmed order {captures or 'none'}; "
+            f"money held after a cancel {outcome.held_after_cancel}",
+            f"  notifications per order {notifications}; dead letters {outcome.dead_letters}; "
+            f"slowest checkout to terminal {outcome.slowest_s:.1f} s",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--gateway", default=os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8080")
+    )
+    parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--only", default=",".join(SCENARIOS))
+    args = parser.parse_args()
+
+    shop = Shop(args.gateway)
+    print(f"machine: {os.cpu_count()} cores; {args.rate:g} orders/s for {args.seconds:g} s each")
+    print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    failed = False
+    for name in args.only.split(","):
+        outcome = run_scenario(shop, name, args.rate, args.seconds)
+        print(report(outcome), flush=True)
+        failed |= not (
+            outcome.terminal == outcome.accepted
+            and outcome.stock_ok
+            and set(outcome.captures) <= {1}
+            and outcome.held_after_cancel == 0
+            and outcome.dead_letters == 0
+        )
+    raise SystemExit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

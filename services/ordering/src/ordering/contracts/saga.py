@@ -1,0 +1,55 @@
+"""The order saga's messages: the execution's input, which every step command is built from
+(see `infra/statemachine/`), and the commands for ordering's own steps. The other services
+read what they need of the input through their own models, checked against this one."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict
+
+from ordering.contracts.events import Line
+from ordering.domain.model import Order
+from servicekit.messaging.envelope import Money
+
+
+class _Saga(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class OrderSaga(_Saga):
+    """The execution's input."""
+
+    order_id: uuid.UUID
+    user_id: str
+    lines: list[Line]
+    total: Money
+    currency: str
+    payment_token: str
+    # The W3C trace context of the order's start, copied into every step command so each step
+    # continues the checkout's trace; null when tracing is off (the key is always there, as
+    # the state machine's paths require it).
+    traceparent: str | None
+
+    @classmethod
+    def of(cls, order: Order, payment_token: str, traceparent: str | None = None) -> Self:
+        return cls(
+            order_id=order.id,
+            user_id=order.user_id,
+            lines=Line.all_of(order),
+            total=order.total,
+            currency=order.currency,
+            payment_token=payment_token,
+            traceparent=traceparent,
+        )
+
+
+class ConfirmOrder(_Saga):
+    order_id: uuid.UUID
+
+
+class CancelOrder(_Saga):
+    order_id: uuid.UUID
+    # Chosen by the state machine from the failure it compensates (`CancelReason`).
+    reason: str | None = None

@@ -1,0 +1,75 @@
+"""The kit's message router: by type to a handler, the rest acknowledged or poison."""
+
+from typing import ClassVar
+
+import pytest
+
+from servicekit.messaging.consumer import PoisonMessageError, ReceivedMessage
+from servicekit.messaging.envelope import ConsumedMessage, Envelope
+from servicekit.messaging.router import MessageRouter
+from servicekit.testing import envelope, received
+
+
+class Shipped(ConsumedMessage):
+    TYPE: ClassVar[str] = "test.Shipped"
+    VERSION: ClassVar[int] = 1
+
+    parcel: int
+
+
+class Lost(ConsumedMessage):
+    TYPE: ClassVar[str] = "test.Lost"
+    VERSION: ClassVar[int] = 2
+
+    parcel: int
+
+
+def _router(seen: list[object]) -> MessageRouter:
+    async def shipped(event: Shipped, env: Envelope) -> None:
+        seen.append(("shipped", event.parcel, env.type))
+
+    async def lost(event: Lost, _: Envelope) -> dict[str, int]:
+        seen.append(("lost", event.parcel))
+        return {"parcel": event.parcel}
+
+    async def step(message: ReceivedMessage) -> None:
+        seen.append(("step", message.body))
+
+    return MessageRouter().on(Shipped, shipped).on(Lost, lost).step("Deliver", step)
+
+
+async def test_each_message_reaches_the_handler_of_its_type_and_version() -> None:
+    seen: list[object] = []
+    handle = _router(seen)
+    await handle(received(envelope("test.Shipped", {"parcel": 1})))
+    await handle(received(envelope("test.Lost", {"parcel": 2}, version=2)))
+    await handle(received({"command": "Deliver", "task_token": "t"}))
+    assert seen[:2] == [("shipped", 1, "test.Shipped"), ("lost", 2)]
+    assert seen[2] == ("step", '{"command": "Deliver", "task_token": "t"}')
+    assert handle.message_types == {("test.Shipped", 1), ("test.Lost", 2)}
+    assert handle.steps == {"Deliver"}
+
+
+async def test_unknown_types_and_versions_are_acknowledged_without_effect() -> None:
+    seen: list[object] = []
+    handle = _router(seen)
+    await handle(received(envelope("test.Returned", {"parcel": 1})))
+    await handle(received(envelope("test.Lost", {"parcel": 1}, version=1)))
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[1, 2]",
+        {"type": "test.Shipped"},  # not an envelope
+        envelope("test.Shipped", {"parcel": "many"}),  # breaks its contract
+        {"command": "Return", "task_token": "t"},  # a step not served here
+    ],
+)
+async def test_what_can_never_be_handled_is_poison(body: Envelope | dict[str, str] | str) -> None:
+    seen: list[object] = []
+    with pytest.raises(PoisonMessageError):
+        await _router(seen)(received(body))
+    assert seen == []

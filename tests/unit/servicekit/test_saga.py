@@ -1,0 +1,126 @@
+"""The kit's saga step runner: payload by model, failures named by a table, answers given."""
+
+import json
+from typing import Any, cast
+
+import pytest
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from servicekit.logging import correlation_id_var
+from servicekit.messaging.consumer import PoisonMessageError
+from servicekit.messaging.router import MessageRouter
+from servicekit.messaging.saga import SagaSteps, StepFailedError
+from servicekit.testing import FakeStepFunctions, received
+
+
+class Parcel(BaseModel):
+    parcel_id: str
+    weight: int
+
+
+class TooHeavyError(Exception):
+    pass
+
+
+class LostError(Exception):
+    pass
+
+
+def _router(sfn: Any, seen: list[str | None]) -> MessageRouter:
+    async def deliver(parcel: Parcel) -> dict[str, Any]:
+        seen.append(correlation_id_var.get())
+        if parcel.weight > 10:
+            raise TooHeavyError(f"{parcel.weight} kg")
+        if parcel.weight < 0:
+            raise LostError
+        if parcel.weight == 0:
+            raise StepFailedError("Empty", "nothing to deliver")
+        return {"delivered": parcel.parcel_id}
+
+    steps = SagaSteps(sfn, {TooHeavyError: "TooHeavy"}, correlate_by="parcel_id")
+    return MessageRouter().saga(steps.step("Deliver", Parcel, deliver))
+
+
+def _command(weight: Any, name: str = "Deliver") -> dict[str, Any]:
+    return {"command": name, "task_token": "tok-1", "parcel_id": "p-1", "weight": weight}
+
+
+async def test_a_step_answers_success_with_its_output_in_the_saga_s_correlation() -> None:
+    sfn, seen = FakeStepFunctions(), list[str | None]()
+    await _router(sfn, seen)(received(_command(3)))
+    assert sfn.answers == [{"token": "tok-1", "output": {"delivered": "p-1"}}]
+    assert seen == ["p-1"]
+    assert correlation_id_var.get() is None
+
+
+async def test_failures_are_named_by_the_table_or_by_the_step() -> None:
+    sfn = FakeStepFunctions()
+    handle = _router(sfn, [])
+    await handle(received(_command(11)))
+    await handle(received(_command(0)))
+    assert [(a["error"], a["cause"]) for a in sfn.answers] == [
+        ("TooHeavy", "11 kg"),
+        ("Empty", "nothing to deliver"),
+    ]
+
+
+async def test_an_unnamed_failure_is_no_answer_and_the_command_comes_back() -> None:
+    sfn = FakeStepFunctions()
+    with pytest.raises(LostError):
+        await _router(sfn, [])(received(_command(-1)))
+    assert sfn.answers == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _command("heavy"),  # the payload does not match the step's model
+        {"command": "Deliver", "parcel_id": "p-1", "weight": 1},  # no task token
+        _command(1, name="Return"),  # no such step here
+    ],
+)
+async def test_a_command_that_can_never_be_run_is_poison(body: dict[str, Any]) -> None:
+    sfn = FakeStepFunctions()
+    with pytest.raises(PoisonMessageError):
+        await _router(sfn, [])(received(json.dumps(body)))
+    assert sfn.answers == []
+
+
+class GoneStepFunctions(FakeStepFunctions):
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    async def send_task_success(self, *, taskToken: str, output: str) -> None:  # noqa: N803
+        raise ClientError({"Error": {"Code": self.code, "Message": ""}}, "SendTaskSuccess")
+
+
+async def test_an_answer_the_state_machine_no_longer_waits_for_is_dropped() -> None:
+    await _router(cast(Any, GoneStepFunctions("TaskTimedOut")), [])(received(_command(1)))
+    with pytest.raises(ClientError):
+        await _router(cast(Any, GoneStepFunctions("ThrottlingException")), [])(
+            received(_command(1))
+        )
+
+
+async def test_a_command_whose_token_the_state_machine_did_not_issue_changes_nothing() -> None:
+    sfn, seen = FakeStepFunctions(issued={"tok-2"}), list[str | None]()
+    await _router(sfn, seen)(received(_command(3)))  # acknowledged: it can never be run
+    assert (seen, sfn.answers) == ([], [])
+    await _router(sfn, seen)(received(_command(3) | {"task_token": "tok-2"}))
+    assert seen == ["p-1"]
+    assert sfn.heartbeats == ["tok-2"]
+    assert sfn.answers == [{"token": "tok-2", "output": {"delivered": "p-1"}}]
+
+
+class UnreachableStepFunctions(FakeStepFunctions):
+    async def send_task_heartbeat(self, *, taskToken: str) -> None:  # noqa: N803
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": ""}}, "Heartbeat")
+
+
+async def test_a_token_that_cannot_be_checked_now_is_checked_again_later() -> None:
+    sfn, seen = UnreachableStepFunctions(), list[str | None]()
+    with pytest.raises(ClientError):
+        await _router(cast(Any, sfn), seen)(received(_command(3)))
+    assert (seen, sfn.answers) == ([], [])
