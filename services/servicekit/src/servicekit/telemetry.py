@@ -16,9 +16,10 @@ from __future__ import annotations
 import atexit
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from opentelemetry import context, propagate, trace
+from opentelemetry import context, metrics, propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 _TRACER = "servicekit"
 _enabled = False
+_metering = False
 
 
 def telemetry_enabled(settings: ServiceSettings) -> bool:
@@ -41,7 +43,7 @@ def configure_telemetry(settings: ServiceSettings, role: str) -> None:
 
     The process is named `<service>-<role>` (`ordering-api`, `ordering-worker`) unless
     `OTEL_SERVICE_NAME` names it."""
-    global _enabled  # one provider per process, set once at start-up
+    global _enabled, _metering  # one provider per process, set once at start-up
     if _enabled or not telemetry_enabled(settings):
         return
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -59,6 +61,7 @@ def configure_telemetry(settings: ServiceSettings, role: str) -> None:
     atexit.register(provider.shutdown)
     if settings.otel_metrics_exporter == "otlp":
         _configure_metrics(resource)
+        _metering = True
     HTTPXClientInstrumentor().instrument()
     AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
     _enabled = True
@@ -85,6 +88,46 @@ def instrument_app(app: FastAPI) -> None:
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls="/health/.*", exclude_spans=["receive", "send"]
     )
+
+
+class Measures:
+    """The measures operators watch besides the routes' own (which the FastAPI instrumentation
+    records: rate, errors and duration per route). Instruments of the API's global meter: they
+    record nothing until a meter provider is configured, and then are exported with it."""
+
+    def __init__(self) -> None:
+        meter = metrics.get_meter("servicekit")
+        self.message_age = meter.create_histogram(
+            "shop.queue.message.age",
+            unit="s",
+            description="Time a message waited in its queue before a worker took it",
+        )
+        self.handling = meter.create_histogram(
+            "shop.queue.message.handling.duration",
+            unit="s",
+            description="Time a worker spent on a message, by queue and outcome",
+        )
+        self.outbox_lag = meter.create_histogram(
+            "shop.outbox.lag",
+            unit="s",
+            description="Time from a message's commit to its publication, by destination",
+        )
+        self.saga_step = meter.create_histogram(
+            "shop.saga.step.duration",
+            unit="s",
+            description="Time a saga step took in its worker, by step and outcome",
+        )
+
+
+@cache
+def measures() -> Measures:
+    """The process's instruments, made on first use."""
+    return Measures()
+
+
+def metering() -> bool:
+    """Whether this process exports metrics."""
+    return _metering
 
 
 def tracing() -> bool:

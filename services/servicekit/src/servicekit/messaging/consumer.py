@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 
 from servicekit.logging import correlation_id_var, request_id_var
 from servicekit.messaging.envelope import Envelope
-from servicekit.telemetry import consuming
+from servicekit.telemetry import consuming, measures
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
@@ -99,6 +100,7 @@ class QueueConsumer:
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
+        self._queue = queue_url.rstrip("/").rsplit("/", 1)[-1]
         self._handler = handler
         self._settings = settings or ConsumerSettings()
         self._slots = asyncio.Semaphore(self._settings.concurrency)
@@ -139,7 +141,7 @@ class QueueConsumer:
             MaxNumberOfMessages=count,
             WaitTimeSeconds=self._settings.wait_seconds,
             VisibilityTimeout=self._settings.visibility_timeout,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "SentTimestamp"],
             MessageAttributeNames=["traceparent"],
         )
         messages: list[dict[str, Any]] = [dict(m) for m in response.get("Messages", [])]
@@ -155,10 +157,16 @@ class QueueConsumer:
             .get("traceparent", {})
             .get("StringValue"),
         )
+        sent_ms = message.get("Attributes", {}).get("SentTimestamp")
+        if sent_ms is not None:
+            waited = max(0.0, time.time() - int(sent_ms) / 1000)
+            measures().message_age.record(waited, {"queue": self._queue})
         extender = asyncio.create_task(self._keep_invisible(receipt))
+        started, outcome = time.monotonic(), "handled"
         try:
             await self._handler(received)
         except Exception as exc:
+            outcome = "poison" if isinstance(exc, PoisonMessageError) else "failed"
             log.warning(
                 "message_failed",
                 message_id=received.message_id,
@@ -179,6 +187,9 @@ class QueueConsumer:
         finally:
             extender.cancel()
             self._slots.release()
+            measures().handling.record(
+                time.monotonic() - started, {"queue": self._queue, "outcome": outcome}
+            )
 
     async def _keep_invisible(self, receipt: str) -> None:
         """Extend the visibility of a message whose handler is still working on it."""

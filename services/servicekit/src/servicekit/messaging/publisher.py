@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from servicekit.telemetry import publishing, tracing
+from servicekit.telemetry import measures, metering, publishing, tracing
 
 if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
@@ -37,14 +38,15 @@ class SnsPublisher:
     def __init__(self, sns: SNSClient, topic_arn: str) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
-        self._span = f"publish {topic_arn.rsplit(':', 1)[-1]}"
+        self._destination = topic_arn.rsplit(":", 1)[-1]
+        self._span = f"publish {self._destination}"
 
     async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
         """Publish `(id, type, body)` triples; report which ids went out and which did not."""
         result = PublishResult([], [])
         for start in range(0, len(messages), SNS_BATCH):
             batch = messages[start : start + SNS_BATCH]
-            with publishing(self._span, [_traceparent(body) for _, _, body in batch]) as onward:
+            with publishing(self._span, _carried(batch, self._destination)) as onward:
                 response = await self._sns.publish_batch(
                     TopicArn=self._topic_arn,
                     PublishBatchRequestEntries=[
@@ -69,14 +71,15 @@ class SqsSender:
     def __init__(self, sqs: SQSClient, queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
-        self._span = f"publish {queue_url.rstrip('/').rsplit('/', 1)[-1]}"
+        self._destination = queue_url.rstrip("/").rsplit("/", 1)[-1]
+        self._span = f"publish {self._destination}"
 
     async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
         """Send `(id, type, body)` triples; report which ids went out and which did not."""
         result = PublishResult([], [])
         for start in range(0, len(messages), SNS_BATCH):
             batch = messages[start : start + SNS_BATCH]
-            with publishing(self._span, [_traceparent(body) for _, _, body in batch]) as onward:
+            with publishing(self._span, _carried(batch, self._destination)) as onward:
                 response = await self._sqs.send_message_batch(
                     QueueUrl=self._queue_url,
                     Entries=[
@@ -102,12 +105,20 @@ def _attributes(message_type: str, traceparent: str | None) -> dict[str, Any]:
     return attributes
 
 
-def _traceparent(body: str) -> str | None:
-    """The trace of the transaction that wrote a message, which its envelope carries."""
-    if not tracing():
-        return None
-    try:
-        carried = orjson.loads(body).get("traceparent")
-    except (orjson.JSONDecodeError, AttributeError):
-        return None
-    return carried if isinstance(carried, str) else None
+def _carried(batch: Sequence[tuple[str, str, str]], destination: str) -> list[str | None]:
+    """Each message's trace, which its envelope carries; and, when measuring, how long it
+    waited in the outbox since it was written."""
+    if not (tracing() or metering()):
+        return [None] * len(batch)
+    now, traceparents = datetime.now(UTC), []
+    for _, _, body in batch:
+        try:
+            envelope = orjson.loads(body)
+            traceparent, written = envelope.get("traceparent"), envelope.get("occurred_at")
+        except (orjson.JSONDecodeError, AttributeError):
+            traceparent, written = None, None
+        traceparents.append(traceparent if isinstance(traceparent, str) else None)
+        if metering() and isinstance(written, str):
+            lag = (now - datetime.fromisoformat(written)).total_seconds()
+            measures().outbox_lag.record(max(0.0, lag), {"destination": destination})
+    return traceparents

@@ -15,6 +15,7 @@ from exception type to the error name the state machine's Retry and Catch choose
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -25,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from servicekit.logging import correlation_id_var
 from servicekit.messaging.consumer import Handler, PoisonMessageError, ReceivedMessage
-from servicekit.telemetry import consuming
+from servicekit.telemetry import consuming, measures
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
@@ -125,8 +126,18 @@ class SagaSteps:
         return handle
 
     async def _run(self, step: _Step[Any], command: StepCommand, body: str) -> None:
+        started, outcome = time.monotonic(), "error"
+        try:
+            outcome = await self._answered(step, command, body)
+        finally:
+            measures().saga_step.record(
+                time.monotonic() - started, {"step": command.command, "outcome": outcome}
+            )
+
+    async def _answered(self, step: _Step[Any], command: StepCommand, body: str) -> str:
+        """Run the step and answer the state machine; how it ended."""
         if not await self._issued(command.task_token):
-            return
+            return "refused"
         try:
             output = await step(body)
         except Exception as exc:
@@ -141,7 +152,7 @@ class SagaSteps:
                     cause=failure.cause[:32768],
                 )
             )
-            return
+            return "failed"
         log.info("saga_step_done")
         await _answer(
             self._sfn.send_task_success(
@@ -149,6 +160,7 @@ class SagaSteps:
                 output=json.dumps(dict(output or {}), default=str),
             )
         )
+        return "succeeded"
 
     async def _issued(self, task_token: str) -> bool:
         """Whether the state machine is waiting for an answer with `task_token`.
