@@ -75,6 +75,20 @@ async def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork) -> Order:
         return cancelled
 
 
+async def record_step(cmd: commands.RecordStep, uow: UnitOfWork) -> bool:
+    """Add a saga step's outcome to the order's timeline, once per message; False when the
+    message was recorded before or names no order here."""
+    async with uow:
+        if not await uow.claim(cmd.message_id, "record_step"):
+            return False
+        if not await uow.orders.exists(cmd.order_id):
+            await uow.commit()  # nothing to show it on, and nothing to wait for
+            return False
+        await uow.orders.record(cmd.order_id, TimelineEntry(cmd.step, cmd.at, cmd.detail))
+        await uow.commit()
+    return True
+
+
 async def request_cancellation(cmd: commands.RequestCancellation, uow: UnitOfWork) -> Order:
     """The customer asks to cancel their pending order."""
     async with uow:
