@@ -104,6 +104,8 @@ class SqlOrderRepository:
         )
         if inserted.first() is None:
             return False
+        if not order.lines:  # a rejected order keeps none
+            return True
         await self._connection.execute(
             insert(order_lines),
             [

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import ClassVar
+from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from servicekit.messaging.envelope import ConsumedMessage
+
+
+def _storable(text: str) -> str:
+    # PostgreSQL's text and JSONB cannot hold NUL: such a command could never be stored.
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+# Text ordering stores: refused here, where the order can still be rejected visibly, rather
+# than by the database, where the command would fail on every delivery.
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 class _Read(BaseModel):
@@ -18,29 +30,44 @@ class _Read(BaseModel):
 
 class PlacedLine(_Read):
     product_id: uuid.UUID
-    sku: str
-    name: str
-    quantity: int = Field(ge=1)
-    unit_price: Decimal = Field(gt=0)
+    sku: Text = Field(min_length=1, max_length=64)
+    name: Text = Field(max_length=200)
+    quantity: int = Field(ge=1, le=1_000_000)
+    unit_price: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
 
 
 class Address(_Read):
-    name: str
-    line1: str
-    city: str
-    postal_code: str
-    country: str
+    name: Text
+    line1: Text
+    city: Text
+    postal_code: Text
+    country: Text
 
 
-class PlaceOrder(ConsumedMessage):
+class PlaceOrderHead(ConsumedMessage):
+    """Whose order a `PlaceOrder` is: enough to reject it visibly when the rest cannot be
+    stored."""
+
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
 
     order_id: uuid.UUID
-    user_id: str
+    user_id: Text = Field(min_length=1, max_length=128)
+
+
+class PlaceOrder(PlaceOrderHead):
+    """The whole command, as far as ordering can store it."""
+
     lines: list[PlacedLine] = Field(min_length=1)
-    currency: str
-    payment_token: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    payment_token: Text
     shipping_address: Address | None = None
+
+    @model_validator(mode="after")
+    def _one_line_per_product(self) -> Self:
+        products = [line.product_id for line in self.lines]
+        if len(set(products)) < len(products):
+            raise ValueError("lines must name each product once")
+        return self
 
 
 class StepOutcome(ConsumedMessage):

@@ -21,6 +21,17 @@ class PlaceOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectOrder:
+    """A `PlaceOrder` that can never be stored: `refused` names the fields at fault."""
+
+    message_id: str
+    order_id: uuid.UUID
+    user_id: str
+    currency: str
+    refused: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ConfirmOrder:
     order_id: uuid.UUID
 

@@ -10,11 +10,13 @@ on the `ordering-events` queue.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import outbox
@@ -23,6 +25,7 @@ from ordering.contracts import saga
 from ordering.contracts.consumed import (
     STEP_OUTCOMES,
     PlaceOrder,
+    PlaceOrderHead,
     StepOutcome,
     StockReservationRefused,
 )
@@ -88,14 +91,45 @@ def saga_steps(engine: AsyncEngine, sfn: SFNClient) -> SagaSteps:
     )
 
 
-def checkouts(engine: AsyncEngine, starter: SagaStarter) -> MessageRouter:
-    """What `ordering-checkouts` carries: the basket's `PlaceOrder`."""
+def reject_order_command(
+    head: PlaceOrderHead, envelope: Envelope, error: ValidationError
+) -> commands.RejectOrder:
+    """A `PlaceOrder` ordering cannot store, as the command that rejects it visibly."""
+    currency = envelope.data.get("currency")
+    return commands.RejectOrder(
+        message_id=str(envelope.id),
+        order_id=head.order_id,
+        user_id=head.user_id,
+        currency=currency if isinstance(currency, str) and _CURRENCY.match(currency) else "",
+        refused=tuple(
+            sorted({".".join(str(part) for part in e["loc"]) or "order" for e in error.errors()})
+        ),
+    )
 
-    async def place(placed: PlaceOrder, envelope: Envelope) -> None:
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> MessageRouter:
+    """What `ordering-checkouts` carries: the basket's `PlaceOrder`. One that ordering could
+    never store is rejected, so that the basket reopens instead of waiting for an order that
+    will never exist; one that does not even say whose order it is stays poison."""
+
+    async def place(head: PlaceOrderHead, envelope: Envelope) -> Outcome:
+        try:
+            placed = PlaceOrder.model_validate(envelope.data)
+        except ValidationError as exc:
+            rejection = reject_order_command(head, envelope, exc)
+            log.warning(
+                "place_order_rejected", order_id=str(head.order_id), refused=rejection.refused
+            )
+            order = await handlers.reject_order(rejection, new_uow())
+            return {"order_id": str(order.id), "status": order.status.value}
         command = place_order_command(placed, envelope)
-        await handlers.place_order(command, SqlUnitOfWork(engine), starter)
+        order = await handlers.place_order(command, new_uow(), starter)
+        return {"order_id": str(order.id), "status": order.status.value}
 
-    return MessageRouter().on(PlaceOrder, place)
+    return MessageRouter().on(PlaceOrderHead, place)
 
 
 def record_step_command(
@@ -153,7 +187,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
         settings.ordering_commands_queue, settings.ordering_commands_queue_url
     )
     starter = StepFunctionsSaga(sfn, machine_arn)
-    await worker.consume(checkouts_url, checkouts(engine, starter))
+    await worker.consume(checkouts_url, checkouts(lambda: SqlUnitOfWork(engine), starter))
     await worker.consume(commands_url, MessageRouter().saga(saga_steps(engine, sfn)))
     events_url = await aws.queue_url(
         settings.ordering_events_queue, settings.ordering_events_queue_url

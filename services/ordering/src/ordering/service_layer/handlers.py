@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ordering.adapters.saga import SagaStarter
-from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced, OrderRejected
 from ordering.domain import commands
 from ordering.domain.errors import OrderNotFoundError
 from ordering.domain.model import Order, OrderStatus, TimelineEntry
@@ -40,6 +40,21 @@ async def place_order(cmd: commands.PlaceOrder, uow: UnitOfWork, saga: SagaStart
     if order.status is OrderStatus.PENDING:
         await saga.start(order, cmd.payment_token)
     return order
+
+
+async def reject_order(cmd: commands.RejectOrder, uow: UnitOfWork) -> Order:
+    """Keep what can be kept of a `PlaceOrder` that can never be stored, and say so: the
+    basket reopens, the customer sees the order rejected. An order already placed under the
+    id stays as it is."""
+    order = Order.rejected(cmd.order_id, cmd.user_id, cmd.currency)
+    async with uow:
+        if await uow.claim(cmd.message_id, "place_order") and await uow.orders.add(order):
+            refused = ", ".join(cmd.refused)
+            await uow.orders.record(order.id, _entry("REJECTED", f"INVALID_ORDER: {refused}"))
+            uow.publish(OrderRejected.of(order, list(cmd.refused)))
+            await uow.commit()
+            return order
+        return await uow.orders.get(cmd.order_id) or order
 
 
 async def _load(uow: UnitOfWork, order_id: uuid.UUID) -> Order:
