@@ -21,7 +21,7 @@ variables {
   consumes = {
     catalog      = []
     basket       = ["basket-events"]
-    ordering     = ["ordering-checkouts", "ordering-commands"]
+    ordering     = ["ordering-checkouts", "ordering-commands", "ordering-events"]
     inventory    = ["inventory-commands", "inventory-events"]
     payment      = ["payment-commands"]
     notification = ["notification-events"]

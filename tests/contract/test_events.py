@@ -22,6 +22,7 @@ PRODUCERS = {
     "ordering": "ordering.contracts.events",
     "basket": "basket.contracts.commands",
     "payment": "payment.contracts.events",
+    "inventory": "inventory.contracts.events",
 }
 CONSUMERS: dict[str, tuple[type[Any], ...]] = {
     "basket": BASKET_READS,

@@ -155,6 +155,14 @@ override_resource {
 }
 
 override_resource {
+  target = module.messaging.aws_sqs_queue.this["ordering-events"]
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:111122223333:ordering-events"
+    url = "https://sqs.eu-west-1.amazonaws.com/111122223333/ordering-events"
+  }
+}
+
+override_resource {
   target = module.messaging.aws_sqs_queue.this["ordering-commands"]
   values = {
     arn = "arn:aws:sqs:eu-west-1:111122223333:ordering-commands"

@@ -7,8 +7,10 @@ import uuid
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
+from servicekit.messaging.envelope import Envelope
 from shopctl.aws import client
 from tests.integration.events import new_product
 from tests.support.services import RunningWorker
@@ -174,3 +176,103 @@ def test_checkout_needs_an_idempotency_key_and_a_non_empty_basket(
     assert "idempotency-key" in {e["field"] for e in missing.json()["errors"]}
     empty = _checkout(basket, me, "k")
     assert (empty.status_code, empty.json()["type"]) == (422, "/problems/empty-basket")
+
+
+ADDRESS = {"name": "A", "line1": "1 Way", "city": "Town", "postal_code": "1000", "country": "NL"}
+
+
+def _order(orders: httpx.Client, me: dict[str, str], order_id: str, status: str) -> Any:
+    return eventually(
+        lambda: (
+            r.json()
+            if (r := orders.get(f"/orders/{order_id}", headers=me)).status_code == 200
+            and r.json()["status"] == status
+            else None
+        ),
+        what=f"order {order_id} to be {status}",
+    )
+
+
+def test_an_address_ordering_cannot_store_rejects_the_order_and_reopens_the_basket(
+    catalog: httpx.Client,
+    basket: httpx.Client,
+    orders: httpx.Client,
+    admin: dict[str, str],
+    token_for: Any,
+) -> None:
+    me = _fresh_customer(token_for)
+    product_id = new_product(catalog, admin, "4.00")
+    basket.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=me).raise_for_status()
+    hostile = ADDRESS | {"line1": "1 Way\u0000"}
+    accepted = _checkout(
+        basket, me, "nul", {"payment_token": "tok_visa", "shipping_address": hostile}
+    )
+    if accepted.status_code == 422:  # refused at the door: nothing froze either
+        assert "shipping_address.line1" in {e["field"] for e in accepted.json()["errors"]}
+        return
+    assert accepted.status_code == 202, accepted.text
+    order_id = accepted.json()["order_id"]
+
+    order = _order(orders, me, order_id, "REJECTED")
+    assert (order["reason"], order["lines"], order["shipping_address"]) == (
+        "INVALID_ORDER",
+        [],
+        None,
+    )
+    assert order["timeline"][-1]["step"] == "REJECTED"
+    assert "shipping_address.line1" in order["timeline"][-1]["detail"]
+    reopened = eventually(
+        lambda: b if (b := basket.get("/basket", headers=me).json())["order_id"] is None else None,
+        what="the basket to reopen",
+    )
+    assert [line["product_id"] for line in reopened["lines"]] == [product_id]
+    changed = basket.put(f"/basket/items/{product_id}", json={"quantity": 2}, headers=me)
+    assert changed.status_code == 200, changed.text
+    # The customer can check out again, with an address ordering can store.
+    again = _checkout(
+        basket, me, "nul-2", {"payment_token": "tok_visa", "shipping_address": ADDRESS}
+    )
+    assert again.status_code == 202, again.text
+    assert again.json()["order_id"] != order_id
+    assert _order(orders, me, again.json()["order_id"], "PENDING")["total"] == "8.00"
+
+
+def test_a_place_order_ordering_cannot_store_is_rejected_not_dead_lettered(
+    orders: httpx.Client, token_for: Any
+) -> None:
+    token = token_for(f"checkout-{uuid.uuid4().hex[:8]}")
+    me, user_id = {"Authorization": f"Bearer {token}"}, _user_id(token)
+    order_id = str(uuid.uuid4())
+    place = Envelope(
+        type="ordering.PlaceOrder",
+        version=1,
+        source="basket",
+        data={
+            "order_id": order_id,
+            "user_id": user_id,
+            "lines": [
+                {
+                    "product_id": str(uuid.uuid4()),
+                    "sku": "MUG-\u0000",
+                    "name": "Mug",
+                    "quantity": 1,
+                    "unit_price": "4.00",
+                }
+            ],
+            "currency": "EUR",
+            "payment_token": "tok_visa",
+            "shipping_address": ADDRESS,
+        },
+    )
+    sqs = client("sqs")
+    queue_url = sqs.get_queue_url(QueueName="ordering-checkouts")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody=place.model_dump_json())
+    order = _order(orders, me, order_id, "REJECTED")
+    assert (order["reason"], order["currency"], order["total"]) == ("INVALID_ORDER", "EUR", "0.00")
+    assert "lines.0.sku" in order["timeline"][-1]["detail"]
+
+
+def _user_id(token: str) -> str:
+    """The user id ordering scopes orders by: the token's subject."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return str(claims["sub"])

@@ -61,6 +61,27 @@ class Shop:
 
         return eventually(terminal, timeout, f"order {order_id} to finish")
 
+    def timeline(
+        self,
+        me: dict[str, str],
+        order_id: str,
+        *steps: tuple[str, str],
+        orders: httpx.Client | None = None,
+    ) -> list[tuple[str, str]]:
+        """The order's timeline once it shows every one of `steps` (step, detail): the saga
+        steps' outcomes arrive as events, and may follow the order's own changes."""
+
+        def complete() -> list[tuple[str, str]] | None:
+            response = (orders or self.orders).get(f"/orders/{order_id}", headers=me)
+            if response.status_code != 200:
+                return None
+            shown = [(s["step"], s["detail"]) for s in response.json()["timeline"]]
+            times = [s["at"] for s in response.json()["timeline"]]
+            assert times == sorted(times), response.text
+            return shown if set(steps) <= set(shown) else None
+
+        return eventually(complete, what=f"the timeline of order {order_id} to show {steps}")
+
     def stock(self, sku: str) -> dict[str, Any]:
         return dict(self.inventory.get(f"/inventory/stock/{sku}", headers=self.admin).json())
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.integration.saga.shop import Shop
+from tests.support.ports import free_port
+from tests.support.services import running_service
 from tests.support.waiting import eventually
 
 
@@ -27,13 +30,23 @@ def test_a_checkout_ends_confirmed_captured_and_with_the_basket_emptied(
 
     order = shop.finished(me, order_id)
     assert (order["status"], order["reason"], order["total"]) == ("CONFIRMED", None, "25.00")
-    steps = {step["step"]: step["detail"] for step in order["timeline"]}
-    assert steps["PLACED"] == "25.00 EUR"
-    # The saga's own steps, from its execution's history, beside the order's.
-    assert steps["ReserveStock"] == steps["AuthorizePayment"] == "succeeded"
-    assert "CONFIRMED" in steps
-    times = [step["at"] for step in order["timeline"]]
-    assert times == sorted(times)
+    # The saga's steps, from the events their services published, beside the order's own.
+    steps = shop.timeline(
+        me,
+        order_id,
+        ("PLACED", "25.00 EUR"),
+        ("ReserveStock", "succeeded"),
+        ("AuthorizePayment", "succeeded"),
+        ("CONFIRMED", ""),
+        ("CapturePayment", "succeeded"),
+    )
+    assert [step for step, _ in steps] == [
+        "PLACED",
+        "ReserveStock",
+        "AuthorizePayment",
+        "CONFIRMED",
+        "CapturePayment",
+    ]
     payment = eventually(
         lambda: p if (p := shop.payment(me, order_id)) and p["status"] == "CAPTURED" else None,
         what="the capture",
@@ -60,9 +73,21 @@ def test_a_declined_payment_releases_the_stock_and_reopens_the_basket(shop: Shop
 
     order = shop.finished(me, order_id)
     assert (order["status"], order["reason"]) == ("CANCELLED", "PAYMENT_DECLINED")
-    steps = [(step["step"], step["detail"]) for step in order["timeline"]]
-    assert ("AuthorizePayment", "failed: PaymentDeclined") in steps
-    assert ("ReleaseStock", "succeeded") in steps
+    steps = shop.timeline(
+        me,
+        order_id,
+        ("ReserveStock", "succeeded"),
+        ("AuthorizePayment", "failed: PaymentDeclined"),
+        ("ReleaseStock", "succeeded"),
+        ("CANCELLED", "PAYMENT_DECLINED"),
+    )
+    assert [step for step, _ in steps] == [
+        "PLACED",
+        "ReserveStock",
+        "AuthorizePayment",
+        "ReleaseStock",
+        "CANCELLED",
+    ]
     assert (shop.stock(sku)["on_hand"], shop.stock(sku)["reserved"]) == (5, 0)
     payment = shop.payment(me, order_id)
     assert payment is not None
@@ -82,6 +107,8 @@ def test_too_little_stock_cancels_the_order_out_of_stock(shop: Shop) -> None:
     order_id = shop.check_out(me, product_id, 2)
     order = shop.finished(me, order_id)
     assert (order["status"], order["reason"]) == ("CANCELLED", "OUT_OF_STOCK")
+    steps = shop.timeline(me, order_id, ("ReserveStock", "failed: OutOfStock"))
+    assert [step for step, _ in steps] == ["PLACED", "ReserveStock", "CANCELLED"]
     assert (shop.stock(sku)["on_hand"], shop.stock(sku)["reserved"]) == (1, 0)
     assert shop.payment(me, order_id) is None  # never authorized: no money held
 
@@ -149,3 +176,36 @@ def test_no_log_line_carries_a_token_a_payment_token_or_an_address(shop: Shop, l
         for secret in (card, street, bearer):
             assert secret not in text, f"{path.name} carries {secret[:12]}..."
         assert not JWT.search(text), f"{path.name} carries a bearer token"
+
+
+@pytest.fixture(scope="module")
+def orders_without_step_functions(
+    ordering_env: dict[str, str], logs: Path
+) -> Iterator[httpx.Client]:
+    """An ordering API for which Step Functions cannot be reached at all."""
+    unreachable = {"AWS_ENDPOINT_URL_SFN": f"http://127.0.0.1:{free_port()}"}
+    with (
+        running_service(
+            "ordering.entrypoints.api", ordering_env | unreachable, logs / "ordering-no-sfn.log"
+        ) as service,
+        httpx.Client(base_url=service.url, timeout=10) as http,
+    ):
+        yield http
+
+
+def test_the_timeline_is_read_from_the_shop_not_from_step_functions(
+    shop: Shop, orders_without_step_functions: httpx.Client
+) -> None:
+    me = shop.customer()
+    product_id, _ = shop.product(on_hand=2)
+    order_id = shop.check_out(me, product_id, 1)
+    assert shop.finished(me, order_id)["status"] == "CONFIRMED"
+    steps = shop.timeline(
+        me,
+        order_id,
+        ("ReserveStock", "succeeded"),
+        ("AuthorizePayment", "succeeded"),
+        ("CapturePayment", "succeeded"),
+        orders=orders_without_step_functions,
+    )
+    assert steps == shop.timeline(me, order_id)

@@ -22,6 +22,7 @@ class FakeOrders:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Order] = {}
         self.timeline: list[tuple[uuid.UUID, str]] = []
+        self.entries: list[tuple[uuid.UUID, TimelineEntry]] = []
 
     async def get(self, order_id: uuid.UUID) -> Order | None:
         return self.rows.get(order_id)
@@ -32,11 +33,15 @@ class FakeOrders:
         self.rows[order.id] = order
         return True
 
+    async def exists(self, order_id: uuid.UUID) -> bool:
+        return order_id in self.rows
+
     async def save(self, order: Order) -> None:
         self.rows[order.id] = order
 
     async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> None:
         self.timeline.append((order_id, entry.step))
+        self.entries.append((order_id, entry))
 
 
 class FakeUnitOfWork(FakeSqlUnitOfWork):

@@ -6,7 +6,8 @@ What it keeps (PostgreSQL, schema `inventory`):
   confirmed); `available = on_hand - reserved` never drops below zero, checked by the
   database as well as by every claim.
 - `reservations` / `reservation_lines`: per order, its status (HELD, COMMITTED, RELEASED or
-  REJECTED) and per (order, SKU) the units it holds; `inbox`: the events already handled.
+  REJECTED) and per (order, SKU) the units it holds; `inbox`: the events already handled;
+  `outbox`: the events it publishes, written with the change they describe.
 
 How it changes:
 
@@ -27,5 +28,10 @@ How it changes:
 - The worker releases holds neither committed nor released after `RESERVATION_TTL_SECONDS`
   (30 minutes by default), sweeping every `SWEEP_INTERVAL_SECONDS`.
 
-It publishes no events yet.
+What it publishes (on `inventory-events`, through its outbox, in the step's own transaction,
+once per change: a redelivered command that changes nothing publishes nothing):
+`inventory.StockReserved`, `inventory.StockReservationRefused` (with the error name the step
+answered, `OutOfStock`, and the short SKUs) and `inventory.StockReleased` (with the units given
+back; none when nothing was held). Ordering builds the orders' timelines from them. The expiry
+sweep publishes nothing: it is no saga step, and the order's saga has long ended by then.
 """

@@ -17,5 +17,9 @@ class OrderingSettings(PostgresSettings):
     ordering_checkouts_queue_url: str = ""
     ordering_commands_queue: str = "ordering-commands"
     ordering_commands_queue_url: str = ""
+    # The events inventory and payment publish as the saga's steps end: the orders' timelines.
+    ordering_events_queue: str = "ordering-events"
+    ordering_events_queue_url: str = ""
+    # Started by the worker; the API never calls Step Functions.
     state_machine_name: str = "order-saga"
     state_machine_arn: str = ""

@@ -39,9 +39,19 @@ class OrderCancelled(ConsumedMessage):
     user_id: str
 
 
+class OrderRejected(ConsumedMessage):
+    """Ordering refused the checkout's `PlaceOrder` before any saga started."""
+
+    TYPE: ClassVar[str] = "ordering.OrderRejected"
+
+    order_id: uuid.UUID
+    user_id: str
+
+
 CONSUMED: tuple[type[ConsumedMessage], ...] = (
     ProductPriceChanged,
     ProductDeactivated,
     OrderConfirmed,
     OrderCancelled,
+    OrderRejected,
 )

@@ -42,12 +42,18 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
         command = ReopenBasket(event.user_id, event.order_id)
         return {"baskets_changed": int(await handlers.reopen_basket(command, new_uow()))}
 
+    async def rejected(event: consumed.OrderRejected, _: Envelope) -> Outcome:
+        # Nothing was reserved nor charged: the customer may change the basket and try again.
+        command = ReopenBasket(event.user_id, event.order_id)
+        return {"baskets_changed": int(await handlers.reopen_basket(command, new_uow()))}
+
     return (
         MessageRouter()
         .on(consumed.ProductPriceChanged, repriced)
         .on(consumed.ProductDeactivated, withdrawn)
         .on(consumed.OrderConfirmed, confirmed)
         .on(consumed.OrderCancelled, cancelled)
+        .on(consumed.OrderRejected, rejected)
     )
 
 

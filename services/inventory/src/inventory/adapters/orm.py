@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from servicekit.messaging.inbox import inbox_table
+from servicekit.messaging.outbox import outbox_table
 
 metadata = MetaData(schema="inventory")
 
@@ -76,4 +77,5 @@ reservation_lines = Table(
     CheckConstraint(f"status IN {STATUSES}", name="reservation_lines_status_known"),
 )
 
+outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

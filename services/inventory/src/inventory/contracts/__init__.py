@@ -1,2 +1,2 @@
-"""The inventory's contracts. It publishes no events yet (its `inventory-events` topic stays
-quiet); `consumed` holds the parts of other services' events that it reads."""
+"""The inventory's contracts: `events` it publishes to `inventory-events` (the outcomes of its
+saga steps), and in `consumed` the parts of other services' messages that it reads."""

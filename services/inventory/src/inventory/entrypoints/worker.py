@@ -1,6 +1,7 @@
 """`python -m inventory.entrypoints.worker`: runs the inventory's saga steps from
-`inventory-commands`, handles the events on `inventory-events`, and gives back holds that
-expired, all three until SIGTERM."""
+`inventory-commands`, handles the events on its `inventory-events` queue, relays its outbox
+(the steps' outcomes) to the `inventory-events` topic, and gives back holds that expired, all
+until SIGTERM."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from inventory.adapters.orm import outbox
 from inventory.contracts import consumed
+from inventory.contracts.events import OUT_OF_STOCK
 from inventory.domain import commands
 from inventory.domain.errors import OutOfStockError, ReservationReleasedError
 from inventory.domain.model import Line, Reservation, ReservationStatus
@@ -22,6 +25,8 @@ from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
 from servicekit.messaging.consumer import ConsumerSettings
 from servicekit.messaging.envelope import Envelope
+from servicekit.messaging.outbox import OutboxRelay
+from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
 from servicekit.worker import Worker, run_worker
@@ -35,7 +40,7 @@ NewUnitOfWork = Callable[[], UnitOfWork]
 
 # The inventory's failures, by the error name the state machine compensates by.
 FAILURES: dict[type[Exception], str] = {
-    OutOfStockError: "OutOfStock",
+    OutOfStockError: OUT_OF_STOCK,
     ReservationReleasedError: "ReservationReleased",
 }
 
@@ -117,7 +122,7 @@ async def sweep_expired_holds(
 
 
 async def compose(worker: Worker[InventorySettings]) -> None:
-    """Consume both queues and sweep expired holds."""
+    """Consume both queues, relay the outbox and sweep expired holds."""
     settings, aws = worker.settings, worker.aws
     engine = worker.engine(settings.db_schema)
 
@@ -134,6 +139,9 @@ async def compose(worker: Worker[InventorySettings]) -> None:
     )
     await worker.consume(events_url, event_router(new_uow))
     worker.run(lambda stop: sweep_expired_holds(settings, new_uow, stop))
+    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
+    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    worker.run(OutboxRelay(engine, outbox, publisher).run)
 
 
 def main() -> None:

@@ -1,7 +1,13 @@
-"""One function per command: load, let the domain decide, store, commit."""
+"""One function per command: load, let the domain decide, store with its events, commit."""
 
 from __future__ import annotations
 
+from inventory.contracts.events import (
+    OUT_OF_STOCK,
+    StockReleased,
+    StockReservationRefused,
+    StockReserved,
+)
 from inventory.domain import commands
 from inventory.domain.errors import (
     BelowReservedError,
@@ -57,12 +63,18 @@ async def reserve_stock(cmd: commands.ReserveStock, uow: UnitOfWork) -> Reservat
             if not await uow.stock.claim(line.sku, line.quantity)
         ]
         if not short:
+            uow.publish(StockReserved.of(reservation))
             await uow.commit()
             return reservation
     # Everything above is rolled back. Record the refusal, so that a redelivered command is
     # refused again rather than holding stock for an order the saga is already cancelling.
     async with uow:
-        await uow.reservations.add(reservation.reject(short))
+        if await uow.reservations.add(reservation.reject(short)):
+            uow.publish(
+                StockReservationRefused(
+                    order_id=cmd.order_id, reason=OUT_OF_STOCK, short_skus=list(short)
+                )
+            )
         await uow.commit()
     raise OutOfStockError(cmd.order_id, short)
 
@@ -80,12 +92,15 @@ async def release_stock(cmd: commands.ReleaseStock, uow: UnitOfWork) -> Reservat
     """Give back what an order holds, or took if it was committed; nothing held is fine."""
     async with uow:
         # Mark the order first: a reservation of it that arrives later is then refused.
-        await uow.reservations.add(Reservation.nothing_held(cmd.order_id))
+        marked = await uow.reservations.add(Reservation.nothing_held(cmd.order_id))
         reservation = await uow.reservations.get(cmd.order_id)
         if reservation is None:
             raise LookupError(f"order {cmd.order_id} was just marked, yet has no reservation")
         released, moves = reservation.release()
         await _store(uow, reservation, released, moves)
+        if marked or released is not reservation:
+            # Published once, by the delivery that changed something; a redelivery is silent.
+            uow.publish(StockReleased.of(released))
         await uow.commit()
     return released
 

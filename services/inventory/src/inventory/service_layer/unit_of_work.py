@@ -1,4 +1,4 @@
-"""One transaction per command."""
+"""One transaction per command: state, outbox and inbox together."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from inventory.adapters.orm import inbox
+from inventory.adapters.orm import inbox, outbox
 from inventory.adapters.repository import (
     ReservationRepository,
     SqlReservationRepository,
@@ -26,13 +26,13 @@ class UnitOfWork(Transaction, Protocol):
 
 
 class SqlUnitOfWork(BaseSqlUnitOfWork):
-    """Stock and reservations in one transaction, with the inbox."""
+    """Stock and reservations in one transaction, with the outbox and the inbox."""
 
     stock: StockRepository
     reservations: ReservationRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine, source="inventory", inbox=inbox)
+        super().__init__(engine, source="inventory", outbox=outbox, inbox=inbox)
 
     def bind(self, connection: AsyncConnection) -> None:
         self.stock = SqlStockRepository(connection)

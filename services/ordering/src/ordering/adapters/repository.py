@@ -30,6 +30,10 @@ class OrderRepository(Protocol):
         """Store a new order; False when one with its id exists."""
         ...
 
+    async def exists(self, order_id: uuid.UUID) -> bool:
+        """Whether the order is stored; locks nothing."""
+        ...
+
     async def save(self, order: Order) -> None: ...
 
     async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> None:
@@ -100,6 +104,8 @@ class SqlOrderRepository:
         )
         if inserted.first() is None:
             return False
+        if not order.lines:  # a rejected order keeps none
+            return True
         await self._connection.execute(
             insert(order_lines),
             [
@@ -115,6 +121,10 @@ class SqlOrderRepository:
             ],
         )
         return True
+
+    async def exists(self, order_id: uuid.UUID) -> bool:
+        found = await self._connection.execute(select(orders.c.id).where(orders.c.id == order_id))
+        return found.first() is not None
 
     async def save(self, order: Order) -> None:
         await self._connection.execute(

@@ -1,7 +1,9 @@
-"""What ordering reads from the `PlaceOrder` command the basket sends.
+"""What ordering reads from the `PlaceOrder` command the basket sends, and from the events
+the saga's steps publish (on `ordering-events`), which make up the order's timeline.
 
-Checked as strictly as the basket's API checks a checkout, and against what the ordering
-tables can hold: a command that could not be stored whole is refused before anything is.
+A `PlaceOrder` is checked as strictly as the basket's API checks a checkout, and against what
+the ordering tables can hold: a command that could not be stored whole is rejected visibly
+before anything of it is stored.
 """
 
 from __future__ import annotations
@@ -47,11 +49,19 @@ class Address(_Read):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), OneLine]
 
 
-class PlaceOrder(ConsumedMessage):
+class PlaceOrderHead(ConsumedMessage):
+    """Whose order a `PlaceOrder` is: enough to reject it visibly when the rest cannot be
+    stored."""
+
     TYPE: ClassVar[str] = "ordering.PlaceOrder"
 
     order_id: uuid.UUID
     user_id: Annotated[str, _text(128), OneLine]
+
+
+class PlaceOrder(PlaceOrderHead):
+    """The whole command, as far as ordering can store it."""
+
     lines: list[PlacedLine] = Field(min_length=1, max_length=100)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), OneLine]
     payment_token: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,100}$"), OneLine]
@@ -63,5 +73,69 @@ class PlaceOrder(ConsumedMessage):
             raise ValueError("The order's total is larger than an order can hold.")
         return self
 
+    @model_validator(mode="after")
+    def _one_line_per_product(self) -> Self:
+        products = [line.product_id for line in self.lines]
+        if len(set(products)) < len(products):
+            raise ValueError("lines must name each product once")
+        return self
 
-CONSUMED: tuple[type[ConsumedMessage], ...] = (PlaceOrder,)
+
+class StepOutcome(ConsumedMessage):
+    """An event that tells how one of an order's saga steps ended; only the order is read."""
+
+    # A string, not a UUID: what is not one of ordering's order ids is ignored, not poison.
+    order_id: str
+
+
+class StockReserved(StepOutcome):
+    TYPE: ClassVar[str] = "inventory.StockReserved"
+
+
+class StockReservationRefused(StepOutcome):
+    TYPE: ClassVar[str] = "inventory.StockReservationRefused"
+
+    reason: str
+
+
+class StockReleased(StepOutcome):
+    TYPE: ClassVar[str] = "inventory.StockReleased"
+
+
+class PaymentAuthorized(StepOutcome):
+    TYPE: ClassVar[str] = "payment.PaymentAuthorized"
+
+
+class PaymentDeclined(StepOutcome):
+    TYPE: ClassVar[str] = "payment.PaymentDeclined"
+
+
+class PaymentCaptured(StepOutcome):
+    TYPE: ClassVar[str] = "payment.PaymentCaptured"
+
+
+class PaymentVoided(StepOutcome):
+    TYPE: ClassVar[str] = "payment.PaymentVoided"
+
+
+class PaymentRefunded(StepOutcome):
+    TYPE: ClassVar[str] = "payment.PaymentRefunded"
+
+
+# Each step outcome as the order's timeline shows it: the step, and how it ended. The error
+# names are the ones the steps answer the state machine with.
+STEP_OUTCOMES: dict[type[StepOutcome], tuple[str, str]] = {
+    StockReserved: ("ReserveStock", "succeeded"),
+    StockReleased: ("ReleaseStock", "succeeded"),
+    PaymentAuthorized: ("AuthorizePayment", "succeeded"),
+    PaymentDeclined: ("AuthorizePayment", "failed: PaymentDeclined"),
+    PaymentCaptured: ("CapturePayment", "succeeded"),
+    PaymentVoided: ("VoidPayment", "succeeded"),
+    PaymentRefunded: ("RefundPayment", "succeeded"),
+}
+
+CONSUMED: tuple[type[ConsumedMessage], ...] = (
+    PlaceOrder,
+    StockReservationRefused,
+    *STEP_OUTCOMES,
+)

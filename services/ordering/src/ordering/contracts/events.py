@@ -75,4 +75,23 @@ class OrderCancelled(Event):
         )
 
 
-PUBLISHED: tuple[type[Event], ...] = (OrderPlaced, OrderConfirmed, OrderCancelled)
+class OrderRejected(Event):
+    """The order was refused before its saga started: nothing was reserved nor charged."""
+
+    TYPE: ClassVar[str] = "ordering.OrderRejected"
+
+    order_id: uuid.UUID
+    user_id: str
+    reason: str
+    refused: list[str]
+
+    @classmethod
+    def of(cls, order: Order, refused: list[str]) -> OrderRejected:
+        if order.reason is None:
+            raise ValueError(f"order {order.id} is not rejected")
+        return cls(
+            order_id=order.id, user_id=order.user_id, reason=order.reason.value, refused=refused
+        )
+
+
+PUBLISHED: tuple[type[Event], ...] = (OrderPlaced, OrderConfirmed, OrderCancelled, OrderRejected)

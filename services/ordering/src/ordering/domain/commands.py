@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 
@@ -17,6 +18,17 @@ class PlaceOrder:
     currency: str
     payment_token: str
     shipping_address: ShippingAddress | None
+
+
+@dataclass(frozen=True, slots=True)
+class RejectOrder:
+    """A `PlaceOrder` that can never be stored: `refused` names the fields at fault."""
+
+    message_id: str
+    order_id: uuid.UUID
+    user_id: str
+    currency: str
+    refused: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +46,14 @@ class CancelOrder:
 class RequestCancellation:
     order_id: uuid.UUID
     user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordStep:
+    """A saga step of the order ended (from the event its service published at `at`)."""
+
+    message_id: str
+    order_id: uuid.UUID
+    step: str
+    detail: str
+    at: datetime

@@ -19,6 +19,8 @@ class OrderStatus(enum.StrEnum):
     PENDING = "PENDING"
     CONFIRMED = "CONFIRMED"
     CANCELLED = "CANCELLED"
+    # Refused before its saga started: the command could not be stored as an order.
+    REJECTED = "REJECTED"
 
 
 class CancelReason(enum.StrEnum):
@@ -27,6 +29,7 @@ class CancelReason(enum.StrEnum):
     TIMEOUT = "TIMEOUT"
     CANCELLED_BY_CUSTOMER = "CANCELLED_BY_CUSTOMER"
     FAILED = "FAILED"
+    INVALID_ORDER = "INVALID_ORDER"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,18 @@ class Order:
     created_at: datetime = field(default_factory=_now)
     updated_at: datetime = field(default_factory=_now)
 
+    @classmethod
+    def rejected(cls, order_id: uuid.UUID, user_id: str, currency: str) -> Order:
+        """What is kept of an order refused before it started: whose it was, and why."""
+        return cls(
+            id=order_id,
+            user_id=user_id,
+            lines=(),
+            currency=currency,
+            status=OrderStatus.REJECTED,
+            reason=CancelReason.INVALID_ORDER,
+        )
+
     @property
     def total(self) -> Decimal:
         return sum((line.total for line in self.lines), Decimal("0.00"))
@@ -82,6 +97,8 @@ class Order:
         """The customer asks to cancel: possible only while the order is pending."""
         if self.status is OrderStatus.CONFIRMED:
             raise OrderNotCancellableError(self.id, "it is already confirmed")
+        if self.status is OrderStatus.REJECTED:
+            return self
         if self.status is OrderStatus.CANCELLED or self.cancel_requested:
             return self
         return replace(self, cancel_requested=True, updated_at=_now())

@@ -1,36 +1,51 @@
 """`python -m ordering.entrypoints.worker`: places orders from `PlaceOrder` commands, runs the
-saga's ordering steps (confirm, cancel), and relays the outbox to `ordering-events`.
+saga's ordering steps (confirm, cancel), records the other steps' outcomes in the orders'
+timelines, and relays the outbox to `ordering-events`.
 
 The basket's `PlaceOrder` arrives on `ordering-checkouts`; the state machine's step commands on
 `ordering-commands`, where nothing else may send (and a command whose task token the state
-machine did not issue is refused).
+machine did not issue is refused); the events inventory and payment publish as their steps end
+on the `ordering-events` queue.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+import structlog
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import outbox
 from ordering.adapters.saga import SagaStarter, StepFunctionsSaga
 from ordering.contracts import saga
-from ordering.contracts.consumed import PlaceOrder
+from ordering.contracts.consumed import (
+    STEP_OUTCOMES,
+    PlaceOrder,
+    PlaceOrderHead,
+    StepOutcome,
+    StockReservationRefused,
+)
 from ordering.domain import commands
 from ordering.domain.errors import OrderNotConfirmableError
 from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
-from ordering.service_layer.unit_of_work import SqlUnitOfWork
+from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from ordering.settings import OrderingSettings
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.publisher import SnsPublisher
-from servicekit.messaging.router import MessageRouter
+from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
 from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
+
+log = structlog.get_logger(__name__)
 
 
 def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.PlaceOrder:
@@ -76,19 +91,89 @@ def saga_steps(sfn: SFNClient, engine: AsyncEngine) -> SagaSteps:
     )
 
 
-def checkouts(engine: AsyncEngine, starter: SagaStarter) -> MessageRouter:
-    """What `ordering-checkouts` carries: the basket's `PlaceOrder`."""
+def reject_order_command(
+    head: PlaceOrderHead, envelope: Envelope, error: ValidationError
+) -> commands.RejectOrder:
+    """A `PlaceOrder` ordering cannot store, as the command that rejects it visibly."""
+    currency = envelope.data.get("currency")
+    return commands.RejectOrder(
+        message_id=str(envelope.id),
+        order_id=head.order_id,
+        user_id=head.user_id,
+        currency=currency if isinstance(currency, str) and _CURRENCY.match(currency) else "",
+        refused=tuple(
+            sorted({".".join(str(part) for part in e["loc"]) or "order" for e in error.errors()})
+        ),
+    )
 
-    async def place(placed: PlaceOrder, envelope: Envelope) -> None:
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> MessageRouter:
+    """What `ordering-checkouts` carries: the basket's `PlaceOrder`. One that ordering could
+    never store is rejected, so that the basket reopens instead of waiting for an order that
+    will never exist; one that does not even say whose order it is stays poison."""
+
+    async def place(head: PlaceOrderHead, envelope: Envelope) -> Outcome:
+        try:
+            placed = PlaceOrder.model_validate(envelope.data)
+        except ValidationError as exc:
+            rejection = reject_order_command(head, envelope, exc)
+            log.warning(
+                "place_order_rejected", order_id=str(head.order_id), refused=rejection.refused
+            )
+            order = await handlers.reject_order(rejection, new_uow())
+            return {"order_id": str(order.id), "status": order.status.value}
         command = place_order_command(placed, envelope)
-        await handlers.place_order(command, SqlUnitOfWork(engine), starter)
+        order = await handlers.place_order(command, new_uow(), starter)
+        return {"order_id": str(order.id), "status": order.status.value}
 
-    return MessageRouter().on(PlaceOrder, place)
+    return MessageRouter().on(PlaceOrderHead, place)
+
+
+def record_step_command(
+    event: StepOutcome, envelope: Envelope, step: str, detail: str
+) -> commands.RecordStep | None:
+    """A step's outcome as the command that records it, at the time the step's service
+    published it; None when the event names no order id ordering could have issued."""
+    try:
+        order_id = uuid.UUID(event.order_id)
+    except ValueError:
+        return None
+    return commands.RecordStep(str(envelope.id), order_id, step, detail, envelope.occurred_at)
+
+
+def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
+    """What `ordering-events` carries: how the saga's steps in other services ended."""
+
+    async def record(event: StepOutcome, envelope: Envelope, step: str, detail: str) -> Outcome:
+        command = record_step_command(event, envelope, step, detail)
+        if command is None:
+            log.warning("step_outcome_ignored", type=envelope.type, order_id=event.order_id)
+            return None
+        recorded = await handlers.record_step(command, new_uow())
+        return {"order_id": event.order_id, "step": step, "recorded": recorded}
+
+    def outcome(step: str, detail: str) -> Callable[[StepOutcome, Envelope], Awaitable[Outcome]]:
+        async def handle(event: StepOutcome, envelope: Envelope) -> Outcome:
+            return await record(event, envelope, step, detail)
+
+        return handle
+
+    async def refused(event: StockReservationRefused, envelope: Envelope) -> Outcome:
+        return await record(event, envelope, "ReserveStock", f"failed: {event.reason}")
+
+    router = MessageRouter().on(StockReservationRefused, refused)
+    for model, (step, detail) in STEP_OUTCOMES.items():
+        router.on(model, outcome(step, detail))
+    return router
 
 
 async def compose(worker: Worker[OrderingSettings]) -> None:
     """Place orders from `ordering-checkouts`, run the saga's steps from `ordering-commands`
-    (which only the state machine may send to), and relay the outbox to ordering's topic."""
+    (which only the state machine may send to), record the other steps' outcomes from
+    `ordering-events`, and relay the outbox to ordering's topic."""
     settings, aws = worker.settings, worker.aws
     engine = worker.engine(settings.db_schema)
     sfn = await aws.stepfunctions()
@@ -102,8 +187,12 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
         settings.ordering_commands_queue, settings.ordering_commands_queue_url
     )
     starter = StepFunctionsSaga(sfn, machine_arn)
-    await worker.consume(checkouts_url, checkouts(engine, starter))
+    await worker.consume(checkouts_url, checkouts(lambda: SqlUnitOfWork(engine), starter))
     await worker.consume(commands_url, MessageRouter().saga(saga_steps(sfn, engine)))
+    events_url = await aws.queue_url(
+        settings.ordering_events_queue, settings.ordering_events_queue_url
+    )
+    await worker.consume(events_url, step_outcomes(lambda: SqlUnitOfWork(engine)))
     topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
     publisher = SnsPublisher(await aws.sns(), topic_arn)
     worker.run(OutboxRelay(engine, outbox, publisher).run)

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ordering.adapters.saga import SagaStarter
-from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced, OrderRejected
 from ordering.domain import commands
 from ordering.domain.errors import OrderNotFoundError
 from ordering.domain.model import Order, OrderStatus, TimelineEntry
@@ -42,6 +42,21 @@ async def place_order(cmd: commands.PlaceOrder, uow: UnitOfWork, saga: SagaStart
     return order
 
 
+async def reject_order(cmd: commands.RejectOrder, uow: UnitOfWork) -> Order:
+    """Keep what can be kept of a `PlaceOrder` that can never be stored, and say so: the
+    basket reopens, the customer sees the order rejected. An order already placed under the
+    id stays as it is."""
+    order = Order.rejected(cmd.order_id, cmd.user_id, cmd.currency)
+    async with uow:
+        if await uow.claim(cmd.message_id, "place_order") and await uow.orders.add(order):
+            refused = ", ".join(cmd.refused)
+            await uow.orders.record(order.id, _entry("REJECTED", f"INVALID_ORDER: {refused}"))
+            uow.publish(OrderRejected.of(order, list(cmd.refused)))
+            await uow.commit()
+            return order
+        return await uow.orders.get(cmd.order_id) or order
+
+
 async def _load(uow: UnitOfWork, order_id: uuid.UUID) -> Order:
     order = await uow.orders.get(order_id)
     if order is None:
@@ -73,6 +88,20 @@ async def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork) -> Order:
             uow.publish(OrderCancelled.of(cancelled))
             await uow.commit()
         return cancelled
+
+
+async def record_step(cmd: commands.RecordStep, uow: UnitOfWork) -> bool:
+    """Add a saga step's outcome to the order's timeline, once per message; False when the
+    message was recorded before or names no order here."""
+    async with uow:
+        if not await uow.claim(cmd.message_id, "record_step"):
+            return False
+        if not await uow.orders.exists(cmd.order_id):
+            await uow.commit()  # nothing to show it on, and nothing to wait for
+            return False
+        await uow.orders.record(cmd.order_id, TimelineEntry(cmd.step, cmd.at, cmd.detail))
+        await uow.commit()
+    return True
 
 
 async def request_cancellation(cmd: commands.RequestCancellation, uow: UnitOfWork) -> Order:

@@ -72,7 +72,8 @@ async def list_orders(
 async def get_order(
     engine: AsyncEngine, order_id: uuid.UUID
 ) -> tuple[Order, list[TimelineEntry]] | None:
-    """One order with its timeline, oldest step first."""
+    """One order with its timeline, oldest step first: its own changes and its saga steps'
+    outcomes, each at the time it happened (an outcome may be recorded after a later step)."""
     async with engine.connect() as connection:
         row = (await connection.execute(select(orders).where(orders.c.id == order_id))).first()
         if row is None:
@@ -81,7 +82,7 @@ async def get_order(
             await connection.execute(
                 select(order_timeline)
                 .where(order_timeline.c.order_id == order_id)
-                .order_by(order_timeline.c.id)
+                .order_by(order_timeline.c.at, order_timeline.c.id)
             )
         ).all()
     [order] = await _with_lines(engine, [row])

@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-import structlog
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ordering.adapters.saga import StepFunctionsSaga
 from ordering.domain import commands
 from ordering.entrypoints.api.schemas import OrderList, OrderOut
 from ordering.service_layer import handlers, queries
@@ -20,7 +18,6 @@ from servicekit.errors import Problem
 from servicekit.provisions import provided
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-log = structlog.get_logger(__name__)
 
 
 Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
@@ -45,22 +42,12 @@ async def list_orders(
 
 
 @router.get("/{order_id}", response_model=OrderOut, summary="One of your orders, with its timeline")
-async def get_order(
-    order_id: uuid.UUID,
-    user: CurrentUser,
-    engine: Engine,
-    saga: Annotated[StepFunctionsSaga, Depends(provided(StepFunctionsSaga))],
-) -> OrderOut:
+async def get_order(order_id: uuid.UUID, user: CurrentUser, engine: Engine) -> OrderOut:
     found = await queries.get_order(engine, order_id)
     if found is None or (found[0].user_id != user.user_id and not user.is_admin):
         raise Problem(404, f"Order {order_id} does not exist.")
     order, timeline = found
-    try:
-        steps = await saga.history(order_id)
-    except Exception as exc:  # the order is still worth showing without its saga's steps
-        log.warning("saga_history_unavailable", order_id=str(order_id), error=repr(exc))
-        steps = []
-    return OrderOut.of(order, sorted([*timeline, *steps], key=lambda entry: entry.at))
+    return OrderOut.of(order, timeline)
 
 
 @router.post(
