@@ -1,11 +1,12 @@
-"""Publishing envelopes to a service's SNS topic, in batches, with the event type as an
-attribute so that subscriptions can filter on it."""
+"""Publishing envelopes to a service's SNS topic, or commands to a queue, in batches of ten
+sent at once, with the message type as an attribute so that subscriptions can filter on it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
@@ -13,11 +14,38 @@ if TYPE_CHECKING:
 
 SNS_BATCH = 10
 
+Messages = Sequence[tuple[str, str, str]]
+
 
 @dataclass(frozen=True, slots=True)
 class PublishResult:
     published: list[str]
     failed: list[str]
+    # Why each failed id failed, as the broker said, where it said.
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _entry_id(message_id: str) -> str:
+    # Entry ids allow only letters, digits, - and _: a UUID's hex will do.
+    return message_id.replace("-", "")
+
+
+def _gather_results(batches: Messages, responses: Sequence[Any]) -> PublishResult:
+    by_entry = {_entry_id(message_id): message_id for message_id, _, _ in batches}
+    published: list[str] = []
+    failed: list[str] = []
+    errors: dict[str, str] = {}
+    for response in responses:
+        published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
+        for entry in response.get("Failed", []):
+            message_id = by_entry[entry["Id"]]
+            failed.append(message_id)
+            errors[message_id] = f"{entry.get('Code', '')}: {entry.get('Message', '')}"
+    return PublishResult(published, failed, errors)
+
+
+def _batches(messages: Messages) -> list[Messages]:
+    return [messages[i : i + SNS_BATCH] for i in range(0, len(messages), SNS_BATCH)]
 
 
 class SnsPublisher:
@@ -27,30 +55,26 @@ class SnsPublisher:
         self._sns = sns
         self._topic_arn = topic_arn
 
-    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
+    async def publish(self, messages: Messages) -> PublishResult:
         """Publish `(id, type, body)` triples; report which ids went out and which did not."""
-        published: list[str] = []
-        failed: list[str] = []
-        for start in range(0, len(messages), SNS_BATCH):
-            batch = messages[start : start + SNS_BATCH]
-            response = await self._sns.publish_batch(
+
+        async def batch(part: Messages) -> Any:
+            return await self._sns.publish_batch(
                 TopicArn=self._topic_arn,
                 PublishBatchRequestEntries=[
                     {
-                        # Entry ids allow only letters, digits, - and _: a UUID's hex will do.
-                        "Id": message_id.replace("-", ""),
+                        "Id": _entry_id(message_id),
                         "Message": body,
                         "MessageAttributes": {
                             "type": {"DataType": "String", "StringValue": event_type}
                         },
                     }
-                    for message_id, event_type, body in batch
+                    for message_id, event_type, body in part
                 ],
             )
-            by_entry = {message_id.replace("-", ""): message_id for message_id, _, _ in batch}
-            published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
-            failed += [by_entry[entry["Id"]] for entry in response.get("Failed", [])]
-        return PublishResult(published, failed)
+
+        responses = await asyncio.gather(*(batch(part) for part in _batches(messages)))
+        return _gather_results(messages, responses)
 
 
 class SqsSender:
@@ -60,26 +84,23 @@ class SqsSender:
         self._sqs = sqs
         self._queue_url = queue_url
 
-    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
+    async def publish(self, messages: Messages) -> PublishResult:
         """Send `(id, type, body)` triples; report which ids went out and which did not."""
-        published: list[str] = []
-        failed: list[str] = []
-        for start in range(0, len(messages), SNS_BATCH):
-            batch = messages[start : start + SNS_BATCH]
-            response = await self._sqs.send_message_batch(
+
+        async def batch(part: Messages) -> Any:
+            return await self._sqs.send_message_batch(
                 QueueUrl=self._queue_url,
                 Entries=[
                     {
-                        "Id": message_id.replace("-", ""),
+                        "Id": _entry_id(message_id),
                         "MessageBody": body,
                         "MessageAttributes": {
                             "type": {"DataType": "String", "StringValue": message_type}
                         },
                     }
-                    for message_id, message_type, body in batch
+                    for message_id, message_type, body in part
                 ],
             )
-            by_entry = {message_id.replace("-", ""): message_id for message_id, _, _ in batch}
-            published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
-            failed += [by_entry[entry["Id"]] for entry in response.get("Failed", [])]
-        return PublishResult(published, failed)
+
+        responses = await asyncio.gather(*(batch(part) for part in _batches(messages)))
+        return _gather_results(messages, responses)
