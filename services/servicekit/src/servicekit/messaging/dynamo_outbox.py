@@ -10,10 +10,10 @@ Two paths send an item, and a lease keeps them apart:
 - **At once** (`DirectPublisher`): the process that committed sends its messages right after
   the commit and deletes their items. The items were written with a short lease in that
   process's name (`hold_seconds`), so no relay touches them meanwhile.
-- **The sweep** (`DynamoOutboxRelay`): reads every partition, claims what no lease holds (a
-  conditional update, many at once, so two relays never send one item at the same time),
-  publishes the claimed items in batches and deletes them in batches. It sends what the
-  committing process did not: a crash between commit and send, a broker outage.
+- **The sweep** (`DynamoOutboxRelay`): reads every partition at once, claims what no lease
+  holds (conditional updates, up to 100 in one transaction, so two relays never send one item
+  at the same time), publishes the claimed items in batches and deletes them in batches. It
+  sends what the committing process did not: a crash between commit and send, an outage.
 
 An item the broker refuses is retried with exponential backoff (its lease is its next try);
 after `max_attempts` refusals it is parked: moved, in one transaction, to `OUTBOX#PARKED` with
@@ -57,8 +57,9 @@ log = structlog.get_logger(__name__)
 
 PARTITIONS = 8
 PARKED_PK = "OUTBOX#PARKED"
-# BatchWriteItem takes at most 25 requests.
+# BatchWriteItem takes at most 25 requests; TransactWriteItems at most 100 items.
 DELETE_BATCH = 25
+CLAIM_BATCH = 100
 
 Item = dict[str, Any]
 
@@ -249,35 +250,44 @@ class DynamoOutboxRelay:
         self._base_backoff = base_backoff_seconds
         self._max_backoff = max_backoff_seconds
         self.owner = f"relay-{uuid.uuid4().hex}"
-        self._outages = 0  # consecutive failed publish calls, to back off further each time
+        self._outages = 0  # consecutive sweeps that found the broker down, to back off further
+        self._outage_seen = False
 
     async def relay_once(self) -> int:
-        """Claim, send and delete one batch from every partition; return how many items were
-        claimed (sent, backed off or parked)."""
+        """Claim, send and delete one batch from every partition, all partitions at once;
+        return how many items were claimed (sent, backed off or parked)."""
         now = time.time()
-        found = await asyncio.gather(*(self._unleased(pk, now) for pk in self._partitions))
-        candidates = [item for items in found for item in items]
+        self._outage_seen = False
+        claimed = sum(await asyncio.gather(*(self._sweep(pk, now) for pk in self._partitions)))
+        if self._outage_seen:
+            self._outages += 1
+        elif claimed:
+            self._outages = 0
+        return claimed
+
+    async def _sweep(self, pk: str, now: float) -> int:
+        candidates = await self._unleased(pk, now)
         if not candidates:
             return 0
-        claims = await asyncio.gather(*(self._claim(item, now) for item in candidates))
-        claimed = [item for item, won in zip(candidates, claims, strict=True) if won]
-        if not claimed:
-            return 0
+        claimed = await self._claim_all(candidates, now)
+        if claimed:
+            await self._send(claimed)
+        return len(claimed)
+
+    async def _send(self, claimed: list[Item]) -> None:
         try:
             result = await publish_isolated(self._publisher, [_message(i) for i in claimed])
         except Exception as exc:  # the broker is unreachable: back off, count no attempt
             log.warning("outbox_publish_failed", error=repr(exc), count=len(claimed))
-            self._outages += 1
+            self._outage_seen = True
             await asyncio.gather(*(self._back_off(i, repr(exc), counted=False) for i in claimed))
-            return len(claimed)
-        self._outages = 0
+            return
         sent = set(result.published)
         await delete_items(self._client, self._table, [i for i in claimed if _id(i) in sent])
         refused = [i for i in claimed if _id(i) not in sent]
         await asyncio.gather(
             *(self._back_off(i, result.errors.get(_id(i), "refused")) for i in refused)
         )
-        return len(claimed)
 
     async def _unleased(self, pk: str, now: float) -> list[Item]:
         # The filter runs after the limit: leased items still count towards it, so a
@@ -292,20 +302,52 @@ class DynamoOutboxRelay:
         )
         return list(response.get("Items", []))
 
+    def _lease(self, item: Item, now: float) -> Any:
+        return {
+            "TableName": self._table,
+            "Key": _key(item),
+            "UpdateExpression": "SET lease_until = :until, lease_owner = :owner",
+            "ConditionExpression": "attribute_exists(pk) AND "
+            "(attribute_not_exists(lease_until) OR lease_until < :now)",
+            "ExpressionAttributeValues": {
+                ":until": {"N": f"{now + self._lease_seconds:.3f}"},
+                ":owner": {"S": self.owner},
+                ":now": {"N": f"{now:.3f}"},
+            },
+        }
+
+    async def _claim_all(self, items: list[Item], now: float) -> list[Item]:
+        """Lease `items`, a transaction of up to 100 at a time: one round trip where one
+        conditional update per item would take a hundred. Items another relay holds are
+        dropped from the transaction, which is tried again without them."""
+        chunks = [items[i : i + CLAIM_BATCH] for i in range(0, len(items), CLAIM_BATCH)]
+        claimed = await asyncio.gather(*(self._claim_chunk(chunk, now) for chunk in chunks))
+        return [item for chunk in claimed for item in chunk]
+
+    async def _claim_chunk(self, items: list[Item], now: float) -> list[Item]:
+        for _ in range(3):
+            if not items:
+                return []
+            try:
+                await self._client.transact_write_items(
+                    TransactItems=[{"Update": self._lease(item, now)} for item in items]
+                )
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or []
+                if len(reasons) != len(items):  # no reasons given: claim one by one
+                    break
+                # Only the items whose own condition held stay for the next try.
+                items = [i for i, r in zip(items, reasons, strict=True) if r.get("Code") == "None"]
+                continue
+            return items
+        won = await asyncio.gather(*(self._claim(item, now) for item in items))
+        return [item for item, ok in zip(items, won, strict=True) if ok]
+
     async def _claim(self, item: Item, now: float) -> bool:
         try:
-            await self._client.update_item(
-                TableName=self._table,
-                Key=_key(item),
-                UpdateExpression="SET lease_until = :until, lease_owner = :owner",
-                ConditionExpression="attribute_exists(pk) AND "
-                "(attribute_not_exists(lease_until) OR lease_until < :now)",
-                ExpressionAttributeValues={
-                    ":until": {"N": f"{now + self._lease_seconds:.3f}"},
-                    ":owner": {"S": self.owner},
-                    ":now": {"N": f"{now:.3f}"},
-                },
-            )
+            await self._client.update_item(**self._lease(item, now))
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
