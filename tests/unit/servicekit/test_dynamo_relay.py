@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from servicekit.dynamo import DynamoUnitOfWork
 from servicekit.messaging.dynamo_outbox import (
+    LEASES_PK,
     PARKED_PK,
     PARTITIONS,
     DirectPublisher,
@@ -52,7 +53,11 @@ class FakeTable:
         self.items[(item["pk"]["S"], item["sk"]["S"])] = item
 
     def outbox(self) -> list[dict[str, Any]]:
-        return [i for (pk, _), i in sorted(self.items.items()) if pk != PARKED_PK]
+        return [
+            i
+            for (pk, _), i in sorted(self.items.items())
+            if pk.startswith("OUTBOX#") and pk[7:].isdigit()
+        ]
 
     def parked(self) -> list[dict[str, Any]]:
         return [i for (pk, _), i in sorted(self.items.items()) if pk == PARKED_PK]
@@ -72,13 +77,20 @@ class FakeTable:
         key = (kwargs["Key"]["pk"]["S"], kwargs["Key"]["sk"]["S"])
         values = kwargs["ExpressionAttributeValues"]
         item = self.items.get(key)
-        if ":now" in values:  # a claim: no lease, or an expired one
+        if key[0] == LEASES_PK:  # a partition's lease: free, expired, or already ours
             now = float(values[":now"]["N"])
-            if item is None or float(item.get("lease_until", {"N": "0"})["N"]) >= now:
+            theirs = item is not None and item["lease_owner"] != values[":owner"]
+            if theirs and float(item["lease_until"]["N"]) >= now:  # type: ignore[index]
                 raise _failed("ConditionalCheckFailedException")
-            item |= {"lease_until": values[":until"], "lease_owner": values[":owner"]}
-        else:  # a back-off: only by the lease's owner
-            if item is None or item.get("lease_owner") != values[":owner"]:
+            self._store(
+                {
+                    **kwargs["Key"],
+                    "lease_until": values[":until"],
+                    "lease_owner": values[":owner"],
+                }
+            )
+        else:  # a back-off, of an item that is still there
+            if item is None:
                 raise _failed("ConditionalCheckFailedException")
             item |= {
                 "lease_until": values[":until"],
@@ -102,9 +114,7 @@ class FakeTable:
         for write in kwargs["TransactItems"]:
             if "Delete" in write:
                 delete = write["Delete"]
-                key = (delete["Key"]["pk"]["S"], delete["Key"]["sk"]["S"])
-                owner = delete["ExpressionAttributeValues"][":owner"]
-                if self.items.get(key, {}).get("lease_owner") != owner:
+                if (delete["Key"]["pk"]["S"], delete["Key"]["sk"]["S"]) not in self.items:
                     raise _failed("TransactionCanceledException")
         for write in kwargs["TransactItems"]:
             if "Delete" in write:
@@ -136,8 +146,9 @@ def _relay(table: FakeTable, publisher: FakePublisher, **options: Any) -> Dynamo
     return DynamoOutboxRelay(cast(Any, table), "t", publisher, **options)
 
 
-def _expire_leases(table: FakeTable) -> None:
-    for item in table.items.values():
+def _expire_holds(table: FakeTable) -> None:
+    """Let the items' holds and backoffs run out (not the relays' partition leases)."""
+    for item in table.outbox():
         if "lease_until" in item:
             item["lease_until"] = {"N": str(time.time() - 1)}
 
@@ -157,10 +168,12 @@ async def test_one_sweep_reads_every_partition_and_sends_all_in_batched_calls() 
         table.put(f"m-{i}")
     assert await _relay(table, publisher).relay_once() == 100
     assert sorted(publisher.sent) == sorted(f"m-{i}" for i in range(100))
-    assert table.items == {}
+    assert table.outbox() == []
+    # Per partition: one lease, one read, one publish (batched by ten inside), one delete.
+    assert table.calls["update_item"] == PARTITIONS
     assert table.calls["query"] == PARTITIONS
-    assert publisher.calls == 1  # the publisher batches by ten itself
-    assert table.calls["batch_write_item"] == 4  # 100 deletes, 25 at a time
+    assert publisher.calls == PARTITIONS
+    assert table.calls["batch_write_item"] == PARTITIONS
 
 
 async def test_batch_size_bounds_each_partition_read() -> None:
@@ -182,14 +195,34 @@ async def test_two_relays_racing_never_send_one_item_twice() -> None:
     claimed = await asyncio.gather(first.relay_once(), second.relay_once())
     assert sum(claimed) == 300
     assert sorted(publisher.sent) == sorted(f"m-{i}" for i in range(300))
+    holders = {item["lease_owner"]["S"] for (pk, _), item in table.items.items() if pk == LEASES_PK}
+    assert len([k for k in table.items if k[0] == LEASES_PK]) == PARTITIONS
+    assert holders <= {first.owner, second.owner}
 
 
-async def test_an_item_leased_by_another_relay_is_left_to_it_until_the_lease_expires() -> None:
+async def test_a_partition_passes_to_another_relay_only_when_its_lease_runs_out() -> None:
+    table, publisher = FakeTable(), FakePublisher()
+    first, second = _relay(table, publisher), _relay(table, publisher)
+    assert await first.relay_once() == 0  # takes every partition's lease
+    for i in range(20):
+        table.put(f"m-{i}")
+    assert await second.relay_once() == 0
+    for (pk, _), lease in table.items.items():
+        if pk == LEASES_PK:
+            lease["lease_until"] = {"N": str(time.time() - 1)}
+    second._next_try.clear()  # as if it had waited
+    assert await second.relay_once() == 20
+    assert await first.relay_once() == 0  # it no longer holds anything
+    assert sorted(publisher.sent) == sorted(f"m-{i}" for i in range(20))
+
+
+async def test_an_item_held_by_its_committer_is_left_to_it_until_the_hold_expires() -> None:
     table, publisher = FakeTable(), FakePublisher()
     table.put("m-1", held_by="someone", hold_seconds=30)
-    assert await _relay(table, publisher).relay_once() == 0
-    _expire_leases(table)
-    assert await _relay(table, publisher).relay_once() == 1
+    relay = _relay(table, publisher)
+    assert await relay.relay_once() == 0
+    _expire_holds(table)
+    assert await relay.relay_once() == 1
     assert publisher.sent == ["m-1"]
 
 
@@ -226,7 +259,7 @@ async def test_an_item_refused_n_times_is_parked_with_its_error_and_count() -> N
     before = DynamoOutboxRelay.parked_total
     for _ in range(3):
         await relay.relay_once()
-        _expire_leases(table)
+        _expire_holds(table)
     assert table.outbox() == []
     [parked] = table.parked()
     assert parked["message_id"]["S"] == "m-bad"
@@ -237,17 +270,6 @@ async def test_an_item_refused_n_times_is_parked_with_its_error_and_count() -> N
     assert DynamoOutboxRelay.parked_total == before + 1
     assert publisher.sent == ["m-good"]
     assert await relay.relay_once() == 0  # a parked item is swept no more
-
-
-async def test_a_relay_whose_lease_passed_to_another_does_not_count_or_park() -> None:
-    table = FakeTable()
-    table.put("m-1")
-    relay = _relay(table, FakePublisher(refuse={"m-1"}), max_attempts=1)
-    [item] = table.outbox()
-    await relay._claim(item, time.time())
-    table.outbox()[0]["lease_owner"] = {"S": "another relay"}
-    await relay._back_off(table.outbox()[0], "refused")
-    assert table.parked() == []
 
 
 class FakeUnitOfWorkTable(FakeTable):
@@ -267,7 +289,7 @@ async def test_a_commit_publishes_at_once_and_deletes_its_outbox_item() -> None:
     uow.publish(_message())
     assert await uow.commit()
     assert len(publisher.sent) == 1
-    assert table.items == {}
+    assert table.outbox() == []
 
 
 async def test_what_the_committer_could_not_send_is_held_then_swept_by_the_relay() -> None:
@@ -279,7 +301,7 @@ async def test_what_the_committer_could_not_send_is_held_then_swept_by_the_relay
     publisher = FakePublisher()
     relay = _relay(table, publisher)
     assert await relay.relay_once() == 0  # held for its committer
-    _expire_leases(table)
+    _expire_holds(table)
     assert await relay.relay_once() == 1
     assert publisher.sent == [item["message_id"]["S"]]
 
@@ -296,7 +318,7 @@ async def test_publish_at_once_and_a_relay_racing_send_each_message_once() -> No
     await asyncio.gather(*(commit_one() for _ in range(50)), relay.relay_once(), relay.relay_once())
     await relay.relay_once()
     assert len(publisher.sent) == len(set(publisher.sent)) == 50
-    assert table.items == {}
+    assert table.outbox() == []
 
 
 class BatchRefusingPublisher(FakePublisher):

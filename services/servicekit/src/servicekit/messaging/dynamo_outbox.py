@@ -5,17 +5,21 @@ A service puts an outbox item in the same `TransactWriteItems` call as its state
 (`outbox_put`). Items spread over `PARTITIONS` partition keys (`OUTBOX#0` ..), chosen from the
 message id, so no single key is a hot partition.
 
-Two paths send an item, and a lease keeps them apart:
+Two paths send an item, and leases keep them apart:
 
 - **At once** (`DirectPublisher`): the process that committed sends its messages right after
-  the commit and deletes their items. The items were written with a short lease in that
-  process's name (`hold_seconds`), so no relay touches them meanwhile.
-- **The sweep** (`DynamoOutboxRelay`): reads every partition at once, claims what no lease
-  holds (conditional updates, up to 100 in one transaction, so two relays never send one item
-  at the same time), publishes the claimed items in batches and deletes them in batches. It
-  sends what the committing process did not: a crash between commit and send, an outage.
+  the commit and deletes their items. The items were written held in that process's name for
+  `hold_seconds` (`lease_until`), so no relay touches them meanwhile.
+- **The sweep** (`DynamoOutboxRelay`): sends what the committing process did not (a crash
+  between commit and send, a broker outage). A relay claims whole partitions, not items: one
+  conditional write takes or renews a partition's lease (`OUTBOX#LEASES`), and only the
+  lease's holder sweeps that partition, so two relays never send one item and several relays
+  share the partitions between them. Claiming item by item cost a conditional write per
+  message (two in a transaction), more than the publish itself. The holder reads each of its
+  partitions at once, publishes what is due in batches, and deletes what went out in
+  batches; it stops sweeping a partition well before its lease could run out mid-batch.
 
-An item the broker refuses is retried with exponential backoff (its lease is its next try);
+An item the broker refuses is retried with exponential backoff (`lease_until` is its next try);
 after `max_attempts` refusals it is parked: moved, in one transaction, to `OUTBOX#PARKED` with
 its last error and attempt count, logged as `outbox_item_parked` with a running count, and
 listed by `shopctl outbox parked`. It no longer holds up anything behind it.
@@ -57,9 +61,10 @@ log = structlog.get_logger(__name__)
 
 PARTITIONS = 8
 PARKED_PK = "OUTBOX#PARKED"
-# BatchWriteItem takes at most 25 requests; TransactWriteItems at most 100 items.
+# Where the relays' partition leases live, one item per partition.
+LEASES_PK = "OUTBOX#LEASES"
+# BatchWriteItem takes at most 25 requests.
 DELETE_BATCH = 25
-CLAIM_BATCH = 100
 
 Item = dict[str, Any]
 
@@ -147,8 +152,10 @@ async def publish_isolated(
     try:
         return await publisher.publish(messages)
     except Exception as exc:
-        if not _is_refusal(exc) or len(messages) == 1:
+        if not _is_refusal(exc):
             raise
+        if len(messages) == 1:
+            return PublishResult([], [messages[0][0]], {messages[0][0]: repr(exc)})
     results = await asyncio.gather(
         *(publisher.publish([m]) for m in messages), return_exceptions=True
     )
@@ -252,27 +259,61 @@ class DynamoOutboxRelay:
         self.owner = f"relay-{uuid.uuid4().hex}"
         self._outages = 0  # consecutive sweeps that found the broker down, to back off further
         self._outage_seen = False
+        self._held: dict[str, float] = {}  # partition -> until when this relay holds it
+        self._next_try: dict[str, float] = {}  # partition -> when to try to take it again
 
     async def relay_once(self) -> int:
-        """Claim, send and delete one batch from every partition, all partitions at once;
-        return how many items were claimed (sent, backed off or parked)."""
+        """Send and delete one batch from every partition this relay holds, all at once;
+        return how many items it took (sent, backed off or parked)."""
         now = time.time()
+        held = await asyncio.gather(*(self._hold(pk, now) for pk in self._partitions))
+        mine = [pk for pk, ok in zip(self._partitions, held, strict=True) if ok]
         self._outage_seen = False
-        claimed = sum(await asyncio.gather(*(self._sweep(pk, now) for pk in self._partitions)))
+        taken = sum(await asyncio.gather(*(self._sweep(pk, now) for pk in mine)))
         if self._outage_seen:
             self._outages += 1
-        elif claimed:
+        elif taken:
             self._outages = 0
-        return claimed
+        return taken
+
+    async def _hold(self, pk: str, now: float) -> bool:
+        """True while this relay holds `pk`'s lease with time to spare; takes or renews it
+        when due, with one conditional write."""
+        until = self._held.get(pk, 0.0)
+        if until - now > self._lease_seconds / 2:
+            return True
+        if now < self._next_try.get(pk, 0.0):
+            return False  # another relay holds it; try again once its lease may be over
+        try:
+            await self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": LEASES_PK}, "sk": {"S": pk}},
+                UpdateExpression="SET lease_until = :until, lease_owner = :owner",
+                ConditionExpression="attribute_not_exists(pk) OR lease_until < :now "
+                "OR lease_owner = :owner",
+                ExpressionAttributeValues={
+                    ":until": {"N": f"{now + self._lease_seconds:.3f}"},
+                    ":owner": {"S": self.owner},
+                    ":now": {"N": f"{now:.3f}"},
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            self._held.pop(pk, None)
+            self._next_try[pk] = now + self._lease_seconds / 2
+            return False
+        self._held[pk] = now + self._lease_seconds
+        return True
 
     async def _sweep(self, pk: str, now: float) -> int:
-        candidates = await self._unleased(pk, now)
-        if not candidates:
+        # Never start a sweep that could outlast the lease: margin for the slowest publish.
+        if self._held.get(pk, 0.0) - now < self._lease_seconds / 3:
             return 0
-        claimed = await self._claim_all(candidates, now)
-        if claimed:
-            await self._send(claimed)
-        return len(claimed)
+        due = await self._due(pk, now)
+        if due:
+            await self._send(due)
+        return len(due)
 
     async def _send(self, claimed: list[Item]) -> None:
         try:
@@ -289,9 +330,10 @@ class DynamoOutboxRelay:
             *(self._back_off(i, result.errors.get(_id(i), "refused")) for i in refused)
         )
 
-    async def _unleased(self, pk: str, now: float) -> list[Item]:
-        # The filter runs after the limit: leased items still count towards it, so a
-        # partition whose first items are all leased yields nothing until they go.
+    async def _due(self, pk: str, now: float) -> list[Item]:
+        # Items held by their committer, or waiting out a backoff, carry `lease_until`. The
+        # filter runs after the limit, so a partition whose first items all wait yields
+        # nothing until they are due.
         response = await self._client.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
@@ -301,58 +343,6 @@ class DynamoOutboxRelay:
             ConsistentRead=True,
         )
         return list(response.get("Items", []))
-
-    def _lease(self, item: Item, now: float) -> Any:
-        return {
-            "TableName": self._table,
-            "Key": _key(item),
-            "UpdateExpression": "SET lease_until = :until, lease_owner = :owner",
-            "ConditionExpression": "attribute_exists(pk) AND "
-            "(attribute_not_exists(lease_until) OR lease_until < :now)",
-            "ExpressionAttributeValues": {
-                ":until": {"N": f"{now + self._lease_seconds:.3f}"},
-                ":owner": {"S": self.owner},
-                ":now": {"N": f"{now:.3f}"},
-            },
-        }
-
-    async def _claim_all(self, items: list[Item], now: float) -> list[Item]:
-        """Lease `items`, a transaction of up to 100 at a time: one round trip where one
-        conditional update per item would take a hundred. Items another relay holds are
-        dropped from the transaction, which is tried again without them."""
-        chunks = [items[i : i + CLAIM_BATCH] for i in range(0, len(items), CLAIM_BATCH)]
-        claimed = await asyncio.gather(*(self._claim_chunk(chunk, now) for chunk in chunks))
-        return [item for chunk in claimed for item in chunk]
-
-    async def _claim_chunk(self, items: list[Item], now: float) -> list[Item]:
-        for _ in range(3):
-            if not items:
-                return []
-            try:
-                await self._client.transact_write_items(
-                    TransactItems=[{"Update": self._lease(item, now)} for item in items]
-                )
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                    raise
-                reasons = exc.response.get("CancellationReasons") or []
-                if len(reasons) != len(items):  # no reasons given: claim one by one
-                    break
-                # Only the items whose own condition held stay for the next try.
-                items = [i for i, r in zip(items, reasons, strict=True) if r.get("Code") == "None"]
-                continue
-            return items
-        won = await asyncio.gather(*(self._claim(item, now) for item in items))
-        return [item for item, ok in zip(items, won, strict=True) if ok]
-
-    async def _claim(self, item: Item, now: float) -> bool:
-        try:
-            await self._client.update_item(**self._lease(item, now))
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
 
     async def _back_off(self, item: Item, error: str, *, counted: bool = True) -> None:
         """Try `item` again later, or park it once it has failed `max_attempts` times."""
@@ -368,15 +358,14 @@ class DynamoOutboxRelay:
                 Key=_key(item),
                 UpdateExpression="SET lease_until = :until, attempts = :attempts, "
                 "last_error = :error",
-                ConditionExpression="lease_owner = :owner",
+                ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={
                     ":until": {"N": f"{time.time() + delay:.3f}"},
                     ":attempts": {"N": str(attempts)},
                     ":error": {"S": error[:1000]},
-                    ":owner": {"S": self.owner},
                 },
             )
-        except ClientError as exc:  # the lease passed to another relay: its count wins
+        except ClientError as exc:  # the item went meanwhile (retried by hand, or sent)
             if exc.response["Error"]["Code"] not in {
                 "ConditionalCheckFailedException",
                 "TransactionCanceledException",
@@ -398,8 +387,7 @@ class DynamoOutboxRelay:
                     "Delete": {
                         "TableName": self._table,
                         "Key": _key(item),
-                        "ConditionExpression": "lease_owner = :owner",
-                        "ExpressionAttributeValues": {":owner": {"S": self.owner}},
+                        "ConditionExpression": "attribute_exists(pk)",
                     }
                 },
                 {"Put": {"TableName": self._table, "Item": parked}},
