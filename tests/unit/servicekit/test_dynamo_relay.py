@@ -77,7 +77,11 @@ class FakeTable:
         key = (kwargs["Key"]["pk"]["S"], kwargs["Key"]["sk"]["S"])
         values = kwargs["ExpressionAttributeValues"]
         item = self.items.get(key)
-        if key[0] == LEASES_PK:  # a partition's lease: free, expired, or already ours
+        if key[0] == LEASES_PK and ":zero" in values:  # given up by its holder
+            if item is None or item["lease_owner"] != values[":owner"]:
+                raise _failed("ConditionalCheckFailedException")
+            item["lease_until"] = values[":zero"]
+        elif key[0] == LEASES_PK:  # a partition's lease: free, expired, or already ours
             now = float(values[":now"]["N"])
             theirs = item is not None and item["lease_owner"] != values[":owner"]
             if theirs and float(item["lease_until"]["N"]) >= now:  # type: ignore[index]
@@ -345,3 +349,14 @@ async def test_a_message_that_fails_its_whole_batch_fails_alone() -> None:
     assert item["message_id"]["S"] == "m-bad"
     assert item["attempts"]["N"] == "1"
     assert "BatchRequestTooLong" in item["last_error"]["S"]
+
+
+async def test_a_stopped_relay_gives_its_partitions_to_the_next_at_once() -> None:
+    table, publisher = FakeTable(), FakePublisher()
+    first, second = _relay(table, publisher), _relay(table, publisher)
+    stop = asyncio.Event()
+    stop.set()
+    await first.relay_once()
+    await first.run(stop)  # stops at once, and releases
+    table.put("m-1")
+    assert await second.relay_once() == 1

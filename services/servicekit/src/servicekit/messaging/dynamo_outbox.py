@@ -404,9 +404,25 @@ class DynamoOutboxRelay:
             parked_total=DynamoOutboxRelay.parked_total,
         )
 
+    async def release(self) -> None:
+        """Give up the partitions this relay holds, so that another takes them at once."""
+        held, self._held = self._held, {}
+
+        async def give_up(pk: str) -> None:
+            with contextlib.suppress(ClientError):  # it had passed to another already
+                await self._client.update_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": LEASES_PK}, "sk": {"S": pk}},
+                    UpdateExpression="SET lease_until = :zero",
+                    ConditionExpression="lease_owner = :owner",
+                    ExpressionAttributeValues={":zero": {"N": "0"}, ":owner": {"S": self.owner}},
+                )
+
+        await asyncio.gather(*(give_up(pk) for pk in held))
+
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep until `stop` is set: at once again while there is work, else every
-        `poll_seconds`."""
+        `poll_seconds`; then give up the partitions held."""
         while not stop.is_set():
             try:
                 claimed = await self.relay_once()
@@ -417,3 +433,5 @@ class DynamoOutboxRelay:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._poll_seconds)
+        with contextlib.suppress(Exception):
+            await self.release()
