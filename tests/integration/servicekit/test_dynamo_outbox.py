@@ -201,5 +201,6 @@ async def test_the_relay_keeps_up_with_the_emulators_own_sending(aws_endpoint: s
     relay = await measure_dynamo_relay(2000)
     sends = await measure_queue_sends(2000)
     print(f"DynamoDB relay: {relay:.0f} messages/s; SendMessageBatch alone: {sends:.0f}/s")
-    # Claiming item by item (before partition leases) reached about a third of the sends.
-    assert relay >= 0.6 * sends
+    # A coarse guard, for a shared machine: with partition leases the relay measured 0.54 to
+    # 0.96 of the sends; claiming item by item, one write each, about a third.
+    assert relay >= 0.4 * sends
