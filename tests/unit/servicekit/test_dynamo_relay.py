@@ -360,3 +360,20 @@ async def test_a_stopped_relay_gives_its_partitions_to_the_next_at_once() -> Non
     await first.run(stop)  # stops at once, and releases
     table.put("m-1")
     assert await second.relay_once() == 1
+
+
+class StalledPublisher(FakePublisher):
+    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
+        await asyncio.sleep(60)
+        return await super().publish(messages)
+
+
+async def test_a_stalled_broker_keeps_a_committer_waiting_no_longer_than_it_gives_up() -> None:
+    table = FakeUnitOfWorkTable()
+    direct = DirectPublisher(cast(Any, table), "t", StalledPublisher(), give_up_seconds=0.05)
+    uow = DynamoUnitOfWork(cast(Any, table), "t", source="test", direct=direct)
+    uow.publish(_message())
+    started = time.monotonic()
+    assert await uow.commit()
+    assert time.monotonic() - started < 1
+    assert len(table.outbox()) == 1  # left, held, for the relay

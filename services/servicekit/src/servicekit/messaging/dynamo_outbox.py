@@ -187,8 +187,8 @@ def _is_refusal(exc: BaseException) -> bool:
 class DirectPublisher:
     """Sends a unit of work's messages right after it commits, and deletes their outbox items.
 
-    Never raises: what it could not send stays in the outbox, held for `hold_seconds`, and the
-    relay sends it after that.
+    Never raises, and gives up after `give_up_seconds` (a request is waiting on it): what it
+    could not send stays in the outbox, held for `hold_seconds`, and the relay sends it then.
     """
 
     def __init__(
@@ -198,21 +198,24 @@ class DirectPublisher:
         publisher: Publisher,
         *,
         hold_seconds: float = 10.0,
+        give_up_seconds: float = 2.0,
     ) -> None:
         self.client = client
         self.table = table
         self.hold_seconds = hold_seconds
         self.owner = f"direct-{uuid.uuid4().hex}"
         self._publisher = publisher
+        self._give_up = give_up_seconds
 
     async def send(self, items: Sequence[Item]) -> int:
         """Publish the committed `items` and delete those sent; return how many were sent."""
         if not items:
             return 0
         try:
-            result = await self._publisher.publish([_message(item) for item in items])
-            sent = set(result.published)
-            await delete_items(self.client, self.table, [i for i in items if _id(i) in sent])
+            async with asyncio.timeout(self._give_up):
+                result = await self._publisher.publish([_message(item) for item in items])
+                sent = set(result.published)
+                await delete_items(self.client, self.table, [i for i in items if _id(i) in sent])
         except Exception as exc:  # the relay sends them once the hold expires
             log.warning("outbox_direct_publish_failed", error=repr(exc), count=len(items))
             return 0
