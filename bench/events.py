@@ -166,7 +166,8 @@ async def _fill_outbox(aws: AwsClients, table: str, count: int) -> None:
     await asyncio.gather(*(write(batch) for batch in batches))
 
 
-async def _scratch_table(dynamodb: Any, name: str) -> None:
+async def create_scratch_table(dynamodb: Any, name: str) -> None:
+    """A throwaway table keyed as the services' tables are (`pk`, `sk`)."""
     await dynamodb.create_table(
         TableName=name,
         AttributeDefinitions=[
@@ -209,7 +210,7 @@ async def measure_dynamo_relay(count: int, relays: int = 1) -> float:
     name = f"bench-outbox-{uuid.uuid4().hex[:8]}"
     dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
     try:
-        await _scratch_table(dynamodb, name)
+        await create_scratch_table(dynamodb, name)
         queue_url = (await sqs.create_queue(QueueName=name))["QueueUrl"]
         await _fill_outbox(aws, name, count)
         sender = CountingSender(SqsSender(sqs, queue_url))

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from bench.events import _scratch_table, measure_dynamo_relay, measure_queue_sends
+from bench.events import create_scratch_table, measure_dynamo_relay, measure_queue_sends
 from servicekit.aws import AwsClients
 from servicekit.dynamo import DynamoUnitOfWork
 from servicekit.messaging.dynamo_outbox import PARTITIONS, DirectPublisher, DynamoOutboxRelay
@@ -91,7 +91,7 @@ async def scratch(aws_endpoint: str) -> AsyncIterator[Scratch]:
     aws = AwsClients(os.environ.get("AWS_REGION", "us-east-1"))
     dynamodb, sqs = await aws.dynamodb(), await aws.sqs()
     name = f"outbox-test-{uuid.uuid4().hex[:8]}"
-    await _scratch_table(dynamodb, name)
+    await create_scratch_table(dynamodb, name)
     queue_url = (await sqs.create_queue(QueueName=name))["QueueUrl"]
     try:
         yield Scratch(aws, dynamodb, sqs, name, queue_url)
