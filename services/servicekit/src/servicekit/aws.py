@@ -35,11 +35,15 @@ class AwsClients:
 
             # Short timeouts and the SDK's standard retry mode: a request path never waits
             # long on AWS. A long poll waits for messages, so SQS may take longer to answer.
+            # DynamoDB checks every request itself; the SDK's own check walks each attribute
+            # of each item in Python first, which costs an outbox sweep more CPU than the
+            # rest of the request.
             config = AioConfig(
                 connect_timeout=2,
                 read_timeout=30 if service == "sqs" else 5,
                 retries={"max_attempts": 3, "mode": "standard"},
                 max_pool_connections=50,
+                parameter_validation=service != "dynamodb",
             )
             creator = get_session().create_client(
                 service,  # type: ignore[call-overload]

@@ -1,6 +1,7 @@
 """The unit of work DynamoDB services share: one `TransactWriteItems` call gathering the
 state writes a change makes, the outbox item of each message it publishes, and the inbox item
-of each message it handles; all stored, or none."""
+of each message it handles; all stored, or none. Given a `DirectPublisher`, it sends the
+messages as soon as they are stored, and the outbox relay sends only what that missed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
 
-from servicekit.messaging.dynamo_outbox import envelope_put
+from servicekit.messaging.dynamo_outbox import DirectPublisher, envelope_put
 from servicekit.messaging.envelope import Envelope, Message
 
 if TYPE_CHECKING:
@@ -41,13 +42,23 @@ class DynamoUnitOfWork:
     """Writes gathered by repositories, `publish()` and `claim()`, stored by `commit()`.
 
     Reads go straight to the table; subclasses attach their repositories in `__init__`.
+    With `direct`, what `publish()` gathered is sent right after the commit.
     """
 
-    def __init__(self, client: DynamoDBClient, table: str, *, source: str) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        *,
+        source: str,
+        direct: DirectPublisher | None = None,
+    ) -> None:
         self.client = client
         self.table = table
         self._source = source
+        self._direct = direct
         self._writes: list[TransactWriteItemTypeDef] = []
+        self._outbox: list[TransactWriteItemTypeDef] = []
 
     def write(self, item: TransactWriteItemTypeDef) -> None:
         """Add a state write (a Put, Update, Delete or ConditionCheck) to the transaction."""
@@ -55,7 +66,18 @@ class DynamoUnitOfWork:
 
     def publish(self, message: Message) -> None:
         """Publish `message` if, and only if, this unit of work commits."""
-        self._writes.append(envelope_put(self.table, Envelope.wrap(message, self._source)))
+        envelope = Envelope.wrap(message, self._source)
+        if self._direct is None:
+            put = envelope_put(self.table, envelope)
+        else:
+            put = envelope_put(
+                self.table,
+                envelope,
+                held_by=self._direct.owner,
+                hold_seconds=self._direct.hold_seconds,
+            )
+        self._writes.append(put)
+        self._outbox.append(put)
 
     def claim(self, message_id: object, scope: str) -> None:
         """Record the message as handled for `scope` (its handler, or the item it changes);
@@ -76,8 +98,10 @@ class DynamoUnitOfWork:
 
     async def commit(self) -> bool:
         """Store everything gathered in one transaction; False, storing nothing, if a
-        condition failed. The unit of work is empty afterwards, ready for another try."""
+        condition failed. The unit of work is empty afterwards, ready for another try. Once
+        stored, its messages are sent at once if it has a `DirectPublisher`."""
         writes, self._writes = self._writes, []
+        outbox, self._outbox = self._outbox, []
         if not writes:
             return True
         try:
@@ -86,4 +110,6 @@ class DynamoUnitOfWork:
             if exc.response["Error"]["Code"] == "TransactionCanceledException":
                 return False
             raise
+        if self._direct is not None and outbox:
+            await self._direct.send([dict(put["Put"]["Item"]) for put in outbox])
         return True

@@ -60,16 +60,19 @@ def postgres_lifespan(
 
 
 def dynamodb_lifespan(
-    settings: ServiceSettings, table: str, attach: Callable[[FastAPI, DynamoDBClient], None]
+    settings: ServiceSettings,
+    table: str,
+    attach: Callable[[FastAPI, DynamoDBClient, AwsClients], Awaitable[None]],
 ) -> Lifespan:
     """A DynamoDB client handed to `attach` (which provides the service's stores to its
-    routes); ready while `table` answers a read."""
+    routes, and may open other clients from the `AwsClients` it is given); ready while
+    `table` answers a read."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with authenticated(app, settings) as aws:
             dynamodb = await aws.dynamodb()
-            attach(app, dynamodb)
+            await attach(app, dynamodb, aws)
 
             def table_answers() -> Awaitable[object]:
                 # A read the task role may do (it has no DescribeTable): any key will answer.

@@ -83,6 +83,27 @@ def _trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox_parked(args: argparse.Namespace) -> int:
+    from shopctl.outbox import list_parked
+
+    parked = list_parked(client("dynamodb"), args.table)
+    print(f"{'message id':<38} {'type':<32} {'attempts':>8}  {'parked at':<32} last error")
+    for item in parked:
+        print(
+            f"{item.message_id:<38} {item.message_type:<32} {item.attempts:>8}  "
+            f"{item.parked_at:<32} {item.last_error}"
+        )
+    return 0
+
+
+def _outbox_retry(args: argparse.Namespace) -> int:
+    from shopctl.outbox import retry_parked
+
+    moved = retry_parked(client("dynamodb"), args.table, args.message_id)
+    print(f"{moved} parked items moved back to {args.table}'s outbox")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shopctl", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -127,6 +148,22 @@ def _parser() -> argparse.ArgumentParser:
     move = dlq_commands.add_parser("redrive", help="send QUEUE's dead letters back to QUEUE")
     move.add_argument("queue", metavar="QUEUE")
     move.set_defaults(run=_dlq_redrive)
+
+    outbox = commands.add_parser(
+        "outbox", help="inspect and retry a DynamoDB outbox's parked items"
+    )
+    outbox_commands = outbox.add_subparsers(required=True, metavar="ACTION")
+    parked = outbox_commands.add_parser(
+        "parked", help="the items TABLE's relays parked, with their last error"
+    )
+    parked.add_argument("table", metavar="TABLE")
+    parked.set_defaults(run=_outbox_parked)
+    retry = outbox_commands.add_parser(
+        "retry", help="move TABLE's parked items back to its outbox, to be sent again"
+    )
+    retry.add_argument("table", metavar="TABLE")
+    retry.add_argument("--message-id", help="only the item of this message")
+    retry.set_defaults(run=_outbox_retry)
     return parser
 
 

@@ -58,8 +58,8 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
 
 
 async def compose(worker: Worker[BasketSettings]) -> None:
-    """Consume `basket-events`, and send the outbox's `PlaceOrder` commands to
-    `ordering-checkouts`."""
+    """Consume `basket-events`, and sweep the outbox for the `PlaceOrder` commands the API
+    could not send to `ordering-checkouts` itself."""
     settings, aws = worker.settings, worker.aws
     dynamodb = await aws.dynamodb()
     ttl_seconds = settings.basket_ttl_days * 86400

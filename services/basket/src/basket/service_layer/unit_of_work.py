@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from basket.adapters.repository import BasketRepository, DynamoBasketRepository
 from servicekit.dynamo import DynamoUnitOfWork, Transaction
+from servicekit.messaging.dynamo_outbox import DirectPublisher
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -17,10 +18,17 @@ class UnitOfWork(Transaction, Protocol):
 
 
 class BasketUnitOfWork(DynamoUnitOfWork):
-    """One transaction on the `baskets` table, with its baskets."""
+    """One transaction on the `baskets` table, with its baskets; with `direct`, a checkout's
+    `PlaceOrder` is sent as soon as it commits."""
 
-    def __init__(self, client: DynamoDBClient, table: str, ttl_seconds: int) -> None:
-        super().__init__(client, table, source="basket")
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        ttl_seconds: int,
+        direct: DirectPublisher | None = None,
+    ) -> None:
+        super().__init__(client, table, source="basket", direct=direct)
         self._baskets = DynamoBasketRepository(self, ttl_seconds)
 
     @property

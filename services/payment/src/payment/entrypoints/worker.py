@@ -19,7 +19,7 @@ from payment.service_layer import handlers
 from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
 from servicekit.messaging.consumer import Handler, ReceivedMessage
-from servicekit.messaging.dynamo_outbox import DynamoOutboxRelay
+from servicekit.messaging.dynamo_outbox import DirectPublisher, DynamoOutboxRelay
 from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import TRANSIENT, SagaSteps, StepFailedError
@@ -130,12 +130,16 @@ def step_handler(sfn: SFNClient, new_uow: NewUnitOfWork, provider: PaymentProvid
 
 
 async def compose(worker: Worker[PaymentSettings]) -> None:
-    """Run the steps from `payment-commands` and relay the outbox to payment's topic."""
+    """Run the steps from `payment-commands`, publishing each step's events as it commits,
+    and sweep the outbox for what that missed."""
     settings, aws = worker.settings, worker.aws
     dynamodb = await aws.dynamodb()
+    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
+    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    direct = DirectPublisher(dynamodb, settings.payments_table, publisher)
 
     def new_uow() -> UnitOfWork:
-        return PaymentUnitOfWork(dynamodb, settings.payments_table)
+        return PaymentUnitOfWork(dynamodb, settings.payments_table, direct)
 
     provider = SimulatedProvider(
         DynamoAttemptLog(dynamodb, settings.payments_table), settings.payment_limit
@@ -144,8 +148,6 @@ async def compose(worker: Worker[PaymentSettings]) -> None:
         settings.payment_commands_queue, settings.payment_commands_queue_url
     )
     await worker.consume(queue_url, step_handler(await aws.stepfunctions(), new_uow, provider))
-    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
-    publisher = SnsPublisher(await aws.sns(), topic_arn)
     worker.run(DynamoOutboxRelay(dynamodb, settings.payments_table, publisher).run)
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from payment.adapters.repository import DynamoPaymentRepository, PaymentRepository
 from servicekit.dynamo import DynamoUnitOfWork, Transaction
+from servicekit.messaging.dynamo_outbox import DirectPublisher
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -17,10 +18,13 @@ class UnitOfWork(Transaction, Protocol):
 
 
 class PaymentUnitOfWork(DynamoUnitOfWork):
-    """One transaction on the `payments` table, with its payments."""
+    """One transaction on the `payments` table, with its payments; with `direct`, its events
+    are published as soon as it commits."""
 
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
-        super().__init__(client, table, source="payment")
+    def __init__(
+        self, client: DynamoDBClient, table: str, direct: DirectPublisher | None = None
+    ) -> None:
+        super().__init__(client, table, source="payment", direct=direct)
         self._payments = DynamoPaymentRepository(self)
 
     @property

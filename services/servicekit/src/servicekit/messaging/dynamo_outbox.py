@@ -1,10 +1,38 @@
-"""The transactional outbox for DynamoDB services, and its relay.
+"""The transactional outbox for DynamoDB services: the item, the publish-at-once path, and
+the relay that sweeps what that missed.
 
 A service puts an outbox item in the same `TransactWriteItems` call as its state change
-(`outbox_put`). The relay reads the oldest items, claims each with a short lease (a
-conditional update, so two relays never send one item at the same time), sends it, then
-deletes it. A relay that dies after sending leaves the lease to expire and the item to be sent
-again; consumers' inboxes absorb the duplicate.
+(`outbox_put`). Items spread over `PARTITIONS` partition keys (`OUTBOX#0` ..), chosen from the
+message id, so no single key is a hot partition.
+
+Two paths send an item, and leases keep them apart:
+
+- **At once** (`DirectPublisher`): the process that committed sends its messages right after
+  the commit and deletes their items. The items were written held in that process's name for
+  `hold_seconds` (`lease_until`), so no relay touches them meanwhile.
+- **The sweep** (`DynamoOutboxRelay`): sends what the committing process did not (a crash
+  between commit and send, a broker outage). A relay claims whole partitions, not items: one
+  conditional write takes or renews a partition's lease (`OUTBOX#LEASES`), and only the
+  lease's holder sweeps that partition, so two relays never send one item and several relays
+  share the partitions between them. Claiming item by item cost a conditional write per
+  message (two in a transaction), more than the publish itself. The holder reads each of its
+  partitions at once, publishes what is due in batches, and deletes what went out in
+  batches; it stops sweeping a partition well before its lease could run out mid-batch.
+
+An item the broker refuses is retried with exponential backoff (`lease_until` is its next try);
+after `max_attempts` refusals it is parked: moved, in one transaction, to `OUTBOX#PARKED` with
+its last error and attempt count, logged as `outbox_item_parked` with a running count, and
+listed by `shopctl outbox parked`. It no longer holds up anything behind it.
+
+Why not DynamoDB Streams (a stream on the table, read by a Lambda or an EventBridge Pipe)?
+A stream would send without polling, but it puts the publishing in another runtime (a Lambda
+to deploy and watch, or a Pipe, whose targets include SNS but whose per-record failures land
+in a dead-letter target, not back in the service's own table and logs); a shard's records go
+in order, so one record the broker refuses holds up its shard until it is retried out or
+expires after 24 hours; and the emulator's streams would be one more behaviour to pin down.
+The publish-at-once path gives the latency a stream would, the sweep costs a few small
+queries a second, and parking keeps one bad item from holding up the rest, all in code that
+runs the same in a container, on a laptop and in unit tests.
 """
 
 from __future__ import annotations
@@ -13,6 +41,8 @@ import asyncio
 import contextlib
 import time
 import uuid
+import zlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +51,7 @@ from botocore.exceptions import ClientError
 
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import Publisher
+from servicekit.messaging.publisher import PublishResult
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -28,36 +59,137 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-OUTBOX_PK = "OUTBOX"
+PARTITIONS = 8
+PARKED_PK = "OUTBOX#PARKED"
+# Where the relays' partition leases live, one item per partition.
+LEASES_PK = "OUTBOX#LEASES"
+# BatchWriteItem takes at most 25 requests.
+DELETE_BATCH = 25
+
+Item = dict[str, Any]
+
+
+def outbox_partition(message_id: str, partitions: int = PARTITIONS) -> str:
+    """The partition key of a message's outbox item: spread evenly, stable for an id."""
+    return f"OUTBOX#{zlib.crc32(message_id.encode()) % partitions}"
 
 
 def outbox_put(
-    table: str, message_id: str, message_type: str, body: str
+    table: str,
+    message_id: str,
+    message_type: str,
+    body: str,
+    *,
+    held_by: str | None = None,
+    hold_seconds: float = 0,
 ) -> TransactWriteItemTypeDef:
-    """The transaction item that records a message to send."""
+    """The transaction item that records a message to send; with `held_by`, leased to that
+    owner for `hold_seconds`, so that no relay sends it while its committer does."""
     created = datetime.now(UTC).isoformat()
+    item: Item = {
+        "pk": {"S": outbox_partition(message_id)},
+        "sk": {"S": f"{created}#{message_id}"},
+        "message_id": {"S": message_id},
+        "type": {"S": message_type},
+        "body": {"S": body},
+    }
+    if held_by is not None:
+        item["lease_owner"] = {"S": held_by}
+        item["lease_until"] = {"N": f"{time.time() + hold_seconds:.3f}"}
     return {
-        "Put": {
-            "TableName": table,
-            "Item": {
-                "pk": {"S": OUTBOX_PK},
-                "sk": {"S": f"{created}#{message_id}"},
-                "message_id": {"S": message_id},
-                "type": {"S": message_type},
-                "body": {"S": body},
-            },
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
+        "Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
     }
 
 
-def envelope_put(table: str, envelope: Envelope) -> TransactWriteItemTypeDef:
+def envelope_put(
+    table: str, envelope: Envelope, *, held_by: str | None = None, hold_seconds: float = 0
+) -> TransactWriteItemTypeDef:
     """The transaction item that records an event to publish."""
-    return outbox_put(table, str(envelope.id), envelope.type, envelope.model_dump_json())
+    return outbox_put(
+        table,
+        str(envelope.id),
+        envelope.type,
+        envelope.model_dump_json(),
+        held_by=held_by,
+        hold_seconds=hold_seconds,
+    )
 
 
-class DynamoOutboxRelay:
-    """Sends a table's outbox items until stopped."""
+def _message(item: Item) -> tuple[str, str, str]:
+    return item["message_id"]["S"], item["type"]["S"], item["body"]["S"]
+
+
+def _key(item: Item) -> Item:
+    return {"pk": item["pk"], "sk": item["sk"]}
+
+
+async def delete_items(client: DynamoDBClient, table: str, items: Sequence[Item]) -> None:
+    """Delete outbox items in batches of 25, all batches at once; unprocessed ones are tried
+    again, and what still fails is left for its lease to expire (sent again, absorbed)."""
+
+    async def batch(keys: list[Item]) -> None:
+        requests: Any = {table: [{"DeleteRequest": {"Key": key}} for key in keys]}
+        for attempt in range(4):
+            response = await client.batch_write_item(RequestItems=requests)
+            requests = response.get("UnprocessedItems") or {}
+            if not requests:
+                return
+            await asyncio.sleep(0.05 * 2**attempt)
+        log.warning("outbox_delete_unprocessed", count=len(requests.get(table, [])))
+
+    keys = [_key(item) for item in items]
+    await asyncio.gather(
+        *(batch(keys[i : i + DELETE_BATCH]) for i in range(0, len(keys), DELETE_BATCH))
+    )
+
+
+async def publish_isolated(
+    publisher: Publisher, messages: Sequence[tuple[str, str, str]]
+) -> PublishResult:
+    """Publish `messages`; if the whole call fails, each alone, so that one message the broker
+    can never take (too large, malformed) fails by itself and not its batch. A failure the
+    broker may recover from (no connection, throttling, a server error) is raised."""
+    try:
+        return await publisher.publish(messages)
+    except Exception as exc:
+        if not _is_refusal(exc):
+            raise
+        if len(messages) == 1:
+            return PublishResult([], [messages[0][0]], {messages[0][0]: repr(exc)})
+    results = await asyncio.gather(
+        *(publisher.publish([m]) for m in messages), return_exceptions=True
+    )
+    published: list[str] = []
+    failed: list[str] = []
+    errors: dict[str, str] = {}
+    for message, result in zip(messages, results, strict=True):
+        if isinstance(result, BaseException):
+            if not _is_refusal(result):
+                raise result
+            failed.append(message[0])
+            errors[message[0]] = repr(result)
+        else:
+            published += result.published
+            failed += result.failed
+            errors |= result.errors
+    return PublishResult(published, failed, errors)
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    """True for the broker refusing the request itself (a 4xx that is not throttling)."""
+    if not isinstance(exc, ClientError):
+        return False
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    return 400 <= status < 500 and "Throttl" not in code
+
+
+class DirectPublisher:
+    """Sends a unit of work's messages right after it commits, and deletes their outbox items.
+
+    Never raises, and gives up after `give_up_seconds` (a request is waiting on it): what it
+    could not send stays in the outbox, held for `hold_seconds`, and the relay sends it then.
+    """
 
     def __init__(
         self,
@@ -65,74 +197,244 @@ class DynamoOutboxRelay:
         table: str,
         publisher: Publisher,
         *,
-        batch_size: int = 25,
-        poll_seconds: float = 0.25,
-        lease_seconds: int = 30,
+        hold_seconds: float = 10.0,
+        give_up_seconds: float = 2.0,
+    ) -> None:
+        self.client = client
+        self.table = table
+        self.hold_seconds = hold_seconds
+        self.owner = f"direct-{uuid.uuid4().hex}"
+        self._publisher = publisher
+        self._give_up = give_up_seconds
+
+    async def send(self, items: Sequence[Item]) -> int:
+        """Publish the committed `items` and delete those sent; return how many were sent."""
+        if not items:
+            return 0
+        try:
+            async with asyncio.timeout(self._give_up):
+                result = await self._publisher.publish([_message(item) for item in items])
+                sent = set(result.published)
+                await delete_items(self.client, self.table, [i for i in items if _id(i) in sent])
+        except Exception as exc:  # the relay sends them once the hold expires
+            log.warning("outbox_direct_publish_failed", error=repr(exc), count=len(items))
+            return 0
+        if result.failed:
+            log.warning("outbox_direct_publish_refused", count=len(result.failed))
+        return len(sent)
+
+
+def _id(item: Item) -> str:
+    message_id: str = item["message_id"]["S"]
+    return message_id
+
+
+class DynamoOutboxRelay:
+    """Sweeps a table's outbox: sends what the committing processes did not, until stopped."""
+
+    # Items this process has parked, for the running count in `outbox_item_parked`.
+    parked_total = 0
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        publisher: Publisher,
+        *,
+        partitions: int = PARTITIONS,
+        batch_size: int = 100,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = 30,
+        max_attempts: int = 10,
+        base_backoff_seconds: float = 0.5,
+        max_backoff_seconds: float = 60.0,
     ) -> None:
         self._client = client
         self._table = table
         self._publisher = publisher
+        self._partitions = [f"OUTBOX#{i}" for i in range(partitions)]
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._lease_seconds = lease_seconds
-        self._owner = uuid.uuid4().hex
+        self._max_attempts = max_attempts
+        self._base_backoff = base_backoff_seconds
+        self._max_backoff = max_backoff_seconds
+        self.owner = f"relay-{uuid.uuid4().hex}"
+        self._outages = 0  # consecutive sweeps that found the broker down, to back off further
+        self._outage_seen = False
+        self._held: dict[str, float] = {}  # partition -> until when this relay holds it
+        self._next_try: dict[str, float] = {}  # partition -> when to try to take it again
 
     async def relay_once(self) -> int:
-        """Claim, send and delete one batch; return how many items were sent."""
-        response = await self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": OUTBOX_PK}},
-            Limit=self._batch_size,
-            ConsistentRead=True,
-        )
-        claimed = [item for item in response.get("Items", []) if await self._claim(item)]
-        if not claimed:
-            return 0
-        messages = [(i["message_id"]["S"], i["type"]["S"], i["body"]["S"]) for i in claimed]
-        try:
-            result = await self._publisher.publish(messages)
-        except Exception as exc:  # the broker is down: leases expire, items are retried
-            log.warning("outbox_publish_failed", error=repr(exc), count=len(messages))
-            return 0
-        sent = set(result.published)
-        for item in claimed:
-            if item["message_id"]["S"] in sent:
-                await self._client.delete_item(
-                    TableName=self._table, Key={"pk": item["pk"], "sk": item["sk"]}
-                )
-        return len(sent)
+        """Send and delete one batch from every partition this relay holds, all at once;
+        return how many items it took (sent, backed off or parked)."""
+        now = time.time()
+        held = await asyncio.gather(*(self._hold(pk, now) for pk in self._partitions))
+        mine = [pk for pk, ok in zip(self._partitions, held, strict=True) if ok]
+        self._outage_seen = False
+        taken = sum(await asyncio.gather(*(self._sweep(pk, now) for pk in mine)))
+        if self._outage_seen:
+            self._outages += 1
+        elif taken:
+            self._outages = 0
+        return taken
 
-    async def _claim(self, item: dict[str, Any]) -> bool:
-        now = int(time.time())
+    async def _hold(self, pk: str, now: float) -> bool:
+        """True while this relay holds `pk`'s lease with time to spare; takes or renews it
+        when due, with one conditional write."""
+        until = self._held.get(pk, 0.0)
+        if until - now > self._lease_seconds / 2:
+            return True
+        if now < self._next_try.get(pk, 0.0):
+            return False  # another relay holds it; try again once its lease may be over
         try:
             await self._client.update_item(
                 TableName=self._table,
-                Key={"pk": item["pk"], "sk": item["sk"]},
+                Key={"pk": {"S": LEASES_PK}, "sk": {"S": pk}},
                 UpdateExpression="SET lease_until = :until, lease_owner = :owner",
-                ConditionExpression="attribute_exists(pk) AND "
-                "(attribute_not_exists(lease_until) OR lease_until < :now)",
+                ConditionExpression="attribute_not_exists(pk) OR lease_until < :now "
+                "OR lease_owner = :owner",
                 ExpressionAttributeValues={
-                    ":until": {"N": str(now + self._lease_seconds)},
-                    ":owner": {"S": self._owner},
-                    ":now": {"N": str(now)},
+                    ":until": {"N": f"{now + self._lease_seconds:.3f}"},
+                    ":owner": {"S": self.owner},
+                    ":now": {"N": f"{now:.3f}"},
                 },
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            self._held.pop(pk, None)
+            self._next_try[pk] = now + self._lease_seconds / 2
+            return False
+        self._held[pk] = now + self._lease_seconds
         return True
 
+    async def _sweep(self, pk: str, now: float) -> int:
+        # Never start a sweep that could outlast the lease: margin for the slowest publish.
+        if self._held.get(pk, 0.0) - now < self._lease_seconds / 3:
+            return 0
+        due = await self._due(pk, now)
+        if due:
+            await self._send(due)
+        return len(due)
+
+    async def _send(self, claimed: list[Item]) -> None:
+        try:
+            result = await publish_isolated(self._publisher, [_message(i) for i in claimed])
+        except Exception as exc:  # the broker is unreachable: back off, count no attempt
+            log.warning("outbox_publish_failed", error=repr(exc), count=len(claimed))
+            self._outage_seen = True
+            await asyncio.gather(*(self._back_off(i, repr(exc), counted=False) for i in claimed))
+            return
+        sent = set(result.published)
+        await delete_items(self._client, self._table, [i for i in claimed if _id(i) in sent])
+        refused = [i for i in claimed if _id(i) not in sent]
+        await asyncio.gather(
+            *(self._back_off(i, result.errors.get(_id(i), "refused")) for i in refused)
+        )
+
+    async def _due(self, pk: str, now: float) -> list[Item]:
+        # Items held by their committer, or waiting out a backoff, carry `lease_until`. The
+        # filter runs after the limit, so a partition whose first items all wait yields
+        # nothing until they are due.
+        response = await self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="attribute_not_exists(lease_until) OR lease_until < :now",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":now": {"N": f"{now:.3f}"}},
+            Limit=self._batch_size,
+            ConsistentRead=True,
+        )
+        return list(response.get("Items", []))
+
+    async def _back_off(self, item: Item, error: str, *, counted: bool = True) -> None:
+        """Try `item` again later, or park it once it has failed `max_attempts` times."""
+        attempts = int(item.get("attempts", {"N": "0"})["N"]) + (1 if counted else 0)
+        try:
+            if attempts >= self._max_attempts:
+                await self._park(item, attempts, error)
+                return
+            steps = min(max(attempts, self._outages), 16)
+            delay = min(self._max_backoff, self._base_backoff * 2**steps)
+            await self._client.update_item(
+                TableName=self._table,
+                Key=_key(item),
+                UpdateExpression="SET lease_until = :until, attempts = :attempts, "
+                "last_error = :error",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={
+                    ":until": {"N": f"{time.time() + delay:.3f}"},
+                    ":attempts": {"N": str(attempts)},
+                    ":error": {"S": error[:1000]},
+                },
+            )
+        except ClientError as exc:  # the item went meanwhile (retried by hand, or sent)
+            if exc.response["Error"]["Code"] not in {
+                "ConditionalCheckFailedException",
+                "TransactionCanceledException",
+            }:
+                raise
+
+    async def _park(self, item: Item, attempts: int, error: str) -> None:
+        parked = {k: v for k, v in item.items() if k not in {"lease_until", "lease_owner"}}
+        parked |= {
+            "pk": {"S": PARKED_PK},
+            "home_pk": item["pk"],
+            "attempts": {"N": str(attempts)},
+            "last_error": {"S": error[:1000]},
+            "parked_at": {"S": datetime.now(UTC).isoformat()},
+        }
+        await self._client.transact_write_items(
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": _key(item),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": parked}},
+            ]
+        )
+        DynamoOutboxRelay.parked_total += 1
+        log.error(
+            "outbox_item_parked",
+            table=self._table,
+            message_id=_id(item),
+            message_type=item["type"]["S"],
+            attempts=attempts,
+            error=error[:200],
+            parked_total=DynamoOutboxRelay.parked_total,
+        )
+
+    async def release(self) -> None:
+        """Give up the partitions this relay holds, so that another takes them at once."""
+        held, self._held = self._held, {}
+
+        async def give_up(pk: str) -> None:
+            with contextlib.suppress(ClientError):  # it had passed to another already
+                await self._client.update_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": LEASES_PK}, "sk": {"S": pk}},
+                    UpdateExpression="SET lease_until = :zero",
+                    ConditionExpression="lease_owner = :owner",
+                    ExpressionAttributeValues={":zero": {"N": "0"}, ":owner": {"S": self.owner}},
+                )
+
+        await asyncio.gather(*(give_up(pk) for pk in held))
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set."""
+        """Sweep until `stop` is set: at once again while there is work, else every
+        `poll_seconds`; then give up the partitions held."""
         while not stop.is_set():
             try:
-                sent = await self.relay_once()
+                claimed = await self.relay_once()
             except Exception as exc:  # the table is unreachable: try again shortly
                 log.warning("outbox_relay_failed", error=repr(exc))
-                sent = 0
-            if sent:
+                claimed = 0
+            if claimed:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._poll_seconds)
+        with contextlib.suppress(Exception):
+            await self.release()

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import structlog
 from sqlalchemy import (
@@ -114,7 +114,7 @@ class OutboxRelay:
         async with self._engine.begin() as connection:
             rows = (
                 await connection.execute(
-                    select(o.c.id, o.c.type, o.c.body, o.c.attempts)
+                    select(o.c.id, o.c.type, o.c.body)
                     .where(o.c.published_at.is_(None), o.c.next_attempt_at <= func.now())
                     .order_by(o.c.created_at)
                     .limit(self._batch_size)
@@ -134,20 +134,21 @@ class OutboxRelay:
                     update(o).where(o.c.id.in_(result.published)).values(published_at=func.now())
                 )
             if result.failed:
-                await self._back_off(connection, [r for r in rows if str(r.id) in result.failed])
+                await self._back_off(connection, result.failed)
         return len(rows)
 
-    async def _back_off(self, connection: AsyncConnection, rows: Sequence[Any]) -> None:
-        for row in rows:
-            delay = min(self._max_backoff, 0.5 * 2 ** min(row.attempts, 16))
-            await connection.execute(
-                update(self._outbox)
-                .where(self._outbox.c.id == row.id)
-                .values(
-                    attempts=row.attempts + 1,
-                    next_attempt_at=func.now() + timedelta(seconds=delay),
-                )
+    async def _back_off(self, connection: AsyncConnection, ids: Sequence[str]) -> None:
+        """One statement for every failed row: count the attempt, try again later."""
+        o = self._outbox
+        delay = func.least(self._max_backoff, 0.5 * func.power(2, func.least(o.c.attempts, 16)))
+        await connection.execute(
+            update(o)
+            .where(o.c.id.in_(ids))
+            .values(
+                attempts=o.c.attempts + 1,
+                next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, delay),
             )
+        )
 
     async def purge(self) -> int:
         """Delete rows sent longer ago than the retention period."""

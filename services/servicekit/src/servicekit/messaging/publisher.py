@@ -1,11 +1,12 @@
-"""Publishing envelopes to a service's SNS topic (or commands to a queue), in batches, with the
-message type as an attribute that subscriptions filter on, and, when tracing, the trace each
-message goes on in as a `traceparent` attribute."""
+"""Publishing envelopes to a service's SNS topic, or commands to a queue, in batches of ten
+sent at once, with the message type as an attribute that subscriptions filter on and, when
+tracing, the trace each message goes on in as a `traceparent` attribute."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,17 +20,38 @@ if TYPE_CHECKING:
 
 SNS_BATCH = 10
 
+Messages = Sequence[tuple[str, str, str]]
+
 
 @dataclass(frozen=True, slots=True)
 class PublishResult:
     published: list[str]
     failed: list[str]
+    # Why each failed id failed, as the broker said, where it said.
+    errors: dict[str, str] = field(default_factory=dict)
 
-    def add(self, batch: Sequence[tuple[str, str, str]], response: Mapping[str, Any]) -> None:
-        """Record a batch call's answer: which of its entries went out and which did not."""
-        by_entry = {message_id.replace("-", ""): message_id for message_id, _, _ in batch}
-        self.published.extend(by_entry[entry["Id"]] for entry in response.get("Successful", []))
-        self.failed.extend(by_entry[entry["Id"]] for entry in response.get("Failed", []))
+
+def _entry_id(message_id: str) -> str:
+    # Entry ids allow only letters, digits, - and _: a UUID's hex will do.
+    return message_id.replace("-", "")
+
+
+def _gather_results(batches: Messages, responses: Sequence[Any]) -> PublishResult:
+    by_entry = {_entry_id(message_id): message_id for message_id, _, _ in batches}
+    published: list[str] = []
+    failed: list[str] = []
+    errors: dict[str, str] = {}
+    for response in responses:
+        published += [by_entry[entry["Id"]] for entry in response.get("Successful", [])]
+        for entry in response.get("Failed", []):
+            message_id = by_entry[entry["Id"]]
+            failed.append(message_id)
+            errors[message_id] = f"{entry.get('Code', '')}: {entry.get('Message', '')}"
+    return PublishResult(published, failed, errors)
+
+
+def _batches(messages: Messages) -> list[Messages]:
+    return [messages[i : i + SNS_BATCH] for i in range(0, len(messages), SNS_BATCH)]
 
 
 class SnsPublisher:
@@ -39,30 +61,29 @@ class SnsPublisher:
         self._sns = sns
         self._topic_arn = topic_arn
         self._destination = topic_arn.rsplit(":", 1)[-1]
-        self._span = f"publish {self._destination}"
 
-    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
+    async def publish(self, messages: Messages) -> PublishResult:
         """Publish `(id, type, body)` triples; report which ids went out and which did not."""
-        result = PublishResult([], [])
-        for start in range(0, len(messages), SNS_BATCH):
-            batch = messages[start : start + SNS_BATCH]
-            with publishing(self._span, _carried(batch, self._destination)) as onward:
-                response = await self._sns.publish_batch(
+
+        async def batch(part: Messages) -> Any:
+            traces = _carried(part, self._destination)
+            with publishing(f"publish {self._destination}", traces) as onward:
+                return await self._sns.publish_batch(
                     TopicArn=self._topic_arn,
                     PublishBatchRequestEntries=[
                         {
-                            # Entry ids allow only letters, digits, - and _: a UUID's hex will do.
-                            "Id": message_id.replace("-", ""),
+                            "Id": _entry_id(message_id),
                             "Message": body,
                             "MessageAttributes": _attributes(event_type, traceparent),
                         }
                         for (message_id, event_type, body), traceparent in zip(
-                            batch, onward, strict=True
+                            part, onward, strict=True
                         )
                     ],
                 )
-            result.add(batch, response)
-        return result
+
+        responses = await asyncio.gather(*(batch(part) for part in _batches(messages)))
+        return _gather_results(messages, responses)
 
 
 class SqsSender:
@@ -72,29 +93,29 @@ class SqsSender:
         self._sqs = sqs
         self._queue_url = queue_url
         self._destination = queue_url.rstrip("/").rsplit("/", 1)[-1]
-        self._span = f"publish {self._destination}"
 
-    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult:
+    async def publish(self, messages: Messages) -> PublishResult:
         """Send `(id, type, body)` triples; report which ids went out and which did not."""
-        result = PublishResult([], [])
-        for start in range(0, len(messages), SNS_BATCH):
-            batch = messages[start : start + SNS_BATCH]
-            with publishing(self._span, _carried(batch, self._destination)) as onward:
-                response = await self._sqs.send_message_batch(
+
+        async def batch(part: Messages) -> Any:
+            traces = _carried(part, self._destination)
+            with publishing(f"publish {self._destination}", traces) as onward:
+                return await self._sqs.send_message_batch(
                     QueueUrl=self._queue_url,
                     Entries=[
                         {
-                            "Id": message_id.replace("-", ""),
+                            "Id": _entry_id(message_id),
                             "MessageBody": body,
                             "MessageAttributes": _attributes(message_type, traceparent),
                         }
                         for (message_id, message_type, body), traceparent in zip(
-                            batch, onward, strict=True
+                            part, onward, strict=True
                         )
                     ],
                 )
-            result.add(batch, response)
-        return result
+
+        responses = await asyncio.gather(*(batch(part) for part in _batches(messages)))
+        return _gather_results(messages, responses)
 
 
 def _attributes(message_type: str, traceparent: str | None) -> dict[str, Any]:
@@ -105,7 +126,7 @@ def _attributes(message_type: str, traceparent: str | None) -> dict[str, Any]:
     return attributes
 
 
-def _carried(batch: Sequence[tuple[str, str, str]], destination: str) -> list[str | None]:
+def _carried(batch: Messages, destination: str) -> list[str | None]:
     """Each message's trace, which its envelope carries; and, when measuring, how long it
     waited in the outbox since it was written."""
     if not (tracing() or metering()):

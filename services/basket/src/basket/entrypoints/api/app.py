@@ -17,10 +17,14 @@ from basket.settings import BasketSettings
 from servicekit.app import create_service_app
 from servicekit.http import ServiceClient
 from servicekit.lifespans import dynamodb_lifespan
+from servicekit.messaging.dynamo_outbox import DirectPublisher
+from servicekit.messaging.publisher import SqsSender
 from servicekit.provisions import provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
+
+    from servicekit.aws import AwsClients
 
 
 def create_app(settings: BasketSettings) -> FastAPI:
@@ -34,11 +38,18 @@ def create_app(settings: BasketSettings) -> FastAPI:
             retries=settings.catalog_retries,
         )
 
-        def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
+        async def attach(app: FastAPI, dynamodb: DynamoDBClient, aws: AwsClients) -> None:
             ttl_seconds = settings.basket_ttl_days * 86400
+            # A checkout's PlaceOrder leaves as soon as it is stored; the worker's relay
+            # sends it only if this process could not.
+            checkouts_url = await aws.queue_url(
+                settings.ordering_checkouts_queue, settings.ordering_checkouts_queue_url
+            )
+            sender = SqsSender(await aws.sqs(), checkouts_url)
+            direct = DirectPublisher(dynamodb, settings.baskets_table, sender)
 
             def new_uow() -> UnitOfWork:
-                return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds)
+                return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds, direct)
 
             provide(app, Resources(new_uow, HttpProductCatalog(catalog)))
 

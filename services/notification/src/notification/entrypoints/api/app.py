@@ -17,11 +17,13 @@ from servicekit.provisions import provide
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
+    from servicekit.aws import AwsClients
+
 
 def create_app(settings: NotificationSettings) -> FastAPI:
     """The notification app; it connects to nothing until it starts."""
 
-    def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
+    async def attach(app: FastAPI, dynamodb: DynamoDBClient, _: AwsClients) -> None:
         ttl_seconds = settings.notification_ttl_days * 86400
 
         def new_uow() -> UnitOfWork:

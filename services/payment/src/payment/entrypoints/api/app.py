@@ -17,11 +17,13 @@ from servicekit.provisions import provide
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
+    from servicekit.aws import AwsClients
+
 
 def create_app(settings: PaymentSettings) -> FastAPI:
     """The payment app; it connects to nothing until it starts."""
 
-    def attach(app: FastAPI, dynamodb: DynamoDBClient) -> None:
+    async def attach(app: FastAPI, dynamodb: DynamoDBClient, _: AwsClients) -> None:
         def new_uow() -> UnitOfWork:
             return PaymentUnitOfWork(dynamodb, settings.payments_table)
 
