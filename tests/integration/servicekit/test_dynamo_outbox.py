@@ -1,6 +1,7 @@
 """The kit's DynamoDB outbox against the emulator: two relays and the publish-at-once path
 racing lose nothing and send nothing twice; a refused item is parked, listed and sent again
-by `shopctl`; and the relay keeps up with the emulator's own sending."""
+by `shopctl`. (How fast the relay sends is measured by `bench/events.py --dynamo-relay-only`,
+not asserted here: a timed test on a shared machine proves nothing.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from bench.events import create_scratch_table, measure_dynamo_relay, measure_queue_sends
+from bench.events import create_scratch_table
 from servicekit.aws import AwsClients
 from servicekit.dynamo import DynamoUnitOfWork
 from servicekit.messaging.dynamo_outbox import PARTITIONS, DirectPublisher, DynamoOutboxRelay
@@ -195,12 +196,3 @@ async def test_a_refused_item_is_parked_listed_and_sent_again_after_a_retry(
     healed = DynamoOutboxRelay(scratch.dynamodb, scratch.table, scratch.sender())
     assert await healed.relay_once() == 1
     assert len(await scratch.received(1, wait_seconds=10)) == 1
-
-
-async def test_the_relay_keeps_up_with_the_emulators_own_sending(aws_endpoint: str) -> None:
-    relay = await measure_dynamo_relay(2000)
-    sends = await measure_queue_sends(2000)
-    print(f"DynamoDB relay: {relay:.0f} messages/s; SendMessageBatch alone: {sends:.0f}/s")
-    # A coarse guard, for a shared machine: with partition leases the relay measured 0.54 to
-    # 0.96 of the sends; claiming item by item, one write each, about a third.
-    assert relay >= 0.4 * sends

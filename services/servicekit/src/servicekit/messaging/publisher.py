@@ -54,45 +54,15 @@ def _batches(messages: Messages) -> list[Messages]:
     return [messages[i : i + SNS_BATCH] for i in range(0, len(messages), SNS_BATCH)]
 
 
-class SnsPublisher:
-    """Publishes serialized envelopes to one topic."""
-
-    def __init__(self, sns: SNSClient, topic_arn: str) -> None:
-        self._sns = sns
-        self._topic_arn = topic_arn
-        self._destination = topic_arn.rsplit(":", 1)[-1]
-
-    async def publish(self, messages: Messages) -> PublishResult:
-        """Publish `(id, type, body)` triples; report which ids went out and which did not."""
-
-        async def batch(part: Messages) -> Any:
-            traces = _carried(part, self._destination)
-            with publishing(f"publish {self._destination}", traces) as onward:
-                return await self._sns.publish_batch(
-                    TopicArn=self._topic_arn,
-                    PublishBatchRequestEntries=[
-                        {
-                            "Id": _entry_id(message_id),
-                            "Message": body,
-                            "MessageAttributes": _attributes(event_type, traceparent),
-                        }
-                        for (message_id, event_type, body), traceparent in zip(
-                            part, onward, strict=True
-                        )
-                    ],
-                )
-
-        responses = await asyncio.gather(*(batch(part) for part in _batches(messages)))
-        return _gather_results(messages, responses)
+# What one batch entry carries: its id, its body, its attributes.
+Entry = tuple[str, str, dict[str, Any]]
 
 
-class SqsSender:
-    """Sends serialized commands to one queue, in batches; same interface as `SnsPublisher`."""
+class _BatchSender:
+    """Sends messages ten at a time, every batch at once, each message in its own trace."""
 
-    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
-        self._sqs = sqs
-        self._queue_url = queue_url
-        self._destination = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    def __init__(self, destination: str) -> None:
+        self._destination = destination
 
     async def publish(self, messages: Messages) -> PublishResult:
         """Send `(id, type, body)` triples; report which ids went out and which did not."""
@@ -100,22 +70,56 @@ class SqsSender:
         async def batch(part: Messages) -> Any:
             traces = _carried(part, self._destination)
             with publishing(f"publish {self._destination}", traces) as onward:
-                return await self._sqs.send_message_batch(
-                    QueueUrl=self._queue_url,
-                    Entries=[
-                        {
-                            "Id": _entry_id(message_id),
-                            "MessageBody": body,
-                            "MessageAttributes": _attributes(message_type, traceparent),
-                        }
+                return await self._send(
+                    [
+                        (_entry_id(message_id), body, _attributes(message_type, traceparent))
                         for (message_id, message_type, body), traceparent in zip(
                             part, onward, strict=True
                         )
-                    ],
+                    ]
                 )
 
         responses = await asyncio.gather(*(batch(part) for part in _batches(messages)))
         return _gather_results(messages, responses)
+
+    async def _send(self, entries: list[Entry]) -> Any:
+        raise NotImplementedError
+
+
+class SnsPublisher(_BatchSender):
+    """Publishes serialized envelopes to one topic."""
+
+    def __init__(self, sns: SNSClient, topic_arn: str) -> None:
+        super().__init__(topic_arn.rsplit(":", 1)[-1])
+        self._sns = sns
+        self._topic_arn = topic_arn
+
+    async def _send(self, entries: list[Entry]) -> Any:
+        return await self._sns.publish_batch(
+            TopicArn=self._topic_arn,
+            PublishBatchRequestEntries=[
+                {"Id": entry_id, "Message": body, "MessageAttributes": attributes}
+                for entry_id, body, attributes in entries
+            ],
+        )
+
+
+class SqsSender(_BatchSender):
+    """Sends serialized commands to one queue, in batches; same interface as `SnsPublisher`."""
+
+    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
+        super().__init__(queue_url.rstrip("/").rsplit("/", 1)[-1])
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    async def _send(self, entries: list[Entry]) -> Any:
+        return await self._sqs.send_message_batch(
+            QueueUrl=self._queue_url,
+            Entries=[
+                {"Id": entry_id, "MessageBody": body, "MessageAttributes": attributes}
+                for entry_id, body, attributes in entries
+            ],
+        )
 
 
 def _attributes(message_type: str, traceparent: str | None) -> dict[str, Any]:
