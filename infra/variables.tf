@@ -228,5 +228,5 @@ variable "trace_sample_ratio" {
 variable "otel_collector_image" {
   description = "The OpenTelemetry collector beside each process: AWS Distro for OpenTelemetry, whose image carries the X-Ray pipeline used here."
   type        = string
-  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+  default     = "amazon/aws-otel-collector:v0.43.0"
 }

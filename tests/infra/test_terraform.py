@@ -26,7 +26,8 @@ MIRROR_CANDIDATES = (
     Path("/usr/local/share/terraform/plugins"),
     Path("/usr/share/terraform/plugins"),
 )
-PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
+# A mirror holds <origin host>/hashicorp/aws/<version>/<platform>/; any origin will do.
+PROVIDER = Path("hashicorp") / "aws"
 
 
 def find_terraform() -> str | None:
@@ -34,12 +35,13 @@ def find_terraform() -> str | None:
 
 
 def find_mirror() -> Path | None:
-    """The folder above registry.terraform.io that holds the AWS provider."""
+    """The mirror folder (the one above the provider's origin host) holding the AWS provider."""
     given = os.environ.get("TF_PLUGIN_MIRROR")
     candidates = (Path(given),) if given else MIRROR_CANDIDATES
     for root in candidates:
-        if (root / PROVIDER).is_dir() and any((root / PROVIDER).iterdir()):
-            return root
+        for provider in root.glob(f"*/{PROVIDER}") if root.is_dir() else ():
+            if any(provider.iterdir()):
+                return root
     return None
 
 
@@ -79,7 +81,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Workdir:
     if mirror is None:
         pytest.skip(
             "no local mirror of the hashicorp/aws provider (set TF_PLUGIN_MIRROR to the "
-            "folder above registry.terraform.io): validate and terraform test did not run"
+            "folder above the provider's origin host): validate and terraform test did not run"
         )
     base = tmp_path_factory.mktemp("terraform")
     copy = base / "infra"
