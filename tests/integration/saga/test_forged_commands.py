@@ -65,6 +65,14 @@ def test_forged_commands_for_every_step_change_nothing(shop: Shop) -> None:
         lambda: s if (s := shop.stock(sku))["on_hand"] == 3 else None,
         what="the stock to be committed",
     )
+    # Every step's outcome is on the timeline before the forgeries arrive.
+    shop.timeline(
+        me,
+        order_id,
+        ("ReserveStock", "succeeded"),
+        ("AuthorizePayment", "succeeded"),
+        ("CapturePayment", "succeeded"),
+    )
     order = shop.finished(me, order_id)
 
     for queue, commands in FORGEABLE.items():
