@@ -45,7 +45,9 @@ def _walk(spans: list[Span]) -> Iterator[Span]:
 
 
 def _whole_trace(traces_url: str, order_id: str, timeout: float = 60) -> list[Span]:
-    """The order's trace once every process has exported its part of it."""
+    """The order's trace once every process has exported its part of it. Processes export
+    their spans in batches, so a child can arrive before its parent: until then it shows as
+    a root of its own, and the trace is not whole yet."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -53,13 +55,14 @@ def _whole_trace(traces_url: str, order_id: str, timeout: float = 60) -> list[Sp
         except LookupError:
             roots = []
         spans = list(_walk(roots))
-        names = {span.name for span in spans}
-        if {s.service for s in spans} >= PROCESSES and set(SAGA_STEPS) <= names:
+        missing_processes = PROCESSES - {s.service for s in spans}
+        missing_steps = set(SAGA_STEPS) - {s.name for s in spans}
+        if not missing_processes and not missing_steps and len(roots) == 1:
             return roots
         assert time.monotonic() < deadline, (
-            f"the trace of {order_id} lacks processes "
-            f"{sorted(PROCESSES - {s.service for s in spans})} or steps "
-            f"{sorted(set(SAGA_STEPS) - names)}"
+            f"the trace of {order_id} lacks processes {sorted(missing_processes)} or steps "
+            f"{sorted(missing_steps)}, or has more than one root: "
+            f"{[(r.name, r.service) for r in roots]}"
         )
         time.sleep(1)
 
@@ -80,8 +83,7 @@ def test_one_checkout_is_one_trace_across_every_hop(
 
     roots = _whole_trace(traces_url, order_id)
 
-    # One root: the checkout request; everything else hangs below it.
-    assert len(roots) == 1, [(r.name, r.service) for r in roots]
+    # One root, the checkout request; everything else hangs below it.
     assert roots[0].service == "basket-api"
     assert "checkout" in roots[0].name
     spans = list(_walk(roots))
