@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from shopctl.aws import client
-from shopctl.bootstrap import fill_placeholders
+from shopctl.bootstrap import LOCAL_STEP_TIMEOUT_SECONDS, fill_placeholders
 from shopctl.identity import local_token
 from shopctl.topology import load_topology
 
@@ -49,7 +49,9 @@ class NoopSaga:
             name: self._sqs.create_queue(QueueName=f"bench-noop-{run}-{name}")["QueueUrl"]
             for name in COMMAND_QUEUES
         }
-        definition = fill_placeholders(DEFINITION.read_text(), self._queues)
+        definition = fill_placeholders(
+            DEFINITION.read_text(), self._queues, LOCAL_STEP_TIMEOUT_SECONDS
+        )
         self.arn: str = self._sfn.create_state_machine(
             name=f"bench-noop-{run}",
             definition=definition,

@@ -83,6 +83,7 @@ module "workflow" {
   name                  = local.saga.name
   definition_file       = local.saga_definition
   queues                = { for name in local.saga_queues : name => module.messaging.queue[name] }
+  step_timeout_seconds  = var.saga_step_timeout_seconds
   messaging_kms_key_arn = module.kms.messaging_key_arn
   log_kms_key_arn       = module.kms.data_key_arn
   log_retention_days    = var.log_retention_days

@@ -215,6 +215,16 @@ variable "office_hours" {
   default     = null
 }
 
+variable "saga_step_timeout_seconds" {
+  description = "How long the order saga waits for each step's answer, by the service that runs the step; past it the order is compensated and cancelled with reason TIMEOUT. Payment waits longest: a card network can be slow to answer. Each must outlast a worker's restart (a message a killed worker held comes back after 10 s)."
+  type        = object({ inventory = number, payment = number, ordering = number })
+  default     = { inventory = 120, payment = 300, ordering = 120 }
+  validation {
+    condition     = alltrue([for seconds in values(var.saga_step_timeout_seconds) : seconds >= 30 && seconds <= 86400 && floor(seconds) == seconds])
+    error_message = "Whole seconds from 30 to 86400 (a day)."
+  }
+}
+
 variable "trace_sample_ratio" {
   description = "Share of new traces recorded and sent to X-Ray (0 to 1); 0 runs no collector. A trace continues where it was started, so an order is traced whole or not at all."
   type        = number

@@ -12,6 +12,8 @@ mock_provider "aws" {
 
 variables {
   image_tag = "0123456789ab"
+  # Distinct per service, so that a step given another service's timeout shows.
+  saga_step_timeout_seconds = { inventory = 121, payment = 301, ordering = 122 }
 
   # The contract, written out independently of the configuration.
   public_routes = ["GET /catalog/products", "GET /catalog/products/{proxy+}"]
@@ -311,6 +313,22 @@ run "apply" {
       strcontains(module.workflow.definition, module.messaging.queue[queue].url)
     ])
     error_message = "The rendered saga names the three command queues and no placeholder is left."
+  }
+
+  assert {
+    condition = alltrue([
+      for step, service in {
+        ReserveStock     = "inventory"
+        ReleaseStock     = "inventory"
+        AuthorizePayment = "payment"
+        CapturePayment   = "payment"
+        VoidPayment      = "payment"
+        RefundPayment    = "payment"
+        ConfirmOrder     = "ordering"
+        CancelOrder      = "ordering"
+      } : jsondecode(module.workflow.definition).States[step].TimeoutSeconds == var.saga_step_timeout_seconds[service]
+    ])
+    error_message = "Each saga step waits as long as the service that runs it is given."
   }
 
   assert {

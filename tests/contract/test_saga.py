@@ -11,9 +11,12 @@ from inventory.contracts.consumed import ReleaseStock, ReserveStock
 from ordering.contracts.saga import CancelOrder, ConfirmOrder, OrderSaga
 from payment.contracts.consumed import AuthorizePayment, PaymentStep
 from servicekit.messaging.schemas import unmet_reads
+from shopctl.bootstrap import fill_step_timeouts
 
 ROOT = Path(__file__).resolve().parents[2]
-MACHINE = json.loads((ROOT / "infra" / "statemachine" / "order-saga.asl.json").read_text())
+MACHINE = json.loads(
+    fill_step_timeouts((ROOT / "infra" / "statemachine" / "order-saga.asl.json").read_text(), 60)
+)
 INPUT = OrderSaga.model_json_schema(mode="serialization")
 READS: dict[str, type[BaseModel]] = {
     "ReserveStock": ReserveStock,

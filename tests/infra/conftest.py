@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.terraform import ENVIRONMENTS, SAGA_FILE, TOPOLOGY_FILE, Parsed, load_parsed
+from tests.infra.terraform import ENVIRONMENTS, TOPOLOGY_FILE, Parsed, load_parsed, saga_template
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,7 @@ def topology() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def saga() -> dict[str, Any]:
-    definition: dict[str, Any] = json.loads(SAGA_FILE.read_text())
+    definition: dict[str, Any] = json.loads(saga_template())
     return definition
 
 

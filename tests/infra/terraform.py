@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 INFRA = REPO_ROOT / "infra"
 TOPOLOGY_FILE = INFRA / "topology.json"
 SAGA_FILE = INFRA / "statemachine" / "order-saga.asl.json"
+STEP_TIMEOUT = re.compile(r"\$\{([a-z]+)_step_timeout_seconds\}")
+# Distinct per service, so that a test can tell whose timeout a step was given.
+STEP_TIMEOUTS = {"inventory": 121, "payment": 301, "ordering": 122}
 ENVIRONMENTS = ("dev", "prod")
 
 # Tools that run in their own environments so that their pins never meet the
@@ -22,6 +26,12 @@ ENVIRONMENTS = ("dev", "prod")
 CHECKOV = "checkov==3.3.30"
 STATELINT = "statelint==3.1.0"
 ASL_VALIDATOR = "asl-validator@4.0.0"
+
+
+def saga_template() -> str:
+    """The saga's template with each step's timeout filled in (`STEP_TIMEOUTS`, by the service
+    that runs the step) and its queue URL placeholders left in place."""
+    return STEP_TIMEOUT.sub(lambda m: str(STEP_TIMEOUTS[m.group(1)]), SAGA_FILE.read_text())
 
 
 def require_tool(name: str) -> str:

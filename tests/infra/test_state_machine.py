@@ -13,8 +13,11 @@ from tests.infra.terraform import (
     ASL_VALIDATOR,
     SAGA_FILE,
     STATELINT,
+    STEP_TIMEOUT,
+    STEP_TIMEOUTS,
     require_tool,
     run_tool,
+    saga_template,
     uv_tool,
 )
 
@@ -105,14 +108,16 @@ def tasks(saga: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: state for name, state in saga["States"].items() if state["Type"] == "Task"}
 
 
-def test_placeholders_are_the_saga_queues(topology: dict[str, Any]) -> None:
-    placeholders = {m.replace("_", "-") for m in PLACEHOLDER.findall(SAGA_FILE.read_text())}
+def test_placeholders_are_the_saga_queues_and_step_timeouts(topology: dict[str, Any]) -> None:
+    template = SAGA_FILE.read_text()
+    placeholders = {m.replace("_", "-") for m in PLACEHOLDER.findall(template)}
     assert placeholders == set(COMMAND_QUEUES.values())
     declared = {q["name"] for q in topology["queues"]}
     assert placeholders <= declared
-    rest = PLACEHOLDER.sub("", SAGA_FILE.read_text())
+    assert set(STEP_TIMEOUT.findall(template)) == set(STEP_TIMEOUTS)
+    rest = STEP_TIMEOUT.sub("", PLACEHOLDER.sub("", template))
     # Anything else that looks like a template sequence would break templatefile().
-    assert "${" not in rest, "only queue URL placeholders may use ${...}"
+    assert "${" not in rest, "only queue URL and step timeout placeholders may use ${...}"
     assert "%{" not in rest, "%{ starts a template directive"
 
 
@@ -130,8 +135,8 @@ def test_every_step_is_a_callback_task_on_its_owners_queue(
         assert body["command"] == name
         assert body["order_id.$"] == "$.order_id"
         assert body["task_token.$"] == "$$.Task.Token"
-        assert isinstance(state.get("TimeoutSeconds"), int), f"{name} has no timeout"
-        assert state["TimeoutSeconds"] > 0, name
+        # Each step waits as long as the service that runs it is given.
+        assert state.get("TimeoutSeconds") == STEP_TIMEOUTS[consumers[queue_of(state)]], name
 
 
 def test_steps_carry_the_order(saga: dict[str, Any]) -> None:
@@ -204,9 +209,11 @@ def test_a_failing_compensation_fails_the_execution(saga: dict[str, Any]) -> Non
 
 
 def test_statelint_accepts_the_definition(tmp_path: Path) -> None:
-    filled = tmp_path / "order-saga.json"
-    filled.write_text(substituted(SAGA_FILE.read_text()))
-    for path in (SAGA_FILE, filled):
+    # Both as the bootstrap and Terraform fill it, and with its queue placeholders still in.
+    template, filled = tmp_path / "order-saga.template.json", tmp_path / "order-saga.json"
+    template.write_text(saga_template())
+    filled.write_text(substituted(saga_template()))
+    for path in (template, filled):
         result = uv_tool(STATELINT, "statelint", str(path))
         assert result.returncode == 0, (
             f"statelint rejects {path.name}:\n{result.stdout}\n{result.stderr}"
@@ -214,7 +221,7 @@ def test_statelint_accepts_the_definition(tmp_path: Path) -> None:
 
 
 def test_statelint_can_reject(tmp_path: Path) -> None:
-    broken = json.loads(SAGA_FILE.read_text())
+    broken = json.loads(saga_template())
     broken["States"]["ReserveStock"]["Retry"][0]["BackoffRate"] = "fast"
     broken["States"]["ReserveStock"]["Next"] = "NoSuchState"
     path = tmp_path / "broken.json"
@@ -228,7 +235,7 @@ def test_statelint_can_reject(tmp_path: Path) -> None:
 def test_asl_validator_accepts_the_definition(tmp_path: Path) -> None:
     npx = require_tool("npx")
     filled = tmp_path / "order-saga.json"
-    filled.write_text(substituted(SAGA_FILE.read_text()))
+    filled.write_text(substituted(saga_template()))
     result = run_tool(
         [npx, "--yes", f"--package={ASL_VALIDATOR}", "asl-validator", "--json-path", str(filled)]
     )

@@ -75,10 +75,11 @@ resource "aws_sfn_state_machine" "this" {
   type     = "STANDARD" # exactly-once steps and up to a year of waiting on callbacks
   role_arn = aws_iam_role.this.arn
 
-  # The same file the local bootstrap loads; only the queue URLs differ.
-  definition = templatefile(var.definition_file, {
-    for name, queue in var.queues : "${replace(name, "-", "_")}_queue_url" => queue.url
-  })
+  # The same file the local bootstrap loads; the queue URLs and step timeouts differ.
+  definition = templatefile(var.definition_file, merge(
+    { for name, queue in var.queues : "${replace(name, "-", "_")}_queue_url" => queue.url },
+    { for service, seconds in var.step_timeout_seconds : "${service}_step_timeout_seconds" => seconds },
+  ))
 
   logging_configuration {
     log_destination = "${aws_cloudwatch_log_group.this.arn}:*"

@@ -18,6 +18,11 @@ variable "queues" {
   type        = map(object({ arn = string, url = string, name = string }))
 }
 
+variable "step_timeout_seconds" {
+  description = "How long the state machine waits for a step's answer, by the service that runs the step; each fills the placeholder <service>_step_timeout_seconds."
+  type        = map(number)
+}
+
 variable "messaging_kms_key_arn" {
   description = "Key of the queues, also used to encrypt the state machine's data."
   type        = string

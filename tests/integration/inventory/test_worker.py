@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from shopctl.aws import client
+from shopctl.bootstrap import fill_step_timeouts
 from tests.integration.inventory.support import (
     envelope,
     level,
@@ -46,7 +47,7 @@ def _worker(inventory_worker: RunningWorker) -> None:
 def _one_step_machine(step: str) -> str:
     """A state machine of one of the order saga's own states: it sends exactly the command the
     saga sends, to the queue the saga sends it to, and ends with the step's answer."""
-    state = copy.deepcopy(json.loads(SAGA.read_text())["States"][step])
+    state = copy.deepcopy(json.loads(fill_step_timeouts(SAGA.read_text(), 60))["States"][step])
     state["Parameters"]["QueueUrl"] = queue_url("inventory-commands")
     task = {
         "Type": "Task",

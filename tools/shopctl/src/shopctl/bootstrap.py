@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -116,20 +117,41 @@ def subscribe_queue(
         )
 
 
-def fill_placeholders(definition: str, queue_urls: dict[str, str]) -> str:
-    """The definition with `${<queue>_queue_url}` filled in, as Terraform's templatefile does."""
+# Locally a step that never answers ends its order within seconds, not minutes; long enough
+# that a worker killed mid-step is back and handles it again first (its consumer's visibility
+# timeout is 10 s). Terraform holds the production values.
+LOCAL_STEP_TIMEOUT_SECONDS = 30
+
+_STEP_TIMEOUT = re.compile(r"\$\{[a-z]+_step_timeout_seconds\}")
+
+
+def fill_step_timeouts(definition: str, seconds: int) -> str:
+    """The definition with every `${<service>_step_timeout_seconds}` set to `seconds`."""
+    return _STEP_TIMEOUT.sub(str(seconds), definition)
+
+
+def fill_placeholders(
+    definition: str, queue_urls: dict[str, str], step_timeout_seconds: int
+) -> str:
+    """The definition with `${<queue>_queue_url}` and every `${<service>_step_timeout_seconds}`
+    filled in, as Terraform's templatefile does."""
     for name, url in queue_urls.items():
         definition = definition.replace("${" + name.replace("-", "_") + "_queue_url}", url)
+    definition = fill_step_timeouts(definition, step_timeout_seconds)
     if "${" in definition:
-        raise ValueError("the state machine definition names a queue that is not declared")
+        raise ValueError("the state machine definition names a placeholder that is not declared")
     return definition
 
 
 def ensure_state_machine(
-    sfn: Any, sts: Any, machine: StateMachine, queue_urls: dict[str, str]
+    sfn: Any,
+    sts: Any,
+    machine: StateMachine,
+    queue_urls: dict[str, str],
+    step_timeout_seconds: int = LOCAL_STEP_TIMEOUT_SECONDS,
 ) -> str:
     """Create the state machine, or bring an existing one up to the definition; its ARN."""
-    definition = fill_placeholders(machine.definition.read_text(), queue_urls)
+    definition = fill_placeholders(machine.definition.read_text(), queue_urls, step_timeout_seconds)
     existing = {
         m["name"]: m["stateMachineArn"]
         for page in sfn.get_paginator("list_state_machines").paginate()
@@ -149,7 +171,11 @@ def ensure_state_machine(
     return arn
 
 
-def bootstrap(topology: Topology, report: Report = print) -> None:
+def bootstrap(
+    topology: Topology,
+    report: Report = print,
+    step_timeout_seconds: int = LOCAL_STEP_TIMEOUT_SECONDS,
+) -> None:
     """Create every table, topic, queue, subscription and the identity pool with its users."""
     dynamodb, sns, sqs = client("dynamodb"), client("sns"), client("sqs")
     for table in topology.tables:
@@ -166,8 +192,8 @@ def bootstrap(topology: Topology, report: Report = print) -> None:
         report(f"queue {queue.name} (dead letters: {queue.dead_letter_queue})")
     sfn, sts = client("stepfunctions"), client("sts")
     for machine in topology.state_machines:
-        ensure_state_machine(sfn, sts, machine, queue_urls)
-        report(f"state machine {machine.name}")
+        ensure_state_machine(sfn, sts, machine, queue_urls, step_timeout_seconds)
+        report(f"state machine {machine.name} (each step times out after {step_timeout_seconds} s)")
     cognito = client("cognito-idp")
     pool_id, client_id = ensure_identity(cognito, topology.identity)
     report(f"user pool {topology.identity.user_pool} ({pool_id}), app client {client_id}")

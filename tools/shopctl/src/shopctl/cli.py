@@ -8,13 +8,14 @@ import sys
 import uuid
 
 from shopctl.aws import client, is_local
+from shopctl.bootstrap import LOCAL_STEP_TIMEOUT_SECONDS
 
 
 def _bootstrap(args: argparse.Namespace) -> int:
     from shopctl.bootstrap import bootstrap
     from shopctl.topology import load_topology
 
-    bootstrap(load_topology())
+    bootstrap(load_topology(), step_timeout_seconds=args.step_timeout)
     return 0
 
 
@@ -111,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
     bootstrap = commands.add_parser(
         "bootstrap", help="create the declared AWS resources and the seeded users"
     )
+    bootstrap.add_argument(
+        "--step-timeout",
+        type=_seconds,
+        default=LOCAL_STEP_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="how long the order saga waits for each step's answer "
+        f"(default {LOCAL_STEP_TIMEOUT_SECONDS}; Terraform sets the production values)",
+    )
     bootstrap.set_defaults(run=_bootstrap)
 
     token = commands.add_parser(
@@ -165,6 +174,12 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("--message-id", help="only the item of this message")
     retry.set_defaults(run=_outbox_retry)
     return parser
+
+
+def _seconds(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 86_400:
+        raise argparse.ArgumentTypeError("use a whole number of seconds from 1 to 86400")
+    return int(value)
 
 
 def _username(value: str) -> str:

@@ -23,7 +23,6 @@ from inventory.domain.model import Line, Reservation, ReservationStatus
 from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
-from servicekit.messaging.consumer import ConsumerSettings
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.publisher import SnsPublisher
@@ -133,7 +132,7 @@ async def compose(worker: Worker[InventorySettings]) -> None:
         settings.inventory_commands_queue, settings.inventory_commands_queue_url
     )
     steps = MessageRouter().saga(saga_steps(await aws.stepfunctions(), new_uow))
-    await worker.consume(commands_url, steps, ConsumerSettings(visibility_timeout=60))
+    await worker.consume(commands_url, steps)
     events_url = await aws.queue_url(
         settings.inventory_events_queue, settings.inventory_events_queue_url
     )

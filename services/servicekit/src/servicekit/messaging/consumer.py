@@ -83,7 +83,9 @@ class ConsumerSettings:
     wait_seconds: int = 5
     batch_size: int = 10
     concurrency: int = 16
-    visibility_timeout: int = 30
+    # Kept short, and extended while a handler works: a message held by a worker that died
+    # comes back to the others after this long. The saga's local step timeouts count on it.
+    visibility_timeout: int = 10
     # A failed message comes back after this long rather than after the full visibility timeout.
     retry_delay_seconds: int = 2
 
