@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.infra.terraform import CHECKOV, INFRA, uv_tool
+from tests.infra.terraform import CHECKOV, INFRA
+from tests.support.tools import uv_tool
 
 CONFIG = INFRA / ".checkov.yaml"
 

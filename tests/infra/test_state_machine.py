@@ -15,11 +15,9 @@ from tests.infra.terraform import (
     STATELINT,
     STEP_TIMEOUT,
     STEP_TIMEOUTS,
-    require_tool,
-    run_tool,
     saga_template,
-    uv_tool,
 )
+from tests.support.tools import require_tool, run_tool, uv_tool
 
 PLACEHOLDER = re.compile(r"\$\{([a-z0-9_]+)_queue_url\}")
 WAIT_FOR_TOKEN = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"

@@ -93,3 +93,20 @@ def test_every_number_input_documents_its_range(service: str) -> None:
         if schema["type"] in ("integer", "number"):
             assert "maximum" in schema or "exclusiveMaximum" in schema, f"{where}: no maximum"
             assert "minimum" in schema or "exclusiveMinimum" in schema, f"{where}: no minimum"
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_error_is_documented_as_a_problem_document(name: str) -> None:
+    spec = APPS[name]().openapi()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert {"type", "title", "status", "detail", "instance"} <= set(
+        spec["components"]["schemas"]["Problem"]["required"]
+    )
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert responses["default"]["content"] == problem, f"{method} {path}"
+            for status, response in responses.items():
+                if status[0] in "45":
+                    assert response["content"] == problem, f"{method} {path} {status}"

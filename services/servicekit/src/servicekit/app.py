@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
-from servicekit.errors import install_problem_handlers, map_errors
+from servicekit.errors import document_problems, install_problem_handlers, map_errors
 from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
 from servicekit.settings import ServiceSettings
@@ -51,6 +51,14 @@ def create_service_app(
         app.include_router(router)
     if errors is not None:
         map_errors(app, *errors)
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +38,32 @@ _KINDS = {
     500: ("Internal server error", "internal"),
     503: ("Service unavailable", "unavailable"),
 }
+
+
+class FieldError(BaseModel):
+    """What is wrong with one field of a request."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    field: str = Field(description="The field, e.g. `lines[0].quantity`")
+    in_: str = Field(alias="in", description="Where it was: body, query, path or header")
+    message: str
+    code: str = Field(description="A stable name for the rule it breaks")
+
+
+class ProblemDocument(BaseModel):
+    """An error, as a problem document (RFC 9457)."""
+
+    model_config = ConfigDict(title="Problem")
+
+    type: str = Field(description="A stable URI reference naming the kind of problem")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str
+    instance: str = Field(description="The path of the request")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Each field a validation error names"
+    )
 
 
 def _title(status: int) -> str:
@@ -237,6 +264,28 @@ def map_errors(
         return problem_response(request, status, str(exc), slug=slug, headers=headers)
 
     app.add_exception_handler(base, on_domain_error)
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """`openapi` with its error responses as they are sent: every 4xx and 5xx a problem
+    document, validation errors with the fields they name, and any other error as `default`."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for fastapi_default in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(fastapi_default, None)
+    problem = ProblemDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem.pop("$defs", {}))
+    schemas["Problem"] = problem
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path in openapi.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status[:1] in ("4", "5"):
+                    response["content"] = content
+            if "422" in responses:
+                responses["422"]["description"] = "A rule broken; `errors` names each field"
+            responses["default"] = {"description": "Any other error", "content": content}
+    return openapi
 
 
 def install_problem_handlers(app: FastAPI) -> None:
