@@ -226,7 +226,7 @@ variable "saga_step_timeout_seconds" {
 }
 
 variable "trace_sample_ratio" {
-  description = "Share of new traces recorded and sent to X-Ray (0 to 1); 0 runs no collector. A trace continues where it was started, so an order is traced whole or not at all."
+  description = "Share of new traces recorded and sent to X-Ray (0 to 1). A trace continues where it was started, so an order is traced whole or not at all. Above 0, a collector beside each process also sends its metrics to CloudWatch; 0 runs no collector (no traces, no metrics)."
   type        = number
   default     = 0.05
   validation {

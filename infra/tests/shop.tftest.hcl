@@ -96,7 +96,7 @@ run "apply" {
           process == "worker" && length(var.consumes[name]) > 0 ? ["ConsumeOwnQueues"] : [],
           process == "worker" && name == "ordering" ? ["StartSaga"] : [],
           process == "worker" && contains(var.saga_runners, name) ? ["AnswerSagaSteps"] : [],
-          var.trace_sample_ratio > 0 ? ["SendTraces"] : [],
+          var.trace_sample_ratio > 0 ? ["SendTraces", "SendMetrics"] : [],
         ))
       ]
     ]))
@@ -303,6 +303,49 @@ run "apply" {
       ]
     ]))
     error_message = "A task role may send traces to X-Ray and nothing more of X-Ray."
+  }
+
+  # --- Metrics: the same collector sends them to CloudWatch -----------------
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, definition in service.task_definitions : [
+          for container in definition.containers : [
+            for variable in container.environment : [
+              yamldecode(variable.value).receivers.otlp.protocols.http.endpoint == "127.0.0.1:4318",
+              yamldecode(variable.value).service.pipelines.traces.exporters == ["awsxray"],
+              yamldecode(variable.value).service.pipelines.metrics.exporters == ["awsemf"],
+              yamldecode(variable.value).exporters.awsemf.log_group_name == service.metrics_log_group.name,
+            ] if variable.name == "SHOP_COLLECTOR_CONFIG"
+          ] if container.name == "otel-collector"
+        ]
+      ]
+      ])) && alltrue(flatten([
+      for name, service in module.service : [
+        for process, definition in service.task_definitions : [
+          var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_METRICS_EXPORTER", value = "otlp" }),
+          var.trace_sample_ratio == 0 || anytrue([
+            for container in definition.containers : container.command == ["--config=env:SHOP_COLLECTOR_CONFIG"] if container.name == "otel-collector"
+          ]),
+        ]
+      ]
+    ]))
+    error_message = "Every process exports its metrics to the collector beside it, which sends spans to X-Ray and metrics to the service's metrics log group."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies : [
+          for statement in policy.Statement : [
+            statement.Action == ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            statement.Resource == [service.metrics_log_group.arn, "${service.metrics_log_group.arn}:*"],
+          ] if statement.Sid == "SendMetrics"
+        ]
+      ]
+    ])) && (var.trace_sample_ratio == 0 || alltrue([for name, service in module.service : alltrue([for process, policy in service.task_policies : anytrue([for statement in policy.Statement : statement.Sid == "SendMetrics"])])]))
+    error_message = "A task role may write metrics to its own service's metrics log group only."
   }
 
   # --- The state machine ---------------------------------------------------

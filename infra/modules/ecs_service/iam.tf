@@ -116,12 +116,21 @@ locals {
     }],
     # The collector beside the process sends its spans to X-Ray, which takes
     # no resource-level permissions.
-    var.tracing == null ? [] : [{
-      Sid      = "SendTraces"
-      Effect   = "Allow"
-      Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-      Resource = ["*"]
-    }],
+    var.tracing == null ? [] : [
+      {
+        Sid      = "SendTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+        Resource = ["*"]
+      },
+      # ... and its metrics to the service's metrics log group, nowhere else.
+      {
+        Sid      = "SendMetrics"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+        Resource = [aws_cloudwatch_log_group.metrics[0].arn, "${aws_cloudwatch_log_group.metrics[0].arn}:*"]
+      },
+    ],
     # Topics and queues are encrypted with the messaging key; the key may be
     # used only through those services.
     [{

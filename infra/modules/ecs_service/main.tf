@@ -29,9 +29,11 @@ locals {
     { for name, table in var.tables : "${upper(replace(name, "-", "_"))}_TABLE" => table.name },
     { for name, url in var.service_urls : "${upper(replace(name, "-", "_"))}_URL" => url },
     try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {},
-    # Spans go to the collector beside the process, which sends them to X-Ray.
+    # Spans and metrics go to the collector beside the process, which sends
+    # them on to X-Ray and CloudWatch.
     var.tracing == null ? {} : {
       OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
+      OTEL_METRICS_EXPORTER       = "otlp"
       OTEL_TRACES_SAMPLER         = "parentbased_traceidratio"
       OTEL_TRACES_SAMPLER_ARG     = tostring(var.tracing.sample_ratio)
     },
@@ -82,14 +84,39 @@ locals {
     }
   }
 
-  # The AWS Distro for OpenTelemetry collector with its bundled X-Ray pipeline:
-  # OTLP in on 127.0.0.1:4318, X-Ray out with the task role. Not essential: a
-  # collector that dies costs traces, not orders.
+  # The AWS Distro for OpenTelemetry collector beside each process: OTLP in
+  # on 127.0.0.1:4318; spans out to X-Ray, metrics out to CloudWatch as
+  # embedded metric format in the service's metrics log group, both with the
+  # task role. Its configuration is ours, passed in the environment. Not
+  # essential: a collector that dies costs telemetry, not orders.
+  collector_config = var.tracing == null ? null : yamlencode({
+    receivers  = { otlp = { protocols = { http = { endpoint = "127.0.0.1:4318" } } } }
+    processors = { batch = {} }
+    exporters = {
+      awsxray = { region = var.region }
+      awsemf = {
+        region          = var.region
+        namespace       = var.prefix
+        log_group_name  = aws_cloudwatch_log_group.metrics[0].name
+        log_stream_name = "{TaskId}"
+        # The service (its process) is a dimension of every metric.
+        resource_to_telemetry_conversion = { enabled = true }
+      }
+    }
+    service = {
+      pipelines = {
+        traces  = { receivers = ["otlp"], processors = ["batch"], exporters = ["awsxray"] }
+        metrics = { receivers = ["otlp"], processors = ["batch"], exporters = ["awsemf"] }
+      }
+    }
+  })
+
   collector_container = var.tracing == null ? null : {
-    name      = "otel-collector"
-    image     = var.tracing.collector_image
-    essential = false
-    command   = ["--config=/etc/ecs/ecs-xray.yaml"]
+    name        = "otel-collector"
+    image       = var.tracing.collector_image
+    essential   = false
+    command     = ["--config=env:SHOP_COLLECTOR_CONFIG"]
+    environment = [{ name = "SHOP_COLLECTOR_CONFIG", value = local.collector_config }]
     logConfiguration = {
       logDriver = "awslogs"
       options = {
@@ -118,6 +145,16 @@ locals {
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/ecs/${var.prefix}/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+}
+
+# What the collector sends to CloudWatch as metrics (embedded metric format):
+# the routes', queues', outbox's and saga steps' measures, by process.
+resource "aws_cloudwatch_log_group" "metrics" {
+  count = var.tracing == null ? 0 : 1
+
+  name              = "/ecs/${var.prefix}/${var.name}/metrics"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
 }

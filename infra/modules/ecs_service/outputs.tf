@@ -18,6 +18,11 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
+output "metrics_log_group" {
+  description = "Where the collector writes the service's metrics (name and ARN); null without a collector."
+  value       = var.tracing == null ? null : { name = aws_cloudwatch_log_group.metrics[0].name, arn = aws_cloudwatch_log_group.metrics[0].arn }
+}
+
 output "environment_variable_names" {
   description = "Names of the environment variables both processes get (values are in the task definitions)."
   value       = sort(keys(local.environment))

@@ -188,7 +188,7 @@ variable "fargate_spot_weight" {
 }
 
 variable "tracing" {
-  description = "Traces to X-Ray through an OpenTelemetry collector beside each process (the ADOT image and its X-Ray configuration), sampled at sample_ratio of new traces; null for none."
+  description = "Telemetry through an OpenTelemetry collector beside each process (the ADOT image): traces to X-Ray, sampled at sample_ratio of new traces, and metrics to CloudWatch; null for none."
   type = object({
     collector_image = string
     sample_ratio    = number
