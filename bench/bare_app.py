@@ -1,7 +1,7 @@
 """The baseline: the least a FastAPI endpoint can do to serve a product row from PostgreSQL.
 
-No middleware, no auth, no ORM; one asyncpg pool and one query. `catalog_read.py` compares
-the catalog, through the gateway, against this.
+No middleware, no auth, no ORM; one asyncpg pool and one query. `catalog_read.py` runs it in a
+container beside the catalog's and compares the catalog against it.
 """
 
 from __future__ import annotations
@@ -44,4 +44,9 @@ async def get_product(product_id: uuid.UUID, request: Request) -> Response:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(os.environ.get("PORT", "8099")), access_log=False)
+    uvicorn.run(
+        app,
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8099")),
+        access_log=False,
+    )

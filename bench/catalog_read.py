@@ -1,10 +1,21 @@
-"""How fast is the hot read path? `GET /catalog/products/{id}` through the gateway, side by side
-with a bare FastAPI + asyncpg endpoint reading the same row on the same machine.
+"""How fast is the read path? Every contender answers `GET .../{id}` from PostgreSQL on the
+shop's container network, and wrk on this machine reaches each through a published port, so
+all of them travel the same network path:
 
-Needs a running shop (`docker compose up --build`) and `wrk`. Prints requests per second for
-both and their ratio (target: at least 0.75). Also starts a second catalog process inside the
-catalog's container, configured as in AWS, and prints its time from start to ready (target
-under 1.5 s) and its resident memory when idle (target under 90 MB).
+- bare: a bare FastAPI + asyncpg endpoint reading the same product row (bench/bare_app.py),
+  the least a service can do, in a container of the catalog's image;
+- catalog: a catalog API process configured as the stack's, once with tracing off and once
+  with every request traced and exported (100% sampling), in containers of its own;
+- through the gateway: the shop as it runs, `GET /catalog/products/{id}` and an order's
+  `GET /orders/{id}` (its timeline from ordering's own tables).
+
+Prints requests per second and p99 latency for each (the median of interleaved rounds), and
+the ratios against their targets: catalog (tracing off) / bare >= 0.75; tracing on / off
+>= 0.9; an order / a product through the gateway >= 0.75; p99 <= 25 ms at 32 connections. Also
+starts a catalog process configured as in AWS and prints its time from start to ready (target
+<= 1.5 s) and its resident memory when idle (target <= 90 MB).
+
+Needs a running shop (`docker compose up --build --wait`), the docker CLI and `wrk`.
 
     uv run python bench/catalog_read.py [--rounds 3] [--duration 8] [--connections 32]
 """
@@ -18,53 +29,104 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from shopctl.aws import client
+from shopctl.identity import local_token
+from shopctl.topology import load_topology
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
 UNITS = {"": 1.0, "k": 1e3, "M": 1e6}
+LATENCY_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if process.poll() is not None:
-            raise SystemExit(f"{url}: the process exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=0.5).status_code == 200:
-                return time.monotonic() - started
-        except httpx.TransportError:
-            pass
-        time.sleep(0.01)
-    raise SystemExit(f"{url} not ready after {timeout} s")
+@dataclass
+class Contender:
+    name: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    throughput: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return statistics.median(self.throughput)
+
+    @property
+    def p99(self) -> float:
+        return statistics.median(self.p99_ms)
 
 
-def _wrk(url: str, duration: int, connections: int) -> float:
+def _wrk(contender: Contender, duration: int, connections: int) -> None:
+    """Load `contender` for `duration` seconds; record its requests/s and p99 latency."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is needed (Debian and Homebrew package: wrk)")
-    command = [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
-    subprocess.run([*command[:3], "-d2s", url], check=True, capture_output=True)  # warm up
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    headers = [
+        arg for name, value in contender.headers.items() for arg in ("-H", f"{name}: {value}")
+    ]
+    command = [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *headers]
+    subprocess.run([*command[:3], "-d2s", *headers, contender.url], check=True, capture_output=True)
+    output = subprocess.run(
+        [*command, contender.url], check=True, capture_output=True, text=True
+    ).stdout
     if "Non-2xx" in output:
-        raise SystemExit(f"{url} answered errors under load:\n{output}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)([kM]?)", output)
-    if match is None:
+        raise SystemExit(f"{contender.name} answered errors under load:\n{output}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)([kM]?)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    if rps is None or p99 is None:
         raise SystemExit(f"could not read wrk's output:\n{output}")
-    return float(match.group(1)) * UNITS[match.group(2)]
+    contender.throughput.append(float(rps.group(1)) * UNITS[rps.group(2)])
+    contender.p99_ms.append(float(p99.group(1)) * LATENCY_MS[p99.group(2)])
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+def _docker(*args: str) -> str:
+    done = subprocess.run(["docker", *args], cwd=ROOT, check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def _inspect(container: str, template: str) -> object:
+    return json.loads(_docker("inspect", "--format", "{{json " + template + "}}", container))
+
+
+@contextmanager
+def _beside(
+    catalog: str, name: str, path: str, env: dict[str, str], *command: str
+) -> Iterator[str]:
+    """A container of the catalog's image on its network, serving on a published port of this
+    machine, once it answers `path`: its base URL. Removed afterwards."""
+    (network,) = dict(_inspect(catalog, ".NetworkSettings.Networks"))  # type: ignore[call-overload]
+    image = str(_inspect(catalog, ".Config.Image"))
+    env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+    container = _docker(
+        "run", "--detach", "--rm", "--name", f"bench-{name}-{uuid.uuid4().hex[:6]}",
+        "--network", network, "--publish", "127.0.0.1::8000",
+        "--volume", f"{ROOT / 'bench'}:/bench:ro", *env_args, image, *command,
+    )  # fmt: skip
     try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        url = "http://" + _docker("port", container, "8000/tcp").splitlines()[0]
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + path, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{name} not ready: {_docker('logs', '--tail', '20', container)}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        subprocess.run(["docker", "rm", "--force", container], capture_output=True)
 
 
 # Runs inside the catalog's container: a second catalog process, started and measured there.
@@ -120,54 +182,87 @@ def _process_figures() -> tuple[float, float]:
     return float(figures["ready"]), float(figures["rss"])
 
 
+def _an_order(gateway: str) -> tuple[str, dict[str, str]]:
+    """An order of a bench customer, and that customer's headers."""
+    cognito = client("cognito-idp")
+    customer = {
+        "Authorization": "Bearer "
+        + local_token(cognito, load_topology().identity, f"bench-{uuid.uuid4().hex[:8]}")
+    }
+    with httpx.Client(base_url=gateway, timeout=10) as http:
+        product = http.get("/catalog/products", params={"limit": 1}).json()["items"][0]
+        http.put(f"/basket/items/{product['id']}", json={"quantity": 1}, headers=customer)
+        accepted = http.post(
+            "/basket/checkout",
+            json={"payment_token": "tok_visa"},
+            headers=customer | {"Idempotency-Key": uuid.uuid4().hex},
+        )
+        accepted.raise_for_status()
+    return str(accepted.json()["order_id"]), customer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--gateway", default=os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8080")
     )
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-port", default=os.environ.get("POSTGRES_PORT", "55432"))
-    parser.add_argument(
-        "--db-password", default=os.environ.get("POSTGRES_PASSWORD", "shop-local-only")
-    )
     parser.add_argument("--duration", type=int, default=8, help="seconds per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
+    os.environ.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
 
-    items = httpx.get(f"{args.gateway}/catalog/products", params={"limit": 1}).json()["items"]
-    product_id = items[0]["id"]
-    dsn = f"postgresql://shop:{args.db_password}@{args.db_host}:{args.db_port}/shop"
-
-    bare = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "bare_app.py")],
-        env=os.environ | {"BENCH_DSN": dsn, "PORT": "8099"},
+    product_id = httpx.get(f"{args.gateway}/catalog/products", params={"limit": 1}).json()["items"][
+        0
+    ]["id"]
+    order_id, customer = _an_order(args.gateway)
+    catalog = _docker("compose", "ps", "--quiet", "catalog-api")
+    env = dict(
+        item.split("=", 1)
+        for item in _inspect(catalog, ".Config.Env")  # type: ignore[attr-defined]
     )
-    bare_url = f"http://127.0.0.1:8099/catalog/products/{product_id}"
-    shop_url = f"{args.gateway}/catalog/products/{product_id}"
-    baselines, shops = [], []
-    try:
-        _wait_ready(bare_url, bare)
+    dsn = (
+        f"postgresql://{env['DB_USER']}:{env['DB_PASSWORD']}"
+        f"@{env['DB_HOST']}:{env['DB_PORT']}/{env['DB_NAME']}"
+    )
+    path = f"/catalog/products/{product_id}"
+    # Inside its container the bare app must listen beyond loopback to be published.
+    bare_env = {"BENCH_DSN": dsn, "HOST": "0.0.0.0", "PORT": "8000"}  # noqa: S104
+    traced_env = env | {"OTEL_SDK_DISABLED": "false", "OTEL_TRACES_SAMPLER_ARG": "1"}
+    with (
+        _beside(catalog, "bare", path, bare_env, "python", "/bench/bare_app.py") as bare,
+        _beside(catalog, "untraced", path, env | {"OTEL_SDK_DISABLED": "true"}) as untraced,
+        _beside(catalog, "traced", path, traced_env) as traced,
+    ):
+        contenders = [
+            Contender("bare FastAPI + asyncpg", bare + path),
+            Contender("catalog, tracing off", untraced + path),
+            Contender("catalog, tracing on (100%)", traced + path),
+            Contender("catalog through the gateway", args.gateway + path),
+            Contender(
+                "an order through the gateway", f"{args.gateway}/orders/{order_id}", customer
+            ),
+        ]
         # Interleaved rounds, medians compared: the machine's other work (health checks,
-        # workers' polls) drifts, and both sides see the same drift.
+        # workers' polls) drifts, and every contender sees the same drift.
         for _ in range(args.rounds):
-            baselines.append(_wrk(bare_url, args.duration, args.connections))
-            shops.append(_wrk(shop_url, args.duration, args.connections))
-    finally:
-        _stop(bare)
-    baseline, shop = statistics.median(baselines), statistics.median(shops)
+            for contender in contenders:
+                _wrk(contender, args.duration, args.connections)
 
     ready, rss = _process_figures()
+    bare_c, off, on, product, order = contenders
 
     print(
         f"machine: {os.cpu_count()} cores; wrk {args.connections} connections; "
         f"median of {args.rounds} interleaved rounds of {args.duration} s"
     )
-    print(f"bare FastAPI + asyncpg (direct):     {baseline:10.0f} requests/s")
-    print(f"catalog through the gateway:         {shop:10.0f} requests/s")
-    print(f"ratio:                               {shop / baseline:10.2f}   (target >= 0.75)")
-    print(f"catalog process, start to ready:     {ready:10.2f} s   (target < 1.5)")
-    print(f"catalog process, idle resident size: {rss:10.1f} MB  (target < 90)")
+    for contender in contenders:
+        print(f"{contender.name:32} {contender.rps:8.0f} requests/s   p99 {contender.p99:6.1f} ms")
+    print(f"catalog (tracing off) / bare:      {off.rps / bare_c.rps:6.2f}   (target >= 0.75)")
+    print(f"tracing on / tracing off:          {on.rps / off.rps:6.2f}   (target >= 0.9)")
+    print(f"an order / a product, gateway:     {order.rps / product.rps:6.2f}   (target >= 0.75)")
+    print(f"catalog process, start to ready:   {ready:6.2f} s   (target <= 1.5)")
+    print(f"catalog process, idle resident:    {rss:6.1f} MB  (target <= 90)")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import threading
 import time
@@ -128,6 +129,8 @@ class Outcome:
     notifications: Counter[int] = field(default_factory=Counter)
     dead_letters: int = 0
     slowest_s: float = 0.0
+    fault_s: float = 0.0
+    recovered_s: float = 0.0
 
 
 class Shop:
@@ -202,7 +205,7 @@ class Shop:
                 order.status = response.json()["status"]
                 order.ended = time.monotonic()
                 return
-            time.sleep(0.5)
+            time.sleep(1)
 
     def payment(self, order: Order) -> dict[str, Any]:
         response = self.http.get(f"/payments/{order.order_id}", headers=order.customer)
@@ -219,6 +222,20 @@ class Shop:
         return str(response.json().get("reason") or "?")
 
 
+def _recovery(orders: list[Order], fault_began: float) -> float:
+    """Seconds from the fault's start until orders end as quickly as before it: after the last
+    order sent since then that took more than twice the usual time (plus a second), or never
+    ended."""
+    before = [o.ended - o.sent for o in orders if o.ended and o.sent < fault_began]
+    usual = 2 * statistics.median(before) + 1 if before else 0.0
+    slow = [
+        o.sent
+        for o in orders
+        if o.sent >= fault_began and (o.ended is None or o.ended - o.sent > usual)
+    ]
+    return max(slow, default=fault_began) - fault_began
+
+
 def run_scenario(shop: Shop, name: str, rate: float, seconds: float) -> Outcome:
     count = int(rate * seconds)
     product_id, sku = shop.stocked_product(on_hand=count * 2)
@@ -226,21 +243,32 @@ def run_scenario(shop: Shop, name: str, rate: float, seconds: float) -> Outcome:
     with ThreadPoolExecutor(16) as pool:
         customers = list(pool.map(lambda _: shop.customer(product_id), range(count)))
     orders = [Order(customer, uuid.uuid4().hex) for customer in customers]
-    fault = threading.Thread(target=SCENARIOS[name])
-    with ThreadPoolExecutor(64) as pool:
+    fault_window: list[float] = []
+
+    def inject() -> None:
+        fault_window.append(time.monotonic())
+        SCENARIOS[name]()
+        fault_window.append(time.monotonic())
+
+    def place(order: Order) -> None:
+        # Each order is watched from its acceptance on, so that its time to end is its own.
+        shop.check_out(order)
+        if order.order_id:
+            shop.wait_terminal(order, time.monotonic() + 300)
+
+    fault = threading.Thread(target=inject)
+    with ThreadPoolExecutor(count) as pool:
         started = time.monotonic()
         futures = []
         for i, order in enumerate(orders):
             time.sleep(max(0.0, started + i / rate - time.monotonic()))
             if i == count // 4:
                 fault.start()
-            futures.append(pool.submit(shop.check_out, order))
+            futures.append(pool.submit(place, order))
         for future in futures:
             future.result()
         fault.join()
-        deadline = time.monotonic() + 300
-        accepted = [order for order in orders if order.order_id]
-        list(pool.map(lambda order: shop.wait_terminal(order, deadline), accepted))
+    accepted = [order for order in orders if order.order_id]
 
     outcome = Outcome(name, accepted=len(accepted), not_accepted=count - len(accepted))
     ended = [order for order in accepted if order.status]
@@ -248,6 +276,8 @@ def run_scenario(shop: Shop, name: str, rate: float, seconds: float) -> Outcome:
     confirmed = [order for order in ended if order.status == "CONFIRMED"]
     outcome.confirmed = len(confirmed)
     outcome.slowest_s = max(((o.ended or 0) - o.sent for o in ended), default=0.0)
+    outcome.fault_s = fault_window[1] - fault_window[0]
+    outcome.recovered_s = _recovery(accepted, fault_window[0])
     # Captures and releases settle shortly after the order's own end.
     time.sleep(5)
     with ThreadPoolExecutor(16) as pool:
@@ -288,6 +318,8 @@ def report(outcome: Outcome) -> str:
             f"money held after a cancel {outcome.held_after_cancel}",
             f"  notifications per order {notifications}; dead letters {outcome.dead_letters}; "
             f"slowest checkout to terminal {outcome.slowest_s:.1f} s",
+            f"  the fault lasted {outcome.fault_s:.0f} s; orders ended as quickly as before it "
+            f"{outcome.recovered_s:.0f} s after it began",
         ]
     )
 

@@ -17,7 +17,7 @@ def create_app(settings: OrderingSettings) -> FastAPI:
     return create_service_app(
         title="Ordering",
         prefix="/orders",
-        lifespan=postgres_lifespan(settings, settings.db_schema),
+        lifespan=postgres_lifespan(settings, settings.db_schema, read_pool=True),
         routers=[router],
         errors=(
             errors.OrderingError,
