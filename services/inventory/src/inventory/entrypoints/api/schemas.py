@@ -28,6 +28,8 @@ class StockUpdate(BaseModel):
 
 
 class StockOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     sku: str
     on_hand: int
     reserved: int = Field(description="Units held for orders not yet confirmed")
@@ -37,11 +39,4 @@ class StockOut(BaseModel):
 
     @classmethod
     def of(cls, level: StockLevel) -> StockOut:
-        return cls(
-            sku=level.sku,
-            on_hand=level.on_hand,
-            reserved=level.reserved,
-            available=level.available,
-            version=level.version,
-            updated_at=level.updated_at,
-        )
+        return cls.model_validate(level)
