@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
-from servicekit.provisions import provide, provided
+from servicekit.provisions import UnitsOfWork, fresh_unit_of_work, provide, provided
 from servicekit.settings import ServiceSettings
 from servicekit.worker import Part, Worker
 
@@ -84,3 +84,29 @@ async def test_routes_get_what_the_lifespan_provided_by_type() -> None:
         provide(app, Clock(1))
         provide(app, Clock(2))
         assert (await client.get("/now")).json() == {"now": 2}
+
+
+class Counter:
+    made = 0
+
+    def __init__(self) -> None:
+        Counter.made += 1
+        self.number = Counter.made
+
+
+async def test_each_request_gets_a_fresh_unit_of_work() -> None:
+    app = FastAPI()
+
+    @app.get("/number")
+    async def number(
+        counter: Annotated[Counter, Depends(fresh_unit_of_work)],
+    ) -> dict[str, int]:
+        return {"number": counter.number}
+
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        with pytest.raises(LookupError):
+            await client.get("/number")
+        provide(app, UnitsOfWork(Counter))
+        first, second = (await client.get("/number")).json(), (await client.get("/number")).json()
+    assert second["number"] == first["number"] + 1

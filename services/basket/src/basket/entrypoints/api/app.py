@@ -10,7 +10,6 @@ from fastapi import FastAPI
 
 from basket.adapters.catalog import HttpProductCatalog
 from basket.domain import errors
-from basket.entrypoints.api.deps import Resources
 from basket.entrypoints.api.routes import router
 from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
 from basket.settings import BasketSettings
@@ -19,7 +18,7 @@ from servicekit.http import ServiceClient
 from servicekit.lifespans import dynamodb_lifespan
 from servicekit.messaging.dynamo_outbox import DirectPublisher
 from servicekit.messaging.publisher import SqsSender
-from servicekit.provisions import provide
+from servicekit.provisions import UnitsOfWork, provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -51,7 +50,7 @@ def create_app(settings: BasketSettings) -> FastAPI:
             def new_uow() -> UnitOfWork:
                 return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds, direct)
 
-            provide(app, Resources(new_uow, HttpProductCatalog(catalog)))
+            provide(app, UnitsOfWork(new_uow), HttpProductCatalog(catalog))
 
         try:
             async with dynamodb_lifespan(settings, settings.baskets_table, attach)(app):

@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from notification.entrypoints.api.deps import Resources
 from notification.entrypoints.api.routes import router
 from notification.service_layer.unit_of_work import NotificationUnitOfWork, UnitOfWork
 from notification.settings import NotificationSettings
 from servicekit.app import create_service_app
 from servicekit.lifespans import dynamodb_lifespan
-from servicekit.provisions import provide
+from servicekit.provisions import UnitsOfWork, provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -29,7 +28,7 @@ def create_app(settings: NotificationSettings) -> FastAPI:
         def new_uow() -> UnitOfWork:
             return NotificationUnitOfWork(dynamodb, settings.notifications_table, ttl_seconds)
 
-        provide(app, Resources(new_uow))
+        provide(app, UnitsOfWork(new_uow))
 
     return create_service_app(
         title="Notification",

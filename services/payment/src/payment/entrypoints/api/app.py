@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from payment.entrypoints.api.deps import Resources
 from payment.entrypoints.api.routes import router
 from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
 from servicekit.app import create_service_app
 from servicekit.lifespans import dynamodb_lifespan
-from servicekit.provisions import provide
+from servicekit.provisions import UnitsOfWork, provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -27,7 +26,7 @@ def create_app(settings: PaymentSettings) -> FastAPI:
         def new_uow() -> UnitOfWork:
             return PaymentUnitOfWork(dynamodb, settings.payments_table)
 
-        provide(app, Resources(new_uow))
+        provide(app, UnitsOfWork(new_uow))
 
     return create_service_app(
         title="Payment",
