@@ -110,3 +110,8 @@ async def test_each_request_gets_a_fresh_unit_of_work() -> None:
         provide(app, UnitsOfWork(Counter))
         first, second = (await client.get("/number")).json(), (await client.get("/number")).json()
     assert second["number"] == first["number"] + 1
+
+
+async def test_a_worker_whose_service_publishes_nothing_has_no_events_publisher() -> None:
+    with pytest.raises(TypeError, match="names no events topic"):
+        await _worker().events_publisher()

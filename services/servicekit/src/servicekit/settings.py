@@ -36,6 +36,14 @@ class ServiceSettings(BaseSettings):
     otel_metrics_exporter: str = "none"
 
 
+class PublisherSettings(ServiceSettings):
+    """A service that publishes its events to its own topic."""
+
+    events_topic: str  # `<service>-events`
+    # Set in AWS from the deployment; found by name on a local stack when empty.
+    events_topic_arn: str = ""
+
+
 class PostgresSettings(ServiceSettings):
     """A service that owns a PostgreSQL schema."""
 

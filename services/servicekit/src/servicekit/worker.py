@@ -14,7 +14,8 @@ from servicekit.aws import AwsClients
 from servicekit.db import create_engine
 from servicekit.logging import configure_logging
 from servicekit.messaging.consumer import ConsumerSettings, Handler, QueueConsumer
-from servicekit.settings import PostgresSettings, ServiceSettings
+from servicekit.messaging.publisher import SnsPublisher
+from servicekit.settings import PostgresSettings, PublisherSettings, ServiceSettings
 from servicekit.telemetry import configure_telemetry
 
 if TYPE_CHECKING:
@@ -42,6 +43,14 @@ class Worker(Generic[S]):
         if self._engine is None:
             self._engine = create_engine(self.settings, schema)
         return self._engine
+
+    async def events_publisher(self) -> SnsPublisher:
+        """A publisher to the service's events topic."""
+        if not isinstance(self.settings, PublisherSettings):
+            raise TypeError(f"{type(self.settings).__name__} names no events topic")
+        topic = self.settings.events_topic
+        arn = await self.aws.topic_arn(topic, self.settings.events_topic_arn)
+        return SnsPublisher(await self.aws.sns(), arn)
 
     def run(self, part: Part) -> None:
         """Run `part` beside the others until the worker stops."""

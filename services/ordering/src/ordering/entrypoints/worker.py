@@ -37,7 +37,6 @@ from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from ordering.settings import OrderingSettings
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
 from servicekit.worker import Worker, run_worker
@@ -193,9 +192,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
         settings.ordering_events_queue, settings.ordering_events_queue_url
     )
     await worker.consume(events_url, step_outcomes(lambda: SqlUnitOfWork(engine)))
-    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
-    publisher = SnsPublisher(await aws.sns(), topic_arn)
-    worker.run(OutboxRelay(engine, outbox, publisher).run)
+    worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
 from servicekit.messaging.consumer import Handler, ReceivedMessage
 from servicekit.messaging.dynamo_outbox import DirectPublisher, DynamoOutboxRelay
-from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import TRANSIENT, SagaSteps, StepFailedError
 from servicekit.worker import Worker, run_worker
@@ -134,8 +133,7 @@ async def compose(worker: Worker[PaymentSettings]) -> None:
     and sweep the outbox for what that missed."""
     settings, aws = worker.settings, worker.aws
     dynamodb = await aws.dynamodb()
-    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
-    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    publisher = await worker.events_publisher()
     direct = DirectPublisher(dynamodb, settings.payments_table, publisher)
 
     def new_uow() -> UnitOfWork:
