@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.app import Lifespan
 from servicekit.aws import AwsClients
 from servicekit.db import check_database, create_engine, create_read_pool
 from servicekit.health import Readiness
 from servicekit.identity import build_verifier, resolve_identity
-from servicekit.provisions import provide
+from servicekit.provisions import provide, provided
 from servicekit.settings import PostgresSettings, ServiceSettings
 
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterato
     finally:
         await http.aclose()
         await aws.close()
+
+
+# A route's dependency on the engine `postgres_lifespan` provides.
+Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
 
 
 def postgres_lifespan(

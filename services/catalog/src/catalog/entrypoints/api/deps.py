@@ -6,12 +6,11 @@ from typing import Annotated
 
 import asyncpg
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
+from servicekit.lifespans import Engine
 from servicekit.provisions import provided
 
-Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
 Reads = Annotated[asyncpg.Pool, Depends(provided(asyncpg.Pool))]
 
 
