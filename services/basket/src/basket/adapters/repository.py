@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from basket.domain.model import Basket, BasketLine
-from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.dynamo import DynamoRepository, DynamoUnitOfWork
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.type_defs import PutTypeDef, UpdateTypeDef
@@ -125,13 +125,11 @@ def _line_from_item(product_id: str, item: dict[str, Any]) -> BasketLine:
     )
 
 
-class DynamoBasketRepository:
+class DynamoBasketRepository(DynamoRepository):
     """Baskets in the `baskets` table; each write pushes the expiry of an abandoned basket."""
 
     def __init__(self, uow: DynamoUnitOfWork, ttl_seconds: int) -> None:
-        self._uow = uow
-        self._client = uow.client
-        self._table = uow.table
+        super().__init__(uow)
         self._ttl_seconds = ttl_seconds
 
     async def get(self, user_id: str) -> Basket:
