@@ -8,6 +8,7 @@ from typing import ClassVar, Self
 from pydantic import ConfigDict, Field
 
 from payment.domain.model import Payment
+from servicekit.codes import CurrencyCode
 from servicekit.messaging.envelope import Event, Money
 
 # Money travels as a decimal string with two places, never a float.
@@ -21,7 +22,7 @@ class PaymentEvent(Event):
     order_id: uuid.UUID
     user_id: str
     amount: Money
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode
 
     @classmethod
     def of(cls, payment: Payment) -> Self:

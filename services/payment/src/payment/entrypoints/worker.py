@@ -18,6 +18,7 @@ from payment.domain.model import CENT
 from payment.service_layer import handlers
 from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
+from servicekit.codes import CURRENCY_PATTERN
 from servicekit.messaging.consumer import Handler, ReceivedMessage
 from servicekit.messaging.dynamo_outbox import DirectPublisher, DynamoOutboxRelay
 from servicekit.messaging.router import MessageRouter
@@ -31,7 +32,7 @@ log = structlog.get_logger(__name__)
 
 NewUnitOfWork = Callable[[], UnitOfWork]
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 # A domain error's name as the state machine sees it: its Retry and Catch choose by it. An
 # error not named here (the provider never answered) is no answer: see `acknowledge_unanswered`.

@@ -9,9 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from inventory.domain.model import MAX_ON_HAND, StockLevel
 
-# The catalog's SKU format: stock is kept for what the catalog can sell.
-SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,63}$"
-
 
 class StockUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
