@@ -15,7 +15,7 @@ from servicekit.aws import AwsClients
 from servicekit.db import check_database, create_engine, create_read_pool
 from servicekit.health import Readiness
 from servicekit.identity import build_verifier, resolve_identity
-from servicekit.provisions import provide, provided
+from servicekit.provisions import UnitsOfWork, provide, provided
 from servicekit.settings import PostgresSettings, ServiceSettings
 
 if TYPE_CHECKING:
@@ -67,17 +67,17 @@ def postgres_lifespan(
 def dynamodb_lifespan(
     settings: ServiceSettings,
     table: str,
-    attach: Callable[[FastAPI, DynamoDBClient, AwsClients], Awaitable[None]],
+    units_of_work: Callable[[DynamoDBClient, AwsClients], Awaitable[Callable[[], object]]],
 ) -> Lifespan:
-    """A DynamoDB client handed to `attach` (which provides the service's stores to its
-    routes, and may open other clients from the `AwsClients` it is given); ready while
-    `table` answers a read."""
+    """A DynamoDB client handed to `units_of_work`, which makes the service's units of work
+    on it (and may open other clients from the `AwsClients` it is given): each request gets a
+    fresh one (`fresh_unit_of_work`). Ready while `table` answers a read."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with authenticated(app, settings) as aws:
             dynamodb = await aws.dynamodb()
-            await attach(app, dynamodb, aws)
+            provide(app, UnitsOfWork(await units_of_work(dynamodb, aws)))
 
             def table_answers() -> Awaitable[object]:
                 # A read the task role may do (it has no DescribeTable): any key will answer.
