@@ -59,7 +59,7 @@ async def test_one_part_failing_for_good_stops_the_others() -> None:
 
 def test_a_worker_without_a_database_has_no_engine() -> None:
     with pytest.raises(TypeError):
-        _worker().engine("catalog")
+        _worker().engine()
 
 
 class Clock:

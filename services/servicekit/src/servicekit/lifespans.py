@@ -40,16 +40,14 @@ async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterato
 Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
 
 
-def postgres_lifespan(
-    settings: PostgresSettings, schema: str, *, read_pool: bool = False
-) -> Lifespan:
+def postgres_lifespan(settings: PostgresSettings, *, read_pool: bool = False) -> Lifespan:
     """The `AsyncEngine` on the service's schema, and with `read_pool` an `asyncpg.Pool`
     (see `create_read_pool`) for a service with hot reads; ready while the database answers."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings, schema)
-        reads = await create_read_pool(settings, schema) if read_pool else None
+        engine = create_engine(settings, settings.db_schema)
+        reads = await create_read_pool(settings, settings.db_schema) if read_pool else None
         try:
             async with authenticated(app, settings):
                 provide(app, engine, Readiness({"database": lambda: check_database(engine)}))

@@ -47,6 +47,7 @@ class PublisherSettings(ServiceSettings):
 class PostgresSettings(ServiceSettings):
     """A service that owns a PostgreSQL schema."""
 
+    db_schema: str  # the service's own, named after it
     db_host: str = "127.0.0.1"
     db_port: int = 5432
     db_name: str = "shop"

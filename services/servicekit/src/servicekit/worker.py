@@ -36,12 +36,12 @@ class Worker(Generic[S]):
         self._engine: AsyncEngine | None = None
         self._parts: list[Part] = []
 
-    def engine(self, schema: str) -> AsyncEngine:
+    def engine(self) -> AsyncEngine:
         """The engine on the service's schema, created on first use."""
         if not isinstance(self.settings, PostgresSettings):
             raise TypeError(f"{type(self.settings).__name__} names no database")
         if self._engine is None:
-            self._engine = create_engine(self.settings, schema)
+            self._engine = create_engine(self.settings, self.settings.db_schema)
         return self._engine
 
     async def events_publisher(self) -> SnsPublisher:

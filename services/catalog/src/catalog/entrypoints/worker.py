@@ -10,8 +10,7 @@ from servicekit.worker import Worker, run_worker
 
 async def compose(worker: Worker[CatalogSettings]) -> None:
     """Relay the outbox to the catalog's topic."""
-    engine = worker.engine(worker.settings.db_schema)
-    worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
+    worker.run(OutboxRelay(worker.engine(), outbox, await worker.events_publisher()).run)
 
 
 def main() -> None:

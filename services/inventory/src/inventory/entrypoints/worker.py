@@ -123,7 +123,7 @@ async def sweep_expired_holds(
 async def compose(worker: Worker[InventorySettings]) -> None:
     """Consume both queues, relay the outbox and sweep expired holds."""
     settings, aws = worker.settings, worker.aws
-    engine = worker.engine(settings.db_schema)
+    engine = worker.engine()
 
     def new_uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)

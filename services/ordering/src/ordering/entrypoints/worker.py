@@ -175,7 +175,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
     (which only the state machine may send to), record the other steps' outcomes from
     `ordering-events`, and relay the outbox to ordering's topic."""
     settings, aws = worker.settings, worker.aws
-    engine = worker.engine(settings.db_schema)
+    engine = worker.engine()
     sfn = await aws.stepfunctions()
     machine_arn = await aws.state_machine_arn(
         settings.state_machine_name, settings.state_machine_arn

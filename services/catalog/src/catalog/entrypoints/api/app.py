@@ -15,7 +15,7 @@ def create_app(settings: CatalogSettings) -> FastAPI:
     """The catalog app; it connects to nothing until it starts."""
     return create_service_app(
         title="Catalog",
-        lifespan=postgres_lifespan(settings, settings.db_schema, read_pool=True),
+        lifespan=postgres_lifespan(settings, read_pool=True),
         router=router,
         errors=(
             errors.CatalogError,

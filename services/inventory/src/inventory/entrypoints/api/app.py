@@ -15,7 +15,7 @@ def create_app(settings: InventorySettings) -> FastAPI:
     """The inventory app; it connects to nothing until it starts."""
     return create_service_app(
         title="Inventory",
-        lifespan=postgres_lifespan(settings, settings.db_schema),
+        lifespan=postgres_lifespan(settings),
         router=router,
         errors=(
             errors.InventoryError,

@@ -16,7 +16,7 @@ def create_app(settings: OrderingSettings) -> FastAPI:
     database: an order's timeline is the shop's own data, never Step Functions' history."""
     return create_service_app(
         title="Ordering",
-        lifespan=postgres_lifespan(settings, settings.db_schema),
+        lifespan=postgres_lifespan(settings),
         router=router,
         errors=(
             errors.OrderingError,
