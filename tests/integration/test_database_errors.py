@@ -50,6 +50,7 @@ async def client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
     # One connection in each pool: the next request is bound to reuse the one that failed.
     settings = PostgresSettings(
         service_name="data-errors",
+        db_schema="public",
         db_host=database.host,
         db_port=database.port,
         db_user=database.user,

@@ -16,7 +16,7 @@ from basket.domain.errors import (
     LinesUnavailableError,
     ProductUnavailableError,
 )
-from basket.domain.model import Basket, ProductSnapshot
+from basket.domain.model import Basket, LineChange, ProductSnapshot
 from basket.service_layer import handlers
 from servicekit.messaging.envelope import Envelope
 from servicekit.testing import FakeDynamoUnitOfWork
@@ -80,32 +80,22 @@ class FakeBasketTable:
     async def holders(self, product_id: uuid.UUID) -> list[str]:
         return [user for user, basket in self.rows.items() if product_id in basket.lines]
 
-    def update_line(
-        self,
-        user_id: str,
-        product_id: uuid.UUID,
-        *,
-        product_version: int,
-        unit_price: Decimal | None = None,
-        currency: str | None = None,
-        available: bool | None = None,
-    ) -> None:
+    def update_line(self, user_id: str, change: LineChange) -> None:
         def older() -> bool:
-            line = self.rows[user_id].lines.get(product_id)
-            return line is not None and line.product_version < product_version
+            line = self.rows[user_id].lines.get(change.product_id)
+            return line is not None and line.product_version < change.product_version
 
         def apply() -> None:
             basket = self.rows[user_id]
+            line = basket.lines[change.product_id]
             line = replace(
-                basket.lines[product_id],
-                product_version=product_version,
-                unit_price=basket.lines[product_id].unit_price
-                if unit_price is None
-                else unit_price,
-                currency=basket.lines[product_id].currency if currency is None else currency,
-                available=basket.lines[product_id].available if available is None else available,
+                line,
+                product_version=change.product_version,
+                unit_price=line.unit_price if change.unit_price is None else change.unit_price,
+                currency=line.currency if change.currency is None else change.currency,
+                available=line.available if change.available is None else change.available,
             )
-            lines = basket.lines | {product_id: line}
+            lines = basket.lines | {change.product_id: line}
             self.rows[user_id] = replace(basket, lines=lines, version=basket.version + 1)
 
         self.uow.stage(apply, older)

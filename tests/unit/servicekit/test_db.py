@@ -12,7 +12,9 @@ from servicekit.settings import PostgresSettings
 
 
 def test_locally_the_configured_password() -> None:
-    settings = PostgresSettings(service_name="catalog", db_password=SecretStr("s3cret"))
+    settings = PostgresSettings(
+        service_name="catalog", db_schema="catalog", db_password=SecretStr("s3cret")
+    )
     assert connection_credentials(settings) == {"password": "s3cret"}
 
 
@@ -23,6 +25,7 @@ def test_in_aws_a_fresh_iam_token_for_each_connection_over_tls(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example-secret")
     settings = PostgresSettings(
         service_name="catalog",
+        db_schema="catalog",
         db_iam_auth=True,
         db_host="shop.cluster-x.eu-west-1.rds.amazonaws.com",
         db_port=5432,

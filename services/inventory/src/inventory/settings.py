@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from servicekit.settings import PostgresSettings
+from servicekit.settings import PostgresSettings, PublisherSettings
 
 
-class InventorySettings(PostgresSettings):
+class InventorySettings(PostgresSettings, PublisherSettings):
     """Settings of the inventory API and worker."""
 
     service_name: str = "inventory"
     db_schema: str = "inventory"
-    # Where the saga steps' outcomes are published. Set in AWS from the deployment; found by
-    # name on a local stack when empty.
+    # Where the saga steps' outcomes are published.
     events_topic: str = "inventory-events"
-    events_topic_arn: str = ""
     # Saga steps sent by the state machine, and the events the inventory consumes. The URLs
     # are set in AWS by the deployment; on a local stack the queues are found by name.
     inventory_commands_queue: str = "inventory-commands"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from servicekit.settings import PostgresSettings
+from servicekit.settings import PostgresSettings, PublisherSettings
 
 
-class OrderingSettings(PostgresSettings):
+class OrderingSettings(PostgresSettings, PublisherSettings):
     """Settings of the ordering API and worker."""
 
     service_name: str = "ordering"
     db_schema: str = "ordering"
     events_topic: str = "ordering-events"
-    # Set in AWS from the deployment; found by name on a local stack when empty.
-    events_topic_arn: str = ""
+    # The URLs are set in AWS by the deployment; on a local stack the queues are found by name.
     ordering_checkouts_queue: str = "ordering-checkouts"
     ordering_checkouts_queue_url: str = ""
     ordering_commands_queue: str = "ordering-commands"

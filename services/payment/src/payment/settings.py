@@ -7,10 +7,10 @@ from typing import Literal, Self
 
 from pydantic import model_validator
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import PublisherSettings
 
 
-class PaymentSettings(ServiceSettings):
+class PaymentSettings(PublisherSettings):
     """Settings of the payment API and worker."""
 
     service_name: str = "payment"
@@ -20,7 +20,6 @@ class PaymentSettings(ServiceSettings):
     events_topic: str = "payment-events"
     payment_commands_queue: str = "payment-commands"
     # Set in AWS from the deployment; found by name on a local stack when empty.
-    events_topic_arn: str = ""
     payment_commands_queue_url: str = ""
     # Which provider takes the money. Only the simulator exists so far; a real one is another
     # `PaymentProvider` (adapters/provider.py) chosen here. See infra/README.md.

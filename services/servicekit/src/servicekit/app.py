@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -26,15 +26,16 @@ class Lifespan(Protocol):
 def create_service_app(
     *,
     title: str,
-    prefix: str,
+    router: APIRouter,
     lifespan: Lifespan,
-    routers: Sequence[APIRouter],
     errors: DomainErrors | None = None,
     version: str = "1.0.0",
     description: str = "",
 ) -> FastAPI:
-    """An app with problem+json errors, request ids, health routes and docs under `prefix`;
-    `errors` is the service's error base and its table of statuses (see `map_errors`)."""
+    """An app with problem+json errors, request ids, health routes, the service's `router` and
+    docs under its prefix; `errors` is the service's error base and its table of statuses (see
+    `map_errors`)."""
+    prefix = router.prefix
     app = FastAPI(
         title=title,
         version=version,
@@ -47,8 +48,7 @@ def create_service_app(
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router())
-    for router in routers:
-        app.include_router(router)
+    app.include_router(router)
     if errors is not None:
         map_errors(app, *errors)
     generate_openapi = app.openapi

@@ -29,6 +29,9 @@ Cursor = Annotated[
     ),
 ]
 
+# How many items a listing's page may hold.
+PageSize = Annotated[int, Query(ge=1, le=100)]
+
 
 class InvalidCursorError(ValueError):
     """The cursor was not issued by this listing."""

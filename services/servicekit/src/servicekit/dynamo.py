@@ -113,3 +113,13 @@ class DynamoUnitOfWork:
         if self._direct is not None and outbox:
             await self._direct.send([dict(put["Put"]["Item"]) for put in outbox])
         return True
+
+
+class DynamoRepository:
+    """A repository on a unit of work's table: it reads the table directly and adds its
+    writes to the unit of work's transaction (`self._uow.write`)."""
+
+    def __init__(self, uow: DynamoUnitOfWork) -> None:
+        self._uow = uow
+        self._client = uow.client
+        self._table = uow.table

@@ -96,31 +96,19 @@ class Problem(Exception):  # noqa: N818 - it is the problem document, raised
         self.errors = list(errors) if errors else None
 
 
-def problem_response(
-    request: Request,
-    status: int,
-    detail: str,
-    *,
-    slug: str | None = None,
-    title: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    errors: Sequence[dict[str, Any]] | None = None,
-) -> JSONResponse:
-    """Render a problem document for `request`."""
+def problem_response(request: Request, problem: Problem) -> JSONResponse:
+    """Render `problem` as the problem document of `request`."""
     body: dict[str, Any] = {
-        "type": f"/problems/{slug or _slug(status)}",
-        "title": title or _title(status),
-        "status": status,
-        "detail": detail,
+        "type": f"/problems/{problem.slug}",
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
         "instance": request.url.path,
     }
-    if errors:
-        body["errors"] = list(errors)
+    if problem.errors:
+        body["errors"] = problem.errors
     return JSONResponse(
-        body,
-        status_code=status,
-        headers=dict(headers) if headers else None,
-        media_type=PROBLEM_JSON,
+        body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON
     )
 
 
@@ -150,15 +138,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return problem_response(
-        request,
-        exc.status,
-        exc.detail,
-        slug=exc.slug,
-        title=exc.title,
-        headers=exc.headers,
-        errors=exc.errors,
-    )
+    return problem_response(request, exc)
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -168,24 +148,27 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         media_type == "application/json" or media_type.endswith("+json")
     ):
         return problem_response(
-            request, 415, "Send the body as JSON, with Content-Type: application/json."
+            request, Problem(415, "Send the body as JSON, with Content-Type: application/json.")
         )
     errors = _validation_errors(exc)
     fields = ", ".join(sorted({e["field"] for e in errors}))
     return problem_response(
-        request, 422, f"Invalid request: {fields}", slug="validation-error", errors=errors
+        request,
+        Problem(422, f"Invalid request: {fields}", slug="validation-error", errors=errors),
     )
 
 
 async def _on_invalid_cursor(request: Request, exc: Exception) -> JSONResponse:
     error = {"field": "cursor", "in": "query", "message": str(exc), "code": "invalid"}
-    return problem_response(request, 422, str(exc), slug="validation-error", errors=[error])
+    return problem_response(
+        request, Problem(422, str(exc), slug="validation-error", errors=[error])
+    )
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else _title(exc.status_code)
-    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+    return problem_response(request, Problem(exc.status_code, detail, headers=exc.headers))
 
 
 def is_data_error(exc: BaseException) -> bool:
@@ -206,7 +189,7 @@ def is_data_error(exc: BaseException) -> bool:
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled_error", path=request.url.path, exc_info=exc)
-    return problem_response(request, 500, "The server could not complete the request.")
+    return problem_response(request, Problem(500, "The server could not complete the request."))
 
 
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -215,9 +198,7 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     log.info("data_refused_by_database", path=request.url.path, error=type(exc).__name__)
     return problem_response(
         request,
-        422,
-        "A value in the request cannot be stored or compared.",
-        slug="invalid-value",
+        Problem(422, "A value in the request cannot be stored or compared.", slug="invalid-value"),
     )
 
 
@@ -261,7 +242,7 @@ def map_errors(
     async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         status, slug = statuses.get(type(exc), (400, "bad-request"))
         headers = {"Retry-After": "1"} if status == 503 else None
-        return problem_response(request, status, str(exc), slug=slug, headers=headers)
+        return problem_response(request, Problem(status, str(exc), slug=slug, headers=headers))
 
     app.add_exception_handler(base, on_domain_error)
 

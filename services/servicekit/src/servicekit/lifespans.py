@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import asyncpg
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.app import Lifespan
 from servicekit.aws import AwsClients
 from servicekit.db import check_database, create_engine, create_read_pool
 from servicekit.health import Readiness
 from servicekit.identity import build_verifier, resolve_identity
-from servicekit.provisions import provide
+from servicekit.provisions import UnitsOfWork, provide, provided
 from servicekit.settings import PostgresSettings, ServiceSettings
 
 if TYPE_CHECKING:
@@ -35,16 +37,19 @@ async def authenticated(app: FastAPI, settings: ServiceSettings) -> AsyncIterato
         await aws.close()
 
 
-def postgres_lifespan(
-    settings: PostgresSettings, schema: str, *, read_pool: bool = False
-) -> Lifespan:
+# A route's dependency on the engine `postgres_lifespan` provides, and on its read pool.
+Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
+Reads = Annotated[asyncpg.Pool, Depends(provided(asyncpg.Pool))]
+
+
+def postgres_lifespan(settings: PostgresSettings, *, read_pool: bool = False) -> Lifespan:
     """The `AsyncEngine` on the service's schema, and with `read_pool` an `asyncpg.Pool`
     (see `create_read_pool`) for a service with hot reads; ready while the database answers."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings, schema)
-        reads = await create_read_pool(settings, schema) if read_pool else None
+        engine = create_engine(settings, settings.db_schema)
+        reads = await create_read_pool(settings, settings.db_schema) if read_pool else None
         try:
             async with authenticated(app, settings):
                 provide(app, engine, Readiness({"database": lambda: check_database(engine)}))
@@ -62,17 +67,17 @@ def postgres_lifespan(
 def dynamodb_lifespan(
     settings: ServiceSettings,
     table: str,
-    attach: Callable[[FastAPI, DynamoDBClient, AwsClients], Awaitable[None]],
+    units_of_work: Callable[[DynamoDBClient, AwsClients], Awaitable[Callable[[], object]]],
 ) -> Lifespan:
-    """A DynamoDB client handed to `attach` (which provides the service's stores to its
-    routes, and may open other clients from the `AwsClients` it is given); ready while
-    `table` answers a read."""
+    """A DynamoDB client handed to `units_of_work`, which makes the service's units of work
+    on it (and may open other clients from the `AwsClients` it is given): each request gets a
+    fresh one (`fresh_unit_of_work`). Ready while `table` answers a read."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with authenticated(app, settings) as aws:
             dynamodb = await aws.dynamodb()
-            await attach(app, dynamodb, aws)
+            provide(app, UnitsOfWork(await units_of_work(dynamodb, aws)))
 
             def table_answers() -> Awaitable[object]:
                 # A read the task role may do (it has no DescribeTable): any key will answer.

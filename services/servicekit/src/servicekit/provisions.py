@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Provided:
@@ -53,3 +55,18 @@ def provided(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
         return item
 
     return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsOfWork(Generic[U]):
+    """How an app's lifespan hands its routes a fresh unit of work for each request."""
+
+    new: Callable[[], U]
+
+
+async def fresh_unit_of_work(
+    units: Annotated[UnitsOfWork[Any], Depends(provided(UnitsOfWork))],
+) -> Any:
+    """A route dependency: a new unit of work from the `UnitsOfWork` the lifespan provided
+    (the route's `Annotated` alias names its type)."""
+    return units.new()

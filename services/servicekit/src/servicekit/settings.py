@@ -36,9 +36,18 @@ class ServiceSettings(BaseSettings):
     otel_metrics_exporter: str = "none"
 
 
+class PublisherSettings(ServiceSettings):
+    """A service that publishes its events to its own topic."""
+
+    events_topic: str  # `<service>-events`
+    # Set in AWS from the deployment; found by name on a local stack when empty.
+    events_topic_arn: str = ""
+
+
 class PostgresSettings(ServiceSettings):
     """A service that owns a PostgreSQL schema."""
 
+    db_schema: str  # the service's own, named after it
     db_host: str = "127.0.0.1"
     db_port: int = 5432
     db_name: str = "shop"

@@ -14,7 +14,8 @@ from servicekit.aws import AwsClients
 from servicekit.db import create_engine
 from servicekit.logging import configure_logging
 from servicekit.messaging.consumer import ConsumerSettings, Handler, QueueConsumer
-from servicekit.settings import PostgresSettings, ServiceSettings
+from servicekit.messaging.publisher import SnsPublisher
+from servicekit.settings import PostgresSettings, PublisherSettings, ServiceSettings
 from servicekit.telemetry import configure_telemetry
 
 if TYPE_CHECKING:
@@ -35,13 +36,21 @@ class Worker(Generic[S]):
         self._engine: AsyncEngine | None = None
         self._parts: list[Part] = []
 
-    def engine(self, schema: str) -> AsyncEngine:
+    def engine(self) -> AsyncEngine:
         """The engine on the service's schema, created on first use."""
         if not isinstance(self.settings, PostgresSettings):
             raise TypeError(f"{type(self.settings).__name__} names no database")
         if self._engine is None:
-            self._engine = create_engine(self.settings, schema)
+            self._engine = create_engine(self.settings, self.settings.db_schema)
         return self._engine
+
+    async def events_publisher(self) -> SnsPublisher:
+        """A publisher to the service's events topic."""
+        if not isinstance(self.settings, PublisherSettings):
+            raise TypeError(f"{type(self.settings).__name__} names no events topic")
+        topic = self.settings.events_topic
+        arn = await self.aws.topic_arn(topic, self.settings.events_topic_arn)
+        return SnsPublisher(await self.aws.sns(), arn)
 
     def run(self, part: Part) -> None:
         """Run `part` beside the others until the worker stops."""

@@ -15,8 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from basket.domain.model import Basket, BasketLine
-from servicekit.dynamo import DynamoUnitOfWork
+from basket.domain.model import Basket, BasketLine, LineChange
+from servicekit.dynamo import DynamoRepository, DynamoUnitOfWork
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.type_defs import PutTypeDef, UpdateTypeDef
@@ -69,18 +69,9 @@ class BasketRepository(Protocol):
         """Thaw the basket if it is frozen for `order_id`."""
         ...
 
-    def update_line(
-        self,
-        user_id: str,
-        product_id: uuid.UUID,
-        *,
-        product_version: int,
-        unit_price: Decimal | None = None,
-        currency: str | None = None,
-        available: bool | None = None,
-    ) -> None:
-        """Apply a catalog change to one basket line if the line is still there and older
-        than the change."""
+    def update_line(self, user_id: str, change: LineChange) -> None:
+        """Apply a catalog change to the user's line of the product if the line is still there
+        and older than the change."""
         ...
 
 
@@ -125,13 +116,11 @@ def _line_from_item(product_id: str, item: dict[str, Any]) -> BasketLine:
     )
 
 
-class DynamoBasketRepository:
+class DynamoBasketRepository(DynamoRepository):
     """Baskets in the `baskets` table; each write pushes the expiry of an abandoned basket."""
 
     def __init__(self, uow: DynamoUnitOfWork, ttl_seconds: int) -> None:
-        self._uow = uow
-        self._client = uow.client
-        self._table = uow.table
+        super().__init__(uow)
         self._ttl_seconds = ttl_seconds
 
     async def get(self, user_id: str) -> Basket:
@@ -263,21 +252,13 @@ class DynamoBasketRepository:
             users += [item["sk"]["S"].removeprefix("USER#") for item in page.get("Items", [])]
         return users
 
-    def update_line(
-        self,
-        user_id: str,
-        product_id: uuid.UUID,
-        *,
-        product_version: int,
-        unit_price: Decimal | None = None,
-        currency: str | None = None,
-        available: bool | None = None,
-    ) -> None:
-        names = {"#lines": "lines", "#p": str(product_id), "#version": "version"}
-        values: dict[str, Any] = {":v": {"N": str(product_version)}, ":one": {"N": "1"}}
+    def update_line(self, user_id: str, change: LineChange) -> None:
+        names = {"#lines": "lines", "#p": str(change.product_id), "#version": "version"}
+        values: dict[str, Any] = {":v": {"N": str(change.product_version)}, ":one": {"N": "1"}}
         sets = ["#lines.#p.product_version = :v", "#version = #version + :one"]
+        price, currency, available = change.unit_price, change.currency, change.available
         for field, value in (
-            ("unit_price", None if unit_price is None else {"N": str(unit_price)}),
+            ("unit_price", None if price is None else {"N": str(price)}),
             ("currency", None if currency is None else {"S": currency}),
             ("available", None if available is None else {"BOOL": available}),
         ):

@@ -48,6 +48,18 @@ class BasketLine:
 
 
 @dataclass(frozen=True, slots=True)
+class LineChange:
+    """What the catalog changed of a product, for the basket lines holding it: a line takes it
+    only while it is older than `product_version`; a field left None stays as it is."""
+
+    product_id: uuid.UUID
+    product_version: int
+    unit_price: Decimal | None = None
+    currency: str | None = None
+    available: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Basket:
     """One user's basket. `version` guards concurrent writes; 0 means never stored. Checked
     out, it is frozen until its order is confirmed (then emptied) or cancelled (then thawed)."""

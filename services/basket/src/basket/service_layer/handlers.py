@@ -19,7 +19,7 @@ from basket.domain.errors import (
     IdempotencyKeyReusedError,
     ProductUnavailableError,
 )
-from basket.domain.model import Basket
+from basket.domain.model import Basket, LineChange
 from basket.service_layer.unit_of_work import UnitOfWork
 
 ATTEMPTS = 5
@@ -119,26 +119,22 @@ async def reopen_basket(cmd: commands.ReopenBasket, uow: UnitOfWork) -> bool:
 
 async def reprice_lines(event: ProductRepriced, uow: UnitOfWork) -> int:
     """Give every basket holding the product its new price; return how many changed."""
+    change = LineChange(
+        event.product_id, event.product_version, unit_price=event.price, currency=event.currency
+    )
     changed = 0
     for user_id in await uow.baskets.holders(event.product_id):
-        uow.baskets.update_line(
-            user_id,
-            event.product_id,
-            product_version=event.product_version,
-            unit_price=event.price,
-            currency=event.currency,
-        )
+        uow.baskets.update_line(user_id, change)
         changed += await _once_per_basket(uow, event.event_id, user_id)
     return changed
 
 
 async def withdraw_lines(event: ProductWithdrawn, uow: UnitOfWork) -> int:
     """Mark the product unavailable in every basket holding it; checkout will refuse those."""
+    change = LineChange(event.product_id, event.product_version, available=False)
     changed = 0
     for user_id in await uow.baskets.holders(event.product_id):
-        uow.baskets.update_line(
-            user_id, event.product_id, product_version=event.product_version, available=False
-        )
+        uow.baskets.update_line(user_id, change)
         changed += await _once_per_basket(uow, event.event_id, user_id)
     return changed
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from catalog.domain.model import Product
+from servicekit.codes import CurrencyCode
 from servicekit.messaging.envelope import Event, Money
 
 
@@ -19,7 +20,7 @@ class ProductCreated(Event):
     name: str
     category: str
     price: Money
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode
     product_version: int
 
     @classmethod
@@ -41,7 +42,7 @@ class ProductPriceChanged(Event):
     product_id: uuid.UUID
     sku: str
     price: Money
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode
     previous_price: Money
     previous_currency: str
     product_version: int = Field(description="Orders price changes of one product")

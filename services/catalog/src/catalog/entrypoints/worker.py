@@ -5,16 +5,12 @@ from __future__ import annotations
 from catalog.adapters.orm import outbox
 from catalog.settings import CatalogSettings
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import SnsPublisher
 from servicekit.worker import Worker, run_worker
 
 
 async def compose(worker: Worker[CatalogSettings]) -> None:
     """Relay the outbox to the catalog's topic."""
-    settings = worker.settings
-    topic_arn = await worker.aws.topic_arn(settings.events_topic, settings.events_topic_arn)
-    publisher = SnsPublisher(await worker.aws.sns(), topic_arn)
-    worker.run(OutboxRelay(worker.engine(settings.db_schema), outbox, publisher).run)
+    worker.run(OutboxRelay(worker.engine(), outbox, await worker.events_publisher()).run)
 
 
 def main() -> None:

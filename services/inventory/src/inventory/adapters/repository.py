@@ -60,18 +60,13 @@ class ReservationRepository(Protocol):
         ...
 
 
+# The columns a `StockLevel` is read from, named as its fields.
+STOCK_LEVEL = (stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.version, stock.c.updated_at)
+
+
 def stock_level_from_row(row: Any) -> StockLevel:
-    """A stock level from a row of the stock table."""
-    return StockLevel(
-        sku=row.sku,
-        on_hand=row.on_hand,
-        reserved=row.reserved,
-        version=row.version,
-        updated_at=row.updated_at,
-    )
-
-
-_LEVEL = (stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.version, stock.c.updated_at)
+    """A stock level from a row of the `STOCK_LEVEL` columns."""
+    return StockLevel(**row._mapping)
 
 
 class SqlStockRepository:
@@ -81,7 +76,8 @@ class SqlStockRepository:
         self._connection = connection
 
     async def get(self, sku: str) -> StockLevel | None:
-        row = (await self._connection.execute(select(*_LEVEL).where(stock.c.sku == sku))).first()
+        query = select(*STOCK_LEVEL).where(stock.c.sku == sku)
+        row = (await self._connection.execute(query)).first()
         return None if row is None else stock_level_from_row(row)
 
     async def add(self, sku: str, product_id: uuid.UUID) -> bool:
@@ -124,7 +120,7 @@ class SqlStockRepository:
                 "updated_at": insert.excluded.updated_at,
             },
             where=stock.c.reserved <= insert.excluded.on_hand,
-        ).returning(*_LEVEL)
+        ).returning(*STOCK_LEVEL)
         row = (await self._connection.execute(upsert)).first()
         if row is None:
             return None

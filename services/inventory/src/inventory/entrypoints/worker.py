@@ -25,7 +25,6 @@ from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
 from servicekit.worker import Worker, run_worker
@@ -123,7 +122,7 @@ async def sweep_expired_holds(
 async def compose(worker: Worker[InventorySettings]) -> None:
     """Consume both queues, relay the outbox and sweep expired holds."""
     settings, aws = worker.settings, worker.aws
-    engine = worker.engine(settings.db_schema)
+    engine = worker.engine()
 
     def new_uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)
@@ -138,9 +137,7 @@ async def compose(worker: Worker[InventorySettings]) -> None:
     )
     await worker.consume(events_url, event_router(new_uow))
     worker.run(lambda stop: sweep_expired_holds(settings, new_uow, stop))
-    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
-    publisher = SnsPublisher(await aws.sns(), topic_arn)
-    worker.run(OutboxRelay(engine, outbox, publisher).run)
+    worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
 
 
 def main() -> None:

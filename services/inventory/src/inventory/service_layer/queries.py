@@ -6,13 +6,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.adapters.orm import stock
-from inventory.adapters.repository import stock_level_from_row
+from inventory.adapters.repository import STOCK_LEVEL, stock_level_from_row
 from inventory.domain.model import StockLevel
 
 # Built once: the statement cache then serves every call without compiling.
-_BY_SKU = select(
-    stock.c.sku, stock.c.on_hand, stock.c.reserved, stock.c.version, stock.c.updated_at
-).where(stock.c.sku == bindparam("sku"))
+_BY_SKU = select(*STOCK_LEVEL).where(stock.c.sku == bindparam("sku"))
 
 
 async def get_stock(engine: AsyncEngine, sku: str) -> StockLevel | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from notification.domain.commands import Topic
 from notification.domain.model import Notification
-from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.dynamo import DynamoRepository, DynamoUnitOfWork
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.type_defs import QueryInputTypeDef
@@ -74,13 +74,11 @@ def _from_item(item: dict[str, Any]) -> Notification:
     )
 
 
-class DynamoNotificationRepository:
+class DynamoNotificationRepository(DynamoRepository):
     """Notifications in the `notifications` table."""
 
     def __init__(self, uow: DynamoUnitOfWork, ttl_seconds: int) -> None:
-        self._uow = uow
-        self._client = uow.client
-        self._table = uow.table
+        super().__init__(uow)
         self._ttl_seconds = ttl_seconds
 
     def add(self, notification: Notification) -> None:

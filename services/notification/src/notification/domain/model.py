@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,93 +41,72 @@ def order_reference(order_id: uuid.UUID) -> str:
     return order_id.hex[:8].upper()
 
 
-def _money(news: NotifyCustomer) -> str:
-    return f"{news.amount:.2f} {news.currency}"
-
-
-def _placed(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    return (
-        f"We have received your order {ref}",
-        f"Thank you for your order {ref} of {_money(news)}. We are checking stock and payment "
+# What a customer is told about each topic: a subject and a body, in which `{ref}` is the
+# order's reference, `{money}` the amount with its currency and `{why}` the reason given.
+_MESSAGES: dict[Topic, tuple[str, str]] = {
+    Topic.ORDER_PLACED: (
+        "We have received your order {ref}",
+        "Thank you for your order {ref} of {money}. We are checking stock and payment "
         "and will write again when it is confirmed.",
-    )
-
-
-def _confirmed(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    return (
-        f"Your order {ref} is confirmed",
-        f"Your order {ref} of {_money(news)} is confirmed and on its way to being packed.",
-    )
-
-
-def _cancelled(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    why = _CANCEL_REASONS.get(news.reason or "", "it could not be completed")
-    return (
-        f"Your order {ref} was cancelled",
-        f"We are sorry: your order {ref} of {_money(news)} was cancelled because {why}. "
+    ),
+    Topic.ORDER_CONFIRMED: (
+        "Your order {ref} is confirmed",
+        "Your order {ref} of {money} is confirmed and on its way to being packed.",
+    ),
+    Topic.ORDER_CANCELLED: (
+        "Your order {ref} was cancelled",
+        "We are sorry: your order {ref} of {money} was cancelled because {why}. "
         "Any amount held or charged for it is released or refunded.",
-    )
-
-
-def _authorized(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    return (
-        f"Payment approved for order {ref}",
-        f"{_money(news)} is reserved on your payment method for order {ref}. It is charged "
+    ),
+    Topic.PAYMENT_AUTHORIZED: (
+        "Payment approved for order {ref}",
+        "{money} is reserved on your payment method for order {ref}. It is charged "
         "once the order is confirmed.",
-    )
-
-
-def _declined(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    why = _DECLINE_REASONS.get(news.reason or "", "the payment provider declined it")
-    return (
-        f"Payment declined for order {ref}",
-        f"We could not take payment of {_money(news)} for order {ref}: {why}.",
-    )
-
-
-def _captured(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    return (
-        f"Payment received for order {ref}",
-        f"We have charged {_money(news)} for order {ref}. Thank you.",
-    )
-
-
-def _voided(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    return (
-        f"Payment hold released for order {ref}",
-        f"The {_money(news)} reserved for order {ref} has been released; you were not charged.",
-    )
-
-
-def _refunded(ref: str, news: NotifyCustomer) -> tuple[str, str]:
-    return (
-        f"Refund for order {ref}",
-        f"We have refunded {_money(news)} for order {ref} to your payment method.",
-    )
-
-
-_WRITERS: dict[Topic, Callable[[str, NotifyCustomer], tuple[str, str]]] = {
-    Topic.ORDER_PLACED: _placed,
-    Topic.ORDER_CONFIRMED: _confirmed,
-    Topic.ORDER_CANCELLED: _cancelled,
-    Topic.PAYMENT_AUTHORIZED: _authorized,
-    Topic.PAYMENT_DECLINED: _declined,
-    Topic.PAYMENT_CAPTURED: _captured,
-    Topic.PAYMENT_VOIDED: _voided,
-    Topic.PAYMENT_REFUNDED: _refunded,
+    ),
+    Topic.PAYMENT_DECLINED: (
+        "Payment declined for order {ref}",
+        "We could not take payment of {money} for order {ref}: {why}.",
+    ),
+    Topic.PAYMENT_CAPTURED: (
+        "Payment received for order {ref}",
+        "We have charged {money} for order {ref}. Thank you.",
+    ),
+    Topic.PAYMENT_VOIDED: (
+        "Payment hold released for order {ref}",
+        "The {money} reserved for order {ref} has been released; you were not charged.",
+    ),
+    Topic.PAYMENT_REFUNDED: (
+        "Refund for order {ref}",
+        "We have refunded {money} for order {ref} to your payment method.",
+    ),
 }
+# The reasons a topic explains, and what it says of a reason it does not know.
+_REASONS: dict[Topic, tuple[dict[str, str], str]] = {
+    Topic.ORDER_CANCELLED: (_CANCEL_REASONS, "it could not be completed"),
+    Topic.PAYMENT_DECLINED: (_DECLINE_REASONS, "the payment provider declined it"),
+}
+
+
+def _why(news: NotifyCustomer) -> str:
+    reasons, otherwise = _REASONS.get(news.topic, ({}, ""))
+    return reasons.get(news.reason or "", otherwise)
 
 
 def compose(news: NotifyCustomer) -> Notification:
     """The message the customer is sent about `news`."""
-    subject, body = _WRITERS[news.topic](order_reference(news.order_id), news)
+    subject, body = _MESSAGES[news.topic]
+    values = {
+        "ref": order_reference(news.order_id),
+        "money": f"{news.amount:.2f} {news.currency}",
+        "why": _why(news),
+    }
     return Notification(
         user_id=news.user_id,
         event_id=news.event_id,
         topic=news.topic,
         order_id=news.order_id,
-        subject=subject,
-        body=body,
+        subject=subject.format(**values),
+        body=body.format(**values),
         occurred_at=news.occurred_at,
         created_at=datetime.now(UTC),
     )

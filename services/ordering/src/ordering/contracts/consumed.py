@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from servicekit.codes import CountryCode, CurrencyCode, PaymentToken, SkuCode
 from servicekit.messaging.envelope import ConsumedMessage
 from servicekit.text import OneLine
 
@@ -35,7 +36,7 @@ class _Read(BaseModel):
 
 class PlacedLine(_Read):
     product_id: uuid.UUID
-    sku: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$"), OneLine]
+    sku: Annotated[SkuCode, OneLine]
     name: Annotated[str, _text(200), OneLine]
     quantity: int = Field(ge=1, le=9999)
     unit_price: Amount
@@ -46,7 +47,7 @@ class Address(_Read):
     line1: Annotated[str, _text(200), OneLine]
     city: Annotated[str, _text(100), OneLine]
     postal_code: Annotated[str, _text(20), OneLine]
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), OneLine]
+    country: Annotated[CountryCode, OneLine]
 
 
 class PlaceOrderHead(ConsumedMessage):
@@ -63,8 +64,8 @@ class PlaceOrder(PlaceOrderHead):
     """The whole command, as far as ordering can store it."""
 
     lines: list[PlacedLine] = Field(min_length=1, max_length=100)
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), OneLine]
-    payment_token: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,100}$"), OneLine]
+    currency: Annotated[CurrencyCode, OneLine]
+    payment_token: Annotated[PaymentToken, OneLine]
     shipping_address: Address | None = None
 
     @model_validator(mode="after")

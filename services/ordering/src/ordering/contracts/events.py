@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,24 +25,33 @@ class Line(BaseModel):
         return [cls.model_validate(line) for line in order.lines]
 
 
-class _OrderWithLines(Event):
-    """The facts `OrderPlaced` and `OrderConfirmed` share."""
+class _OrderEvent(Event):
+    """What every order event but a rejection says: whose order, and its total."""
 
     order_id: uuid.UUID
     user_id: str
     total: Money
     currency: str
-    lines: list[Line]
 
     @classmethod
-    def of(cls, order: Order) -> Self:
+    def _about(cls, order: Order, **details: Any) -> Self:
         return cls(
             order_id=order.id,
             user_id=order.user_id,
             total=order.total,
             currency=order.currency,
-            lines=Line.all_of(order),
+            **details,
         )
+
+
+class _OrderWithLines(_OrderEvent):
+    """The facts `OrderPlaced` and `OrderConfirmed` share."""
+
+    lines: list[Line]
+
+    @classmethod
+    def of(cls, order: Order) -> Self:
+        return cls._about(order, lines=Line.all_of(order))
 
 
 class OrderPlaced(_OrderWithLines):
@@ -53,26 +62,16 @@ class OrderConfirmed(_OrderWithLines):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
 
 
-class OrderCancelled(Event):
+class OrderCancelled(_OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
 
-    order_id: uuid.UUID
-    user_id: str
-    total: Money
-    currency: str
     reason: str
 
     @classmethod
     def of(cls, order: Order) -> OrderCancelled:
         if order.reason is None:
             raise ValueError(f"order {order.id} is not cancelled")
-        return cls(
-            order_id=order.id,
-            user_id=order.user_id,
-            total=order.total,
-            currency=order.currency,
-            reason=order.reason.value,
-        )
+        return cls._about(order, reason=order.reason.value)
 
 
 class OrderRejected(Event):

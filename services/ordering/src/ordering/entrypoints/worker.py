@@ -35,9 +35,9 @@ from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from ordering.settings import OrderingSettings
+from servicekit.codes import CURRENCY_PATTERN
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.outbox import OutboxRelay
-from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
 from servicekit.worker import Worker, run_worker
@@ -107,7 +107,7 @@ def reject_order_command(
     )
 
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
 def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> MessageRouter:
@@ -175,7 +175,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
     (which only the state machine may send to), record the other steps' outcomes from
     `ordering-events`, and relay the outbox to ordering's topic."""
     settings, aws = worker.settings, worker.aws
-    engine = worker.engine(settings.db_schema)
+    engine = worker.engine()
     sfn = await aws.stepfunctions()
     machine_arn = await aws.state_machine_arn(
         settings.state_machine_name, settings.state_machine_arn
@@ -193,9 +193,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
         settings.ordering_events_queue, settings.ordering_events_queue_url
     )
     await worker.consume(events_url, step_outcomes(lambda: SqlUnitOfWork(engine)))
-    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
-    publisher = SnsPublisher(await aws.sns(), topic_arn)
-    worker.run(OutboxRelay(engine, outbox, publisher).run)
+    worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from payment.domain.model import CENT, Payment, PaymentStatus
-from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.dynamo import DynamoRepository
 
 PAYMENT = "PAYMENT"
 CLOSED = "CLOSED"
@@ -99,13 +99,8 @@ def payment_from_item(item: dict[str, Any]) -> Payment:
     )
 
 
-class DynamoPaymentRepository:
+class DynamoPaymentRepository(DynamoRepository):
     """Payments in the `payments` table."""
-
-    def __init__(self, uow: DynamoUnitOfWork) -> None:
-        self._uow = uow
-        self._client = uow.client
-        self._table = uow.table
 
     async def get(self, order_id: uuid.UUID) -> Payment | None:
         response = await self._client.get_item(

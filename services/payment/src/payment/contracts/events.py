@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from payment.domain.model import Payment
+from servicekit.codes import CurrencyCode
 from servicekit.messaging.envelope import Event, Money
 
 # Money travels as a decimal string with two places, never a float.
@@ -16,19 +17,17 @@ from servicekit.messaging.envelope import Event, Money
 class PaymentEvent(Event):
     """What every payment event says: whose order, how much."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     order_id: uuid.UUID
     user_id: str
     amount: Money
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode
 
     @classmethod
     def of(cls, payment: Payment) -> Self:
-        return cls(
-            order_id=payment.order_id,
-            user_id=payment.user_id,
-            amount=payment.amount,
-            currency=payment.currency,
-        )
+        """The event about `payment`: its attributes of the same names."""
+        return cls.model_validate(payment)
 
 
 class PaymentAuthorized(PaymentEvent):
@@ -42,13 +41,8 @@ class PaymentDeclined(PaymentEvent):
 
     @classmethod
     def of(cls, payment: Payment) -> Self:
-        return cls(
-            order_id=payment.order_id,
-            user_id=payment.user_id,
-            amount=payment.amount,
-            currency=payment.currency,
-            reason=payment.decline_reason or "DECLINED",
-        )
+        facts = PaymentEvent.of(payment)
+        return cls(**dict(facts), reason=payment.decline_reason or "DECLINED")
 
 
 class PaymentCaptured(PaymentEvent):

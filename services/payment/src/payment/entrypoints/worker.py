@@ -18,9 +18,9 @@ from payment.domain.model import CENT
 from payment.service_layer import handlers
 from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
+from servicekit.codes import CURRENCY_PATTERN
 from servicekit.messaging.consumer import Handler, ReceivedMessage
 from servicekit.messaging.dynamo_outbox import DirectPublisher, DynamoOutboxRelay
-from servicekit.messaging.publisher import SnsPublisher
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import TRANSIENT, SagaSteps, StepFailedError
 from servicekit.worker import Worker, run_worker
@@ -32,7 +32,7 @@ log = structlog.get_logger(__name__)
 
 NewUnitOfWork = Callable[[], UnitOfWork]
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 # A domain error's name as the state machine sees it: its Retry and Catch choose by it. An
 # error not named here (the provider never answered) is no answer: see `acknowledge_unanswered`.
@@ -134,8 +134,7 @@ async def compose(worker: Worker[PaymentSettings]) -> None:
     and sweep the outbox for what that missed."""
     settings, aws = worker.settings, worker.aws
     dynamodb = await aws.dynamodb()
-    topic_arn = await aws.topic_arn(settings.events_topic, settings.events_topic_arn)
-    publisher = SnsPublisher(await aws.sns(), topic_arn)
+    publisher = await worker.events_publisher()
     direct = DirectPublisher(dynamodb, settings.payments_table, publisher)
 
     def new_uow() -> UnitOfWork:

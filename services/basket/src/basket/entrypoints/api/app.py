@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from basket.adapters.catalog import HttpProductCatalog
 from basket.domain import errors
-from basket.entrypoints.api.deps import Resources
 from basket.entrypoints.api.routes import router
 from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
 from basket.settings import BasketSettings
@@ -38,7 +38,9 @@ def create_app(settings: BasketSettings) -> FastAPI:
             retries=settings.catalog_retries,
         )
 
-        async def attach(app: FastAPI, dynamodb: DynamoDBClient, aws: AwsClients) -> None:
+        async def units_of_work(
+            dynamodb: DynamoDBClient, aws: AwsClients
+        ) -> Callable[[], UnitOfWork]:
             ttl_seconds = settings.basket_ttl_days * 86400
             # A checkout's PlaceOrder leaves as soon as it is stored; the worker's relay
             # sends it only if this process could not.
@@ -47,23 +49,19 @@ def create_app(settings: BasketSettings) -> FastAPI:
             )
             sender = SqsSender(await aws.sqs(), checkouts_url)
             direct = DirectPublisher(dynamodb, settings.baskets_table, sender)
+            return partial(BasketUnitOfWork, dynamodb, settings.baskets_table, ttl_seconds, direct)
 
-            def new_uow() -> UnitOfWork:
-                return BasketUnitOfWork(dynamodb, settings.baskets_table, ttl_seconds, direct)
-
-            provide(app, Resources(new_uow, HttpProductCatalog(catalog)))
-
+        provide(app, HttpProductCatalog(catalog))
         try:
-            async with dynamodb_lifespan(settings, settings.baskets_table, attach)(app):
+            async with dynamodb_lifespan(settings, settings.baskets_table, units_of_work)(app):
                 yield
         finally:
             await catalog.aclose()
 
     return create_service_app(
         title="Basket",
-        prefix="/basket",
         lifespan=lifespan,
-        routers=[router],
+        router=router,
         errors=(
             errors.BasketError,
             {

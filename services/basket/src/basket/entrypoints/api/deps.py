@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
 
-from basket.adapters.catalog import ProductCatalog
+from basket.adapters.catalog import HttpProductCatalog, ProductCatalog
 from basket.service_layer.unit_of_work import UnitOfWork
-from servicekit.provisions import provided
+from servicekit.provisions import fresh_unit_of_work, provided
 
-
-@dataclass(frozen=True, slots=True)
-class Resources:
-    """What the app's lifespan opens for its routes."""
-
-    new_uow: Callable[[], UnitOfWork]
-    catalog: ProductCatalog
-
-
-Provided = Annotated[Resources, Depends(provided(Resources))]
-
-
-async def _unit_of_work(resources: Provided) -> UnitOfWork:
-    return resources.new_uow()
-
-
-async def _catalog(resources: Provided) -> ProductCatalog:
-    return resources.catalog
-
-
-Baskets = Annotated[UnitOfWork, Depends(_unit_of_work)]
-Catalog = Annotated[ProductCatalog, Depends(_catalog)]
+Baskets = Annotated[UnitOfWork, Depends(fresh_unit_of_work)]
+Catalog = Annotated[ProductCatalog, Depends(provided(HttpProductCatalog))]

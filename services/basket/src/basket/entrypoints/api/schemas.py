@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from basket.domain.model import Basket
+from servicekit.codes import CountryCode, PaymentToken
 from servicekit.text import OneLine
 
 Quantity = Annotated[int, Field(ge=1, le=99, strict=True, description="How many, 1 to 99")]
@@ -33,20 +34,13 @@ class ShippingAddressIn(BaseModel):
     line1: Annotated[str, _text(200), OneLine]
     city: Annotated[str, _text(100), OneLine]
     postal_code: Annotated[str, _text(20), OneLine]
-    country: Annotated[
-        str, StringConstraints(pattern=r"^[A-Z]{2}$"), Field(examples=["NL"]), OneLine
-    ]
+    country: Annotated[CountryCode, Field(examples=["NL"]), OneLine]
 
 
 class CheckoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    payment_token: Annotated[
-        str,
-        StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,100}$"),
-        Field(examples=["tok_visa"]),
-        OneLine,
-    ]
+    payment_token: Annotated[PaymentToken, Field(examples=["tok_visa"]), OneLine]
     shipping_address: ShippingAddressIn | None = None
 
 

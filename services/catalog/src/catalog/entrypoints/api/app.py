@@ -15,9 +15,8 @@ def create_app(settings: CatalogSettings) -> FastAPI:
     """The catalog app; it connects to nothing until it starts."""
     return create_service_app(
         title="Catalog",
-        prefix="/catalog",
-        lifespan=postgres_lifespan(settings, settings.db_schema, read_pool=True),
-        routers=[router],
+        lifespan=postgres_lifespan(settings, read_pool=True),
+        router=router,
         errors=(
             errors.CatalogError,
             {

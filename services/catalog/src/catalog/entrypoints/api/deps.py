@@ -1,18 +1,13 @@
-"""What routes are given: the read pool and engine for queries, a unit of work for writes."""
+"""What routes are given besides the kit's read pool and engine: a unit of work for writes."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
-from servicekit.provisions import provided
-
-Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
-Reads = Annotated[asyncpg.Pool, Depends(provided(asyncpg.Pool))]
+from servicekit.lifespans import Engine
 
 
 async def _unit_of_work(engine: Engine) -> UnitOfWork:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from catalog.domain import commands
 from catalog.domain.model import Product
-from catalog.entrypoints.api.deps import Engine, Reads, Uow
+from catalog.entrypoints.api.deps import Uow
 from catalog.entrypoints.api.schemas import (
     Category,
     PriceChange,
@@ -21,8 +21,9 @@ from catalog.entrypoints.api.schemas import (
 )
 from catalog.service_layer import handlers, queries
 from servicekit.auth import AdminUser
-from servicekit.cursors import Cursor
+from servicekit.cursors import Cursor, PageSize
 from servicekit.errors import Problem
+from servicekit.lifespans import Engine, Reads
 from servicekit.text import OneLine
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
@@ -67,7 +68,7 @@ async def list_products(
         str | None, Query(min_length=1, max_length=100, description="Search names"), OneLine
     ] = None,
     sort: queries.SortKey = "name",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: PageSize = 20,
     cursor: Cursor = None,
 ) -> Response:
     page = await queries.list_products(

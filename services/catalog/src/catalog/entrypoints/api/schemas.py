@@ -17,11 +17,11 @@ from pydantic import (
 )
 
 from catalog.domain.model import Product
+from servicekit.codes import CurrencyCode, SkuCode
 from servicekit.text import Multiline, OneLine
 
 Sku = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,63}$"),
+    SkuCode,
     Field(
         description="Stock keeping unit: upper-case letters, digits and dashes",
         examples=["MUG-001"],
@@ -58,8 +58,7 @@ Price = Annotated[
     ),
 ]
 Currency = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    CurrencyCode,
     Field(description="ISO 4217", examples=["EUR"]),
     OneLine,
 ]

@@ -15,9 +15,8 @@ def create_app(settings: InventorySettings) -> FastAPI:
     """The inventory app; it connects to nothing until it starts."""
     return create_service_app(
         title="Inventory",
-        prefix="/inventory",
-        lifespan=postgres_lifespan(settings, settings.db_schema),
-        routers=[router],
+        lifespan=postgres_lifespan(settings),
+        router=router,
         errors=(
             errors.InventoryError,
             {

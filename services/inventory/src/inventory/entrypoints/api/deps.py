@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
-from servicekit.provisions import provided
-
-Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
+from servicekit.lifespans import Engine
 
 
 async def _unit_of_work(engine: Engine) -> UnitOfWork:

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Path, Response, status
 
 from inventory.domain import commands
 from inventory.domain.model import StockLevel
-from inventory.entrypoints.api.deps import Engine, Uow
-from inventory.entrypoints.api.schemas import SKU_PATTERN, StockOut, StockUpdate
+from inventory.entrypoints.api.deps import Uow
+from inventory.entrypoints.api.schemas import StockOut, StockUpdate
 from inventory.service_layer import handlers, queries
 from servicekit.auth import AdminUser
+from servicekit.codes import SKU_PATTERN
 from servicekit.errors import Problem
+from servicekit.lifespans import Engine
 from servicekit.text import OneLine
 
 router = APIRouter(prefix="/inventory", tags=["inventory"])

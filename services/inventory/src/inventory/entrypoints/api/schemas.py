@@ -9,9 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from inventory.domain.model import MAX_ON_HAND, StockLevel
 
-# The catalog's SKU format: stock is kept for what the catalog can sell.
-SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,63}$"
-
 
 class StockUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -28,6 +25,8 @@ class StockUpdate(BaseModel):
 
 
 class StockOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     sku: str
     on_hand: int
     reserved: int = Field(description="Units held for orders not yet confirmed")
@@ -37,11 +36,4 @@ class StockOut(BaseModel):
 
     @classmethod
     def of(cls, level: StockLevel) -> StockOut:
-        return cls(
-            sku=level.sku,
-            on_hand=level.on_hand,
-            reserved=level.reserved,
-            available=level.available,
-            version=level.version,
-            updated_at=level.updated_at,
-        )
+        return cls.model_validate(level)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from notification.entrypoints.api.deps import Notifications
 from notification.entrypoints.api.schemas import NotificationList, NotificationOut
 from notification.service_layer import handlers
 from servicekit.auth import CurrentUser
-from servicekit.cursors import Cursor
+from servicekit.cursors import Cursor, PageSize
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -19,7 +17,7 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 async def list_notifications(
     user: CurrentUser,
     notifications: Notifications,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: PageSize = 20,
     cursor: Cursor = None,
 ) -> NotificationList:
     page, next_cursor = await handlers.list_notifications(

@@ -16,9 +16,8 @@ def create_app(settings: OrderingSettings) -> FastAPI:
     database: an order's timeline is the shop's own data, never Step Functions' history."""
     return create_service_app(
         title="Ordering",
-        prefix="/orders",
-        lifespan=postgres_lifespan(settings, settings.db_schema, read_pool=True),
-        routers=[router],
+        lifespan=postgres_lifespan(settings, read_pool=True),
+        router=router,
         errors=(
             errors.OrderingError,
             {

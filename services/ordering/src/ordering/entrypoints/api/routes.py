@@ -5,24 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-import asyncpg
-from fastapi import APIRouter, Depends, Query, Response, status
-from sqlalchemy.ext.asyncio import AsyncEngine
+from fastapi import APIRouter, Depends, Response, status
 
 from ordering.domain import commands
 from ordering.entrypoints.api.schemas import OrderList, OrderOut
 from ordering.service_layer import handlers, queries
 from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from servicekit.auth import CurrentUser
-from servicekit.cursors import Cursor
+from servicekit.cursors import Cursor, PageSize
 from servicekit.errors import Problem
-from servicekit.provisions import provided
+from servicekit.lifespans import Engine, Reads
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-
-
-Engine = Annotated[AsyncEngine, Depends(provided(AsyncEngine))]
-Reads = Annotated[asyncpg.Pool, Depends(provided(asyncpg.Pool))]
 
 
 async def _unit_of_work(engine: Engine) -> UnitOfWork:
@@ -36,7 +30,7 @@ Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]
 async def list_orders(
     user: CurrentUser,
     engine: Engine,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: PageSize = 20,
     cursor: Cursor = None,
 ) -> OrderList:
     page = await queries.list_orders(engine, user.user_id, limit, cursor)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from ordering.domain.model import Order, TimelineEntry
 
@@ -21,6 +21,8 @@ class LineOut(BaseModel):
 
 
 class AddressOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     line1: str
     city: str
@@ -29,6 +31,8 @@ class AddressOut(BaseModel):
 
 
 class StepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     step: str
     at: datetime
     detail: str
@@ -68,18 +72,10 @@ class OrderOut(BaseModel):
                 )
                 for line in order.lines
             ],
-            shipping_address=AddressOut(
-                name=address.name,
-                line1=address.line1,
-                city=address.city,
-                postal_code=address.postal_code,
-                country=address.country,
-            )
-            if address
-            else None,
+            shipping_address=AddressOut.model_validate(address) if address else None,
             created_at=order.created_at,
             updated_at=order.updated_at,
-            timeline=[StepOut(step=e.step, at=e.at, detail=e.detail) for e in timeline]
+            timeline=[StepOut.model_validate(entry) for entry in timeline]
             if timeline is not None
             else None,
         )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from payment.entrypoints.api.deps import Resources
 from payment.entrypoints.api.routes import router
 from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
 from servicekit.app import create_service_app
 from servicekit.lifespans import dynamodb_lifespan
-from servicekit.provisions import provide
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -23,16 +23,12 @@ if TYPE_CHECKING:
 def create_app(settings: PaymentSettings) -> FastAPI:
     """The payment app; it connects to nothing until it starts."""
 
-    async def attach(app: FastAPI, dynamodb: DynamoDBClient, _: AwsClients) -> None:
-        def new_uow() -> UnitOfWork:
-            return PaymentUnitOfWork(dynamodb, settings.payments_table)
-
-        provide(app, Resources(new_uow))
+    async def units_of_work(dynamodb: DynamoDBClient, _: AwsClients) -> Callable[[], UnitOfWork]:
+        return partial(PaymentUnitOfWork, dynamodb, settings.payments_table)
 
     return create_service_app(
         title="Payment",
-        prefix="/payments",
-        lifespan=dynamodb_lifespan(settings, settings.payments_table, attach),
-        routers=[router],
+        lifespan=dynamodb_lifespan(settings, settings.payments_table, units_of_work),
+        router=router,
         description="Authorizations, captures, voids and refunds of the shop's orders.",
     )
