@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
@@ -41,23 +42,25 @@ class OrderRepository(Protocol):
         ...
 
 
-def order_from_rows(row: Any, lines: list[Any]) -> Order:
-    """An order from its row and its lines' rows."""
-    address = row.shipping_address
+def order_from_rows(row: Mapping[Any, Any], lines: Iterable[Mapping[Any, Any]]) -> Order:
+    """An order from its row and its lines' rows, each read by column name."""
+    address = row["shipping_address"]
     return Order(
-        id=row.id,
-        user_id=row.user_id,
+        id=row["id"],
+        user_id=row["user_id"],
         lines=tuple(
-            OrderLine(line.product_id, line.sku, line.name, line.quantity, line.unit_price)
+            OrderLine(
+                line["product_id"], line["sku"], line["name"], line["quantity"], line["unit_price"]
+            )
             for line in lines
         ),
-        currency=row.currency,
-        status=OrderStatus(row.status),
-        reason=CancelReason(row.reason) if row.reason else None,
-        cancel_requested=row.cancel_requested,
+        currency=row["currency"],
+        status=OrderStatus(row["status"]),
+        reason=CancelReason(row["reason"]) if row["reason"] else None,
+        cancel_requested=row["cancel_requested"],
         shipping_address=ShippingAddress(**address) if address else None,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
@@ -82,7 +85,7 @@ class SqlOrderRepository:
                 .order_by(order_lines.c.sku)
             )
         ).all()
-        return order_from_rows(row, list(lines))
+        return order_from_rows(row._mapping, [line._mapping for line in lines])
 
     async def add(self, order: Order) -> bool:
         inserted = await self._connection.execute(

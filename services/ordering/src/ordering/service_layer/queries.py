@@ -16,14 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import order_lines, orders
 from ordering.adapters.repository import order_from_rows
-from ordering.domain.model import (
-    CancelReason,
-    Order,
-    OrderLine,
-    OrderStatus,
-    ShippingAddress,
-    TimelineEntry,
-)
+from ordering.domain.model import Order, TimelineEntry
 from servicekit import cursors
 from servicekit.cursors import InvalidCursorError
 
@@ -61,7 +54,9 @@ async def _with_lines(engine: AsyncEngine, rows: Sequence[Row[Any]]) -> list[Ord
     by_order: dict[uuid.UUID, list[Row[Any]]] = {order_id: [] for order_id in ids}
     for line in lines:
         by_order[line.order_id].append(line)
-    return [order_from_rows(row, by_order[row.id]) for row in rows]
+    return [
+        order_from_rows(row._mapping, [line._mapping for line in by_order[row.id]]) for row in rows
+    ]
 
 
 async def list_orders(
@@ -103,29 +98,14 @@ async def get_order(
     row = await reads.fetchrow(ORDER_WITH_TIMELINE, order_id)
     if row is None:
         return None
+    lines = [
+        line
+        | {"product_id": uuid.UUID(line["product_id"]), "unit_price": Decimal(line["unit_price"])}
+        for line in orjson.loads(row["lines"])
+    ]
     # A JSON null where an order has no address (the column holds JSON, not SQL NULL).
     address = orjson.loads(row["shipping_address"] or "null")
-    order = Order(
-        id=row["id"],
-        user_id=row["user_id"],
-        lines=tuple(
-            OrderLine(
-                uuid.UUID(line["product_id"]),
-                line["sku"],
-                line["name"],
-                line["quantity"],
-                Decimal(line["unit_price"]),
-            )
-            for line in orjson.loads(row["lines"])
-        ),
-        currency=row["currency"],
-        status=OrderStatus(row["status"]),
-        reason=CancelReason(row["reason"]) if row["reason"] else None,
-        cancel_requested=row["cancel_requested"],
-        shipping_address=ShippingAddress(**address) if address else None,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    order = order_from_rows(dict(row) | {"shipping_address": address}, lines)
     timeline = [
         TimelineEntry(step["step"], datetime.fromisoformat(step["at"]), step["detail"])
         for step in orjson.loads(row["timeline"])
