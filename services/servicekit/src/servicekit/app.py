@@ -13,7 +13,7 @@ from servicekit.errors import document_problems, install_problem_handlers, map_e
 from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
 from servicekit.settings import ServiceSettings
-from servicekit.telemetry import configure_telemetry, instrument_app
+from servicekit.telemetry import configure_telemetry
 
 # A service's domain error base, and the status and slug of each of its errors.
 DomainErrors = tuple[type[Exception], Mapping[type[Exception], tuple[int, str]]]
@@ -44,6 +44,15 @@ def create_service_app(
         docs_url=f"{prefix}/docs",
         redoc_url=None,
         openapi_url=f"{prefix}/openapi.json",
+        # FastAPI traces (and measures) every request itself once a tracer (or meter) provider
+        # is configured: one server span per request, named by its route. Not the finer spans
+        # of dependencies, endpoint and serialization (their cost is the hot path's), not
+        # health checks, and no log records of its own (the service logs what it means to).
+        telemetry={
+            "operation_spans": False,
+            "logs": False,
+            "exclude": lambda scope: str(scope.get("path", "")).startswith("/health/"),
+        },
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
@@ -66,7 +75,6 @@ def serve(app: FastAPI, settings: ServiceSettings, **uvicorn_options: Any) -> No
     """Run `app` until SIGTERM, then finish in-flight requests and run the lifespan's cleanup."""
     configure_logging(settings.service_name, settings.log_level)
     configure_telemetry(settings, "api")
-    instrument_app(app)
     uvicorn.run(
         app,
         host=settings.host,

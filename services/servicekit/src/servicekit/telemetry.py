@@ -6,9 +6,10 @@ process exports its spans (and, with `OTEL_METRICS_EXPORTER=otlp`, its metrics) 
 the SDK reads the rest of the standard variables itself (`OTEL_SERVICE_NAME`,
 `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_EXPORTER_OTLP_HEADERS`, ...).
 
-The maintained instrumentations cover HTTP in and out (FastAPI, httpx) and PostgreSQL
-(asyncpg). What they cannot see is written here: the context a message carries across a queue,
-a topic, an outbox or the state machine, as a W3C `traceparent` in the message itself.
+The maintained instrumentations cover HTTP in and out (FastAPI's own telemetry, httpx) and
+PostgreSQL (asyncpg). What they cannot see is written here: the context a message carries
+across a queue, a topic, an outbox or the state machine, as a W3C `traceparent` in the message
+itself.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from opentelemetry import context, metrics, propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from servicekit.settings import ServiceSettings
 
 _TRACER = "servicekit"
@@ -79,20 +78,9 @@ def _configure_metrics(resource: Any) -> None:
     atexit.register(provider.shutdown)
 
 
-def instrument_app(app: FastAPI) -> None:
-    """Trace (and measure) every request `app` serves, but its health checks."""
-    if not _enabled:
-        return
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="/health/.*", exclude_spans=["receive", "send"]
-    )
-
-
 class Measures:
-    """The measures operators watch besides the routes' own (which the FastAPI instrumentation
-    records: rate, errors and duration per route). Instruments of the API's global meter: they
+    """The measures operators watch besides the routes' own (which FastAPI records: rate, errors
+    and duration per route). Instruments of the API's global meter: they
     record nothing until a meter provider is configured, and then are exported with it."""
 
     def __init__(self) -> None:
