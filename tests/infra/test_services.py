@@ -127,8 +127,14 @@ def test_environment_names_what_the_service_reads(
     }
     if service == "payment":
         expected |= {"PAYMENT_PROVIDER", "PAYMENT_SIMULATOR_ALLOWED"}
-    # Both environments trace (the Terraform tests check the collector and the sampling).
-    expected |= {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}
+    # Both environments trace and export metrics (the Terraform tests check the collector, its
+    # pipelines and the sampling).
+    expected |= {
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_TRACES_SAMPLER",
+        "OTEL_TRACES_SAMPLER_ARG",
+        "OTEL_METRICS_EXPORTER",
+    }
     if mine["schema"]:
         expected |= {"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_AUTH"}
     if mine["topic"]:

@@ -99,8 +99,10 @@ locals {
         namespace       = var.prefix
         log_group_name  = aws_cloudwatch_log_group.metrics[0].name
         log_stream_name = "{TaskId}"
-        # The service (its process) is a dimension of every metric.
+        # The service (its process) is a dimension of every metric; no roll-ups,
+        # which would multiply the metrics billed.
         resource_to_telemetry_conversion = { enabled = true }
+        dimension_rollup_option          = "NoDimensionRollup"
       }
     }
     service = {
