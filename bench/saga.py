@@ -13,6 +13,7 @@ definition on the same emulator, every step answered at once by a bare worker in
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -214,8 +215,12 @@ def _ended(order: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(end["at"])
 
 
-def fixed_rate(bench: Bench, rate: float, count: int) -> list[float]:
-    """Latencies in ms of `count` checkouts sent at `rate` per second."""
+def fixed_rate(
+    bench: Bench, rate: float, count: int
+) -> tuple[list[float], list[tuple[str, float]]]:
+    """Latencies in ms of `count` checkouts sent at `rate` per second, and where their time
+    went: the median ms of each hop, from the checkout's sending through each entry of the
+    order's timeline (placed, each step's outcome as its service recorded it, terminal)."""
     product_id = bench.product(stock=count * 2)
     with ThreadPoolExecutor(16) as pool:
         customers = list(pool.map(lambda _: bench.customer(product_id), range(count)))
@@ -225,10 +230,23 @@ def fixed_rate(bench: Bench, rate: float, count: int) -> list[float]:
             time.sleep(max(0.0, started + i / rate - time.monotonic()))
             submitted.append((me, *bench.check_out(me)))
         orders = list(pool.map(lambda s: bench.finished(s[0], s[1]), submitted))
-    return [
+    latencies = [
         (_ended(order) - sent).total_seconds() * 1000
         for order, (_, _, sent) in zip(orders, submitted, strict=True)
     ]
+    hops: dict[str, list[float]] = {}
+    for order, (_, _, sent) in zip(orders, submitted, strict=True):
+        timeline = sorted(
+            ((step["step"], datetime.fromisoformat(step["at"])) for step in order["timeline"]),
+            key=lambda point: point[1],
+        )
+        points = [("checkout sent", sent), *timeline]
+        for (before, at_before), (after, at_after) in itertools.pairwise(points):
+            ms = (at_after - at_before).total_seconds() * 1000
+            hops.setdefault(f"{before} -> {after}", []).append(ms)
+    # The hops most orders took, in the order they come.
+    common = [(hop, statistics.median(ms)) for hop, ms in hops.items() if len(ms) * 2 >= count]
+    return latencies, common
 
 
 def burst(bench: Bench, count: int) -> float:
@@ -266,7 +284,7 @@ def main() -> None:
     noop = NoopSaga()
     try:
         noop_latencies = noop.fixed_rate(args.rate, args.orders)
-        latencies = fixed_rate(bench, args.rate, args.orders)
+        latencies, breakdown = fixed_rate(bench, args.rate, args.orders)
         noop_throughput = noop.burst(args.burst)
         throughput = burst(bench, args.burst)
     finally:
@@ -277,6 +295,9 @@ def main() -> None:
     print(f"  shop    p50 {p50:8.0f} ms   p99 {p99:8.0f} ms   (p99/p50 {p99 / p50:.2f})")
     print(f"  no-op   p50 {noop_p50:8.0f} ms   p99 {noop_p99:8.0f} ms")
     print(f"  shop p50 - no-op p50: {p50 - noop_p50:+.0f} ms (target <= +100 ms)")
+    print("  where a shop order's time goes (median per hop, from the timeline's own times):")
+    for hop, ms in breakdown:
+        print(f"    {hop:48} {ms:8.0f} ms")
     print(f"{args.burst} orders at once:")
     print(f"  shop  {throughput:6.1f} orders/s")
     print(f"  no-op {noop_throughput:6.1f} executions/s")
