@@ -236,8 +236,14 @@ def _recovery(orders: list[Order], fault_began: float) -> float:
     return max(slow, default=fault_began) - fault_began
 
 
+def _dead_letters() -> int:
+    return sum(d.count for d in list_dead_letters(client("sqs"), load_topology()))
+
+
 def run_scenario(shop: Shop, name: str, rate: float, seconds: float) -> Outcome:
     count = int(rate * seconds)
+    # Only what this scenario adds: a shop may hold dead letters from before.
+    dead_before = _dead_letters()
     product_id, sku = shop.stocked_product(on_hand=count * 2)
     before = shop.stock(sku)
     with ThreadPoolExecutor(16) as pool:
@@ -299,7 +305,7 @@ def run_scenario(shop: Shop, name: str, rate: float, seconds: float) -> Outcome:
     sold = before["on_hand"] - after["on_hand"]
     outcome.stock_ok = sold == outcome.confirmed and after["reserved"] == 0
     outcome.stock_detail = f"sold {sold}, reserved {after['reserved']}"
-    outcome.dead_letters = sum(d.count for d in list_dead_letters(client("sqs"), load_topology()))
+    outcome.dead_letters = _dead_letters() - dead_before
     return outcome
 
 
@@ -316,7 +322,7 @@ def report(outcome: Outcome) -> str:
             f"  stock {'ok' if outcome.stock_ok else 'WRONG'} ({outcome.stock_detail}); "
             f"captures per confirmed order {captures or 'none'}; "
             f"money held after a cancel {outcome.held_after_cancel}",
-            f"  notifications per order {notifications}; dead letters {outcome.dead_letters}; "
+            f"  notifications per order {notifications}; new dead letters {outcome.dead_letters}; "
             f"slowest checkout to terminal {outcome.slowest_s:.1f} s",
             f"  the fault lasted {outcome.fault_s:.0f} s; orders ended as quickly as before it "
             f"{outcome.recovered_s:.0f} s after it began",
