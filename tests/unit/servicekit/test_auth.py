@@ -173,3 +173,73 @@ async def test_an_unreachable_key_set_is_a_503_not_a_401() -> None:
     with pytest.raises(Problem) as caught:
         await verifier.verify(_token())
     assert caught.value.status == 503
+
+
+class Signatures:
+    """Counts the signature checks `TokenVerifier` makes (calls of `jwt.decode`)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.checked = 0
+        decode = jwt.decode
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            self.checked += 1
+            return decode(*args, **kwargs)
+
+        monkeypatch.setattr("servicekit.auth.jwt.decode", counting)
+
+
+class Clock:
+    """The verifier's clock, moved by hand (the token's own checks keep the real one)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = time.time()
+        monkeypatch.setattr("servicekit.auth.time.time", lambda: self.now)
+
+
+async def test_a_token_verified_moments_ago_is_taken_without_checking_it_again(
+    verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signatures, token = Signatures(monkeypatch), _token(groups=["admin"])
+    first, again = await verifier.verify(token), await verifier.verify(token)
+    assert first == again
+    assert again.is_admin
+    assert signatures.checked == 1
+
+
+async def test_a_remembered_token_is_checked_again_after_a_while_and_never_past_its_expiry(
+    verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signatures, clock = Signatures(monkeypatch), Clock(monkeypatch)
+    lasting, brief = _token(), _token(exp=int(clock.now) + 10)
+    await verifier.verify(lasting)
+    await verifier.verify(brief)
+    clock.now += 11  # past the brief token's expiry, within the lasting one's 30 s
+    await verifier.verify(lasting)
+    assert signatures.checked == 2
+    # The brief one is not taken from memory; its own check (with the real clock) runs again.
+    await verifier.verify(brief)
+    assert signatures.checked == 3
+    clock.now += 20  # 31 s after the lasting token was first checked
+    await verifier.verify(lasting)
+    assert signatures.checked == 4
+
+
+async def test_a_forged_copy_of_a_remembered_token_is_refused(verifier: TokenVerifier) -> None:
+    await verifier.verify(_token())
+    await _refused(verifier, _token(key=FORGER))
+
+
+async def test_only_so_many_tokens_are_remembered(
+    server: JwksServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(server.handler))
+    jwks = JwksCache("https://keys.test/jwks.json", http, min_refresh=60)
+    verifier = TokenVerifier(issuer=ISSUER, client_id=CLIENT, jwks=jwks, remember_at_most=2)
+    signatures = Signatures(monkeypatch)
+    first, second, third = (_token(sub=f"user-{n}") for n in range(3))
+    for token in (first, second, third, third, second):
+        await verifier.verify(token)
+    assert signatures.checked == 3
+    await verifier.verify(first)  # the oldest was let go
+    assert signatures.checked == 4
