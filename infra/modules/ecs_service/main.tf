@@ -98,7 +98,7 @@ locals {
         region          = var.region
         namespace       = var.prefix
         log_group_name  = aws_cloudwatch_log_group.metrics[0].name
-        log_stream_name = "{TaskId}"
+        log_stream_name = var.name
         # The service (its process) is a dimension of every metric; no roll-ups,
         # which would multiply the metrics billed.
         resource_to_telemetry_conversion = { enabled = true }
