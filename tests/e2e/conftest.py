@@ -52,3 +52,14 @@ def headers_for(token_for: Callable[[str], str]) -> Callable[[str], dict[str, st
 def customer() -> str:
     """A customer nobody else in this run uses."""
     return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def check_out(shop: httpx.Client, me: dict[str, str], key: str, token: str = "tok_visa") -> str:
+    """Check out `me`'s basket with Idempotency-Key `key`; the order's id, once accepted."""
+    accepted = shop.post(
+        "/basket/checkout", json={"payment_token": token}, headers=me | {"Idempotency-Key": key}
+    )
+    assert accepted.status_code == 202, accepted.text
+    order_id = str(accepted.json()["order_id"])
+    assert accepted.headers["location"] == f"/orders/{order_id}"
+    return order_id

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.conftest import check_out
 from tests.support.tools import uv_tool
 
 Headers = Callable[[str], dict[str, str]]
@@ -52,18 +53,8 @@ def known(shop: httpx.Client, headers_for: Headers) -> dict[str, str]:
     me = headers_for(customer)
     product_id = product.json()["id"]
     shop.put(f"/basket/items/{product_id}", json={"quantity": 1}, headers=me).raise_for_status()
-    accepted = shop.post(
-        "/basket/checkout",
-        json={"payment_token": "tok_visa"},
-        headers=me | {"Idempotency-Key": f"{customer}-conformance"},
-    )
-    assert accepted.status_code == 202, accepted.text
-    return {
-        "customer": customer,
-        "product_id": product_id,
-        "sku": sku,
-        "order_id": str(accepted.json()["order_id"]),
-    }
+    order_id = check_out(shop, me, f"{customer}-conformance")
+    return {"customer": customer, "product_id": product_id, "sku": sku, "order_id": order_id}
 
 
 def _config(path: Path, authorization: str, known: dict[str, str]) -> Path:

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from tests.e2e.conftest import check_out
+
 PROBLEM = "application/problem+json"
 Headers = Callable[[str], dict[str, str]]
 
@@ -141,16 +143,6 @@ def test_each_service_publishes_its_api_docs(shop: httpx.Client) -> None:
         assert shop.get(f"/{prefix}/docs").status_code == 200
 
 
-def _check_out(shop: httpx.Client, me: dict[str, str], key: str, token: str) -> str:
-    accepted = shop.post(
-        "/basket/checkout", json={"payment_token": token}, headers=me | {"Idempotency-Key": key}
-    )
-    assert accepted.status_code == 202, accepted.text
-    order_id = str(accepted.json()["order_id"])
-    assert accepted.headers["location"] == f"/orders/{order_id}"
-    return order_id
-
-
 def _timeline(
     shop: httpx.Client, me: dict[str, str], order_id: str, steps: set[str], timeout: float = 30
 ) -> dict[str, str]:
@@ -182,8 +174,8 @@ def test_a_checkout_becomes_a_confirmed_paid_order(
 ) -> None:
     me, mug = headers_for(customer), _a_product(shop)
     shop.put(f"/basket/items/{mug['id']}", json={"quantity": 1}, headers=me).raise_for_status()
-    order_id = _check_out(shop, me, f"{customer}-1", "tok_visa")
-    assert _check_out(shop, me, f"{customer}-1", "tok_visa") == order_id
+    order_id = check_out(shop, me, f"{customer}-1", "tok_visa")
+    assert check_out(shop, me, f"{customer}-1", "tok_visa") == order_id
 
     order = _finished(shop, me, order_id)
     assert (order["status"], float(order["total"])) == ("CONFIRMED", float(mug["price"]))
@@ -208,7 +200,7 @@ def test_a_declined_payment_cancels_the_order(
 ) -> None:
     me, mug = headers_for(customer), _a_product(shop)
     shop.put(f"/basket/items/{mug['id']}", json={"quantity": 1}, headers=me).raise_for_status()
-    order = _finished(shop, me, _check_out(shop, me, f"{customer}-d", "tok_decline"))
+    order = _finished(shop, me, check_out(shop, me, f"{customer}-d", "tok_decline"))
     assert (order["status"], order["reason"]) == ("CANCELLED", "PAYMENT_DECLINED")
     deadline = time.monotonic() + 30
     while shop.get("/basket", headers=me).json()["order_id"] is not None:
@@ -222,7 +214,7 @@ def test_a_payment_that_never_answers_times_out_and_is_compensated(
     """The slowest test here: it waits out the payment step's timeout (30 s locally)."""
     me, mug = headers_for(customer), _a_product(shop)
     shop.put(f"/basket/items/{mug['id']}", json={"quantity": 1}, headers=me).raise_for_status()
-    order_id = _check_out(shop, me, f"{customer}-t", "tok_timeout")
+    order_id = check_out(shop, me, f"{customer}-t", "tok_timeout")
     order = _finished(shop, me, order_id, timeout=120)
     assert (order["status"], order["reason"]) == ("CANCELLED", "TIMEOUT")
 
@@ -248,7 +240,7 @@ def test_too_little_stock_cancels_the_order(
 ) -> None:
     me, product = headers_for(customer), _stocked_product(shop, headers_for("admin"), on_hand=1)
     shop.put(f"/basket/items/{product['id']}", json={"quantity": 2}, headers=me).raise_for_status()
-    order = _finished(shop, me, _check_out(shop, me, f"{customer}-s", "tok_visa"))
+    order = _finished(shop, me, check_out(shop, me, f"{customer}-s", "tok_visa"))
     assert (order["status"], order["reason"]) == ("CANCELLED", "OUT_OF_STOCK")
     assert shop.get(f"/payments/{order['id']}", headers=me).status_code == 404  # nothing held
 
@@ -259,7 +251,7 @@ def test_a_customer_cancels_a_pending_order(
     me, product = headers_for(customer), _stocked_product(shop, headers_for("admin"), on_hand=3)
     shop.put(f"/basket/items/{product['id']}", json={"quantity": 1}, headers=me).raise_for_status()
     # The flaky token's retry holds the saga before confirmation long enough to cancel.
-    order_id = _check_out(shop, me, f"{customer}-c", "tok_flaky")
+    order_id = check_out(shop, me, f"{customer}-c", "tok_flaky")
     deadline = time.monotonic() + 30
     while (cancel := shop.post(f"/orders/{order_id}/cancel", headers=me)).status_code == 404:
         assert time.monotonic() < deadline, "the order never arrived"

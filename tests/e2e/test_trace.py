@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shopctl.trace import Span, find_trace, span_tree
-from tests.e2e.conftest import SHOPCTL
+from tests.e2e.conftest import SHOPCTL, check_out
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -73,13 +73,7 @@ def test_one_checkout_is_one_trace_across_every_hop(
     me = headers_for(customer)
     product = shop.get("/catalog/products", params={"q": "mug", "limit": 1}).json()["items"][0]
     shop.put(f"/basket/items/{product['id']}", json={"quantity": 1}, headers=me).raise_for_status()
-    accepted = shop.post(
-        "/basket/checkout",
-        json={"payment_token": "tok_visa"},
-        headers=me | {"Idempotency-Key": f"{customer}-trace"},
-    )
-    assert accepted.status_code == 202, accepted.text
-    order_id = str(accepted.json()["order_id"])
+    order_id = check_out(shop, me, f"{customer}-trace")
 
     roots = _whole_trace(traces_url, order_id)
 
