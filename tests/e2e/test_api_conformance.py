@@ -59,16 +59,14 @@ def known(shop: httpx.Client, headers_for: Headers) -> dict[str, str]:
 
 def _config(path: Path, authorization: str, known: dict[str, str]) -> Path:
     """A configuration that sends the bearer token and, on most tries, a real identifier."""
+    ids = ("product_id", "sku", "order_id")
     lines = [
         f"headers = {{ Authorization = {json.dumps(authorization)} }}",
         "generation.max-examples = 25",
         "[parameters]",
+        *(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.7 }}' for name in ids),
     ]
-    lines += [
-        f'"path.{name}" = {{ dictionary = "{name}", probability = 0.7 }}'
-        for name in ("product_id", "sku", "order_id")
-    ]
-    for name in ("product_id", "sku", "order_id"):
+    for name in ids:
         lines += [f"[dictionaries.{name}]", f"values = [{json.dumps(known[name])}]"]
     path.write_text("\n".join(lines) + "\n")
     return path
