@@ -35,16 +35,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
+from compose_stack import ROOT, docker, inspect, service_container, service_env
 from shopctl.aws import client
 from shopctl.identity import local_token
 from shopctl.topology import load_topology
-
-ROOT = Path(__file__).resolve().parents[1]
-
 
 UNITS = {"": 1.0, "k": 1e3, "M": 1e6}
 LATENCY_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -90,31 +87,22 @@ def _wrk(contender: Contender, duration: int, connections: int) -> None:
     contender.p99_ms.append(float(p99.group(1)) * LATENCY_MS[p99.group(2)])
 
 
-def _docker(*args: str) -> str:
-    done = subprocess.run(["docker", *args], cwd=ROOT, check=True, capture_output=True, text=True)
-    return done.stdout.strip()
-
-
-def _inspect(container: str, template: str) -> object:
-    return json.loads(_docker("inspect", "--format", "{{json " + template + "}}", container))
-
-
 @contextmanager
 def _beside(
     catalog: str, name: str, path: str, env: dict[str, str], *command: str
 ) -> Iterator[str]:
     """A container of the catalog's image on its network, serving on a published port of this
     machine, once it answers `path`: its base URL. Removed afterwards."""
-    (network,) = dict(_inspect(catalog, ".NetworkSettings.Networks"))  # type: ignore[call-overload]
-    image = str(_inspect(catalog, ".Config.Image"))
+    (network,) = dict(inspect(catalog, ".NetworkSettings.Networks"))  # type: ignore[call-overload]
+    image = str(inspect(catalog, ".Config.Image"))
     env_args = [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
-    container = _docker(
+    container = docker(
         "run", "--detach", "--rm", "--name", f"bench-{name}-{uuid.uuid4().hex[:6]}",
         "--network", network, "--publish", "127.0.0.1::8000",
         "--volume", f"{ROOT / 'bench'}:/bench:ro", *env_args, image, *command,
     )  # fmt: skip
     try:
-        url = "http://" + _docker("port", container, "8000/tcp").splitlines()[0]
+        url = "http://" + docker("port", container, "8000/tcp").splitlines()[0]
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -123,7 +111,7 @@ def _beside(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit(f"{name} not ready: {_docker('logs', '--tail', '20', container)}")
+                raise SystemExit(f"{name} not ready: {docker('logs', '--tail', '20', container)}")
             time.sleep(0.2)
         yield url
     finally:
@@ -221,11 +209,8 @@ def main() -> None:
         0
     ]["id"]
     order_id, customer = _an_order(args.gateway)
-    catalog = _docker("compose", "ps", "--quiet", "catalog-api")
-    env = dict(
-        item.split("=", 1)
-        for item in _inspect(catalog, ".Config.Env")  # type: ignore[attr-defined]
-    )
+    catalog = service_container("catalog-api")
+    env = service_env("catalog-api")
     dsn = (
         f"postgresql://{env['DB_USER']}:{env['DB_PASSWORD']}"
         f"@{env['DB_HOST']}:{env['DB_PORT']}/{env['DB_NAME']}"

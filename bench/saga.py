@@ -13,6 +13,7 @@ definition on the same emulator, every step answered at once by a bare worker in
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import os
@@ -22,19 +23,23 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
+from compose_stack import ROOT, database_url
 from shopctl.aws import client
 from shopctl.bootstrap import LOCAL_STEP_TIMEOUT_SECONDS, fill_placeholders
 from shopctl.identity import local_token
 from shopctl.topology import load_topology
 
 TERMINAL = ("CONFIRMED", "CANCELLED")
+# How often the bench looks whether orders or executions have ended. It looks with one query
+# or listing per poll, whatever the number in flight, so that watching adds no load worth
+# mentioning to what is measured; the times come from the orders and executions themselves.
+POLL_SECONDS = 0.2
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFINITION = ROOT / "infra" / "statemachine" / "order-saga.asl.json"
 COMMAND_QUEUES = ("inventory-commands", "payment-commands", "ordering-commands")
 
@@ -103,43 +108,51 @@ class NoopSaga:
         )["executionArn"]
         return arn
 
-    def finished(self, arn: str, timeout: float = 300) -> dict[str, Any]:
-        """The execution once it has ended (succeeded, as every step succeeds)."""
-        sfn = client("stepfunctions")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            execution: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-            if execution["status"] != "RUNNING":
-                if execution["status"] != "SUCCEEDED":
-                    raise SystemExit(f"the no-op saga {arn} ended {execution['status']}")
-                return execution
-            time.sleep(0.05)
-        raise SystemExit(f"the no-op saga {arn} did not end in {timeout:.0f} s")
-
     def fixed_rate(self, rate: float, count: int) -> list[float]:
         """Milliseconds from start to end of `count` executions started at `rate` per second."""
         started = time.monotonic()
-        runs: list[tuple[str, datetime]] = []
+        sent: dict[str, datetime] = {}
         for i in range(count):
             time.sleep(max(0.0, started + i / rate - time.monotonic()))
-            sent = datetime.now().astimezone()
-            runs.append((self.start(), sent))
-        with ThreadPoolExecutor(16) as pool:
-            ended = list(pool.map(lambda run: self.finished(run[0]), runs))
-        return [
-            (execution["stopDate"] - sent).total_seconds() * 1000
-            for execution, (_, sent) in zip(ended, runs, strict=True)
-        ]
+            at = datetime.now().astimezone()
+            sent[self.start()] = at
+        stops = self.stopped(set(sent))
+        return [(stops[arn] - at).total_seconds() * 1000 for arn, at in sent.items()]
 
     def burst(self, count: int) -> float:
         """Executions ended per second when `count` start at once."""
         with ThreadPoolExecutor(32) as pool:
             first = datetime.now().astimezone()
-            arns = list(pool.map(lambda _: self.start(), range(count)))
-            ended = list(pool.map(self.finished, arns))
-        last = max(execution["stopDate"] for execution in ended)
-        elapsed: float = (last - first).total_seconds()
+            arns = set(pool.map(lambda _: self.start(), range(count)))
+        elapsed = (max(self.stopped(arns).values()) - first).total_seconds()
         return count / elapsed
+
+    def stopped(self, arns: set[str], timeout: float = 300) -> dict[str, datetime]:
+        """When each of `arns` ended, once all have (all succeed, as every step does).
+
+        One listing of the machine's executions per poll: describing each execution in a loop
+        would load the emulator whose ceiling this measures."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            executions = [
+                execution
+                for page in self._sfn.get_paginator("list_executions").paginate(
+                    stateMachineArn=self.arn
+                )
+                for execution in page["executions"]
+                if execution["executionArn"] in arns
+            ]
+            if failed := [e for e in executions if e["status"] not in ("RUNNING", "SUCCEEDED")]:
+                raise SystemExit(
+                    f"the no-op saga {failed[0]['executionArn']} ended {failed[0]['status']}"
+                )
+            ended = {
+                e["executionArn"]: e["stopDate"] for e in executions if e["status"] == "SUCCEEDED"
+            }
+            if len(ended) == len(arns):
+                return ended
+            time.sleep(POLL_SECONDS)
+        raise SystemExit(f"the no-op saga did not end {len(arns)} executions in {timeout:.0f} s")
 
     def close(self) -> None:
         """Stop the worker and remove the machine and its queues."""
@@ -198,15 +211,40 @@ class Bench:
         response.raise_for_status()
         return str(response.json()["order_id"]), sent
 
-    def finished(self, me: dict[str, str], order_id: str, timeout: float = 600) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            response = self.http.get(f"/orders/{order_id}", headers=me)
-            if response.status_code == 200 and response.json()["status"] in TERMINAL:
-                order: dict[str, Any] = response.json()
-                return order
-            time.sleep(0.2)
-        raise SystemExit(f"order {order_id} did not finish in {timeout:.0f} s")
+    def orders(self, submitted: list[tuple[dict[str, str], str]]) -> list[dict[str, Any]]:
+        """The orders (customer, order id), read through the API once all have ended."""
+        asyncio.run(_await_terminal([order_id for _, order_id in submitted]))
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda order: self.order(*order), submitted))
+
+    def order(self, me: dict[str, str], order_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/orders/{order_id}", headers=me)
+        response.raise_for_status()
+        order: dict[str, Any] = response.json()
+        return order
+
+
+async def _await_terminal(order_ids: list[str], seconds: float = 600) -> None:
+    """Return once every order is CONFIRMED or CANCELLED, asking ordering's table once a poll
+    (asking the API for each order would load the path being measured)."""
+    connection = await asyncpg.connect(database_url("ordering-api"))
+    ended = 0
+    try:
+        async with asyncio.timeout(seconds):
+            while ended < len(order_ids):
+                await asyncio.sleep(POLL_SECONDS)
+                ended = await connection.fetchval(
+                    "SELECT count(*) FROM ordering.orders"
+                    " WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[])",
+                    order_ids,
+                    TERMINAL,
+                )
+    except TimeoutError:
+        raise SystemExit(
+            f"{len(order_ids) - ended} of {len(order_ids)} orders did not end"
+        ) from None
+    finally:
+        await connection.close()
 
 
 def _ended(order: dict[str, Any]) -> datetime:
@@ -229,7 +267,7 @@ def fixed_rate(
         for i, me in enumerate(customers):
             time.sleep(max(0.0, started + i / rate - time.monotonic()))
             submitted.append((me, *bench.check_out(me)))
-        orders = list(pool.map(lambda s: bench.finished(s[0], s[1]), submitted))
+    orders = bench.orders([(me, order_id) for me, order_id, _ in submitted])
     latencies = [
         (_ended(order) - sent).total_seconds() * 1000
         for order, (_, _, sent) in zip(orders, submitted, strict=True)
@@ -256,11 +294,9 @@ def burst(bench: Bench, count: int) -> float:
         customers = list(pool.map(lambda _: bench.customer(product_id), range(count)))
         first = datetime.now(UTC)
         submitted = list(pool.map(bench.check_out, customers))
-        orders = list(
-            pool.map(
-                lambda s: bench.finished(s[0], s[1][0]), zip(customers, submitted, strict=True)
-            )
-        )
+    orders = bench.orders(
+        [(me, order_id) for me, (order_id, _) in zip(customers, submitted, strict=True)]
+    )
     last = max(_ended(order) for order in orders)
     return count / (last - first).total_seconds()
 

@@ -1,5 +1,5 @@
-"""The kit's queue consumer: never holds more than it can handle, deletes what succeeded,
-hands failures back soon, and drains what it holds when stopped."""
+"""The kit's queue consumer: never holds more than it can handle, deletes what succeeded (in
+batches), hands failures back soon, and drains what it holds when stopped."""
 
 import asyncio
 from typing import Any, cast
@@ -15,6 +15,7 @@ class FakeQueue:
         ]
         self.asked: list[int] = []
         self.deleted: list[str] = []
+        self.delete_batches: list[int] = []
         self.returned: list[tuple[str, int]] = []
 
     async def receive_message(self, **kwargs: Any) -> dict[str, Any]:
@@ -25,8 +26,11 @@ class FakeQueue:
             await asyncio.sleep(0.01)
         return {"Messages": batch}
 
-    async def delete_message(self, **kwargs: Any) -> None:
-        self.deleted.append(kwargs["ReceiptHandle"])
+    async def delete_message_batch(self, **kwargs: Any) -> dict[str, Any]:
+        await asyncio.sleep(0.01)  # a round trip, during which more can be handled
+        self.delete_batches.append(len(kwargs["Entries"]))
+        self.deleted += [entry["ReceiptHandle"] for entry in kwargs["Entries"]]
+        return {"Successful": [{"Id": entry["Id"]} for entry in kwargs["Entries"]]}
 
     async def change_message_visibility(self, **kwargs: Any) -> None:
         self.returned.append((kwargs["ReceiptHandle"], kwargs["VisibilityTimeout"]))
@@ -111,3 +115,53 @@ async def test_an_unreachable_queue_is_retried_not_fatal() -> None:
     stop.set()
     await asyncio.wait_for(running, 3)
     assert handled == ["late"]
+
+
+async def test_a_deletion_waits_for_nothing() -> None:
+    queue = FakeQueue(["alone"])
+
+    async def handler(message: ReceivedMessage) -> None:
+        pass
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(_consumer(queue, handler).run(stop))
+    await asyncio.sleep(0.03)  # the handler runs at once; the fake's round trip takes 10 ms
+    assert queue.deleted == ["r-0"]  # deleted while the consumer runs, not at its drain
+    stop.set()
+    await asyncio.wait_for(running, 2)
+
+
+async def test_deletions_share_round_trips_under_load() -> None:
+    queue = FakeQueue([f"b{i}" for i in range(25)])
+
+    async def handler(message: ReceivedMessage) -> None:
+        await asyncio.sleep(0)
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(_consumer(queue, handler, concurrency=16).run(stop))
+    await asyncio.sleep(0.2)
+    stop.set()
+    await asyncio.wait_for(running, 2)
+    assert sorted(queue.deleted) == sorted(f"r-{i}" for i in range(25))
+    assert len(queue.delete_batches) <= 5  # not one round trip per message
+    assert max(queue.delete_batches) <= 10  # SQS's limit per batch
+
+
+async def test_a_failed_deletion_is_logged_and_not_fatal() -> None:
+    queue = FakeQueue(["a", "b"])
+
+    async def refuse(**kwargs: Any) -> dict[str, Any]:
+        raise ConnectionError("queue unreachable")
+
+    queue.delete_message_batch = refuse  # type: ignore[method-assign]
+    handled: list[str] = []
+
+    async def handler(message: ReceivedMessage) -> None:
+        handled.append(message.body)
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(_consumer(queue, handler).run(stop))
+    await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(running, 2)
+    assert handled == ["a", "b"]  # SQS hands them back later; handlers are idempotent

@@ -1,5 +1,5 @@
 """Consuming an SQS queue: long polling, batches, bounded concurrency, visibility extension
-for slow handlers, delete on success, redelivery on failure, and a graceful drain.
+for slow handlers, delete on success (in batches), redelivery on failure, and a graceful drain.
 
 A message that keeps failing is moved to the queue's dead-letter queue by SQS itself once it
 has been received `maxReceiveCount` times; the consumer just keeps going.
@@ -90,6 +90,48 @@ class ConsumerSettings:
     retry_delay_seconds: int = 2
 
 
+class _Deletions:
+    """Deletes handled messages in batches, with no waiting: the first receipt goes out at once,
+    and those that arrive while a batch is on its way go out together in the next.
+
+    A message whose deletion is lost (the process dies first, or SQS refuses) is received again,
+    and handlers are idempotent: it only costs a redelivery."""
+
+    _MAX_BATCH = 10  # SQS's limit for DeleteMessageBatch
+
+    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._waiting: list[str] = []
+        self._sending: asyncio.Task[None] | None = None
+
+    def add(self, receipt: str) -> None:
+        """Delete the message received with `receipt`, soon."""
+        self._waiting.append(receipt)
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._send())
+
+    async def flush(self) -> None:
+        """Wait until what was added has been sent."""
+        while self._sending is not None and not self._sending.done():
+            await self._sending
+
+    async def _send(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self._MAX_BATCH]
+            del self._waiting[: self._MAX_BATCH]
+            try:
+                response = await self._sqs.delete_message_batch(
+                    QueueUrl=self._queue_url,
+                    Entries=[{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(batch)],
+                )
+            except Exception as exc:  # SQS redelivers them; their handlers are idempotent
+                log.warning("delete_failed", count=len(batch), error=repr(exc))
+                continue
+            if failed := response.get("Failed"):
+                log.warning("delete_refused", count=len(failed), codes=[f["Code"] for f in failed])
+
+
 class QueueConsumer:
     """Feeds one queue's messages to one handler until stopped."""
 
@@ -107,6 +149,7 @@ class QueueConsumer:
         self._settings = settings or ConsumerSettings()
         self._slots = asyncio.Semaphore(self._settings.concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._deletions = _Deletions(sqs, queue_url)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Receive and handle until `stop` is set, then finish what is in flight."""
@@ -133,9 +176,10 @@ class QueueConsumer:
         await self.drain()
 
     async def drain(self) -> None:
-        """Wait for the messages being handled."""
+        """Wait for the messages being handled, and for their deletion."""
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self._deletions.flush()
 
     async def _receive(self, count: int) -> list[dict[str, Any]]:
         response = await self._sqs.receive_message(
@@ -185,7 +229,7 @@ class QueueConsumer:
                 )
         else:
             extender.cancel()
-            await self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=receipt)
+            self._deletions.add(receipt)
         finally:
             extender.cancel()
             self._slots.release()
