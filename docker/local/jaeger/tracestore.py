@@ -3,6 +3,9 @@ OTLP/HTTP (protobuf, port 4318) and answers the part of Jaeger's query API that 
 tools read (port 16686): `GET /api/services`, `GET /api/traces?service=&tags=&limit=` and
 `GET /api/traces/{trace id}`, in Jaeger's JSON shape. Spans are kept in memory, the newest
 50,000 at most. It has no UI.
+
+Taking spans must cost the stack little, as Jaeger's does: connections are kept alive, and an
+export is only checked on arrival; it is turned into Jaeger's shape when a query first needs it.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 MAX_SPANS = 50_000
+# Exports received and not yet read into `_traces`; read at once beyond this many bytes.
+MAX_PENDING_BYTES = 32 * 1024 * 1024
 SPAN_KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
 _lock = threading.Lock()
 _traces: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 _count = 0
+_pending: list[bytes] = []
+_pending_bytes = 0
 
 
 def _value(value: AnyValue) -> Any:
@@ -47,54 +54,73 @@ def _tag(key: str, value: Any) -> dict[str, Any]:
 
 
 def _store(request: ExportTraceServiceRequest) -> None:
+    """Read one export into `_traces` (call with `_lock` held)."""
     global _count
-    with _lock:
-        for resource_spans in request.resource_spans:
-            attributes = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
-            service = str(attributes.get("service.name", "unknown"))
-            for scope_spans in resource_spans.scope_spans:
-                for span in scope_spans.spans:
-                    trace_id = span.trace_id.hex()
-                    tags = [_tag(a.key, _value(a.value)) for a in span.attributes]
-                    tags.append(_tag("span.kind", SPAN_KINDS.get(span.kind, "unspecified")))
-                    if span.status.code == 2:
-                        tags.append(_tag("error", True))
-                    references = []
-                    if span.parent_span_id:
-                        references.append(
-                            {
-                                "refType": "CHILD_OF",
-                                "traceID": trace_id,
-                                "spanID": span.parent_span_id.hex(),
-                            }
-                        )
-                    references += [
+    for resource_spans in request.resource_spans:
+        attributes = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
+        service = str(attributes.get("service.name", "unknown"))
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                trace_id = span.trace_id.hex()
+                tags = [_tag(a.key, _value(a.value)) for a in span.attributes]
+                tags.append(_tag("span.kind", SPAN_KINDS.get(span.kind, "unspecified")))
+                if span.status.code == 2:
+                    tags.append(_tag("error", True))
+                references = []
+                if span.parent_span_id:
+                    references.append(
                         {
-                            "refType": "FOLLOWS_FROM",
-                            "traceID": link.trace_id.hex(),
-                            "spanID": link.span_id.hex(),
-                        }
-                        for link in span.links
-                    ]
-                    _traces.setdefault(trace_id, []).append(
-                        {
+                            "refType": "CHILD_OF",
                             "traceID": trace_id,
-                            "spanID": span.span_id.hex(),
-                            "operationName": span.name,
-                            "references": references,
-                            "startTime": span.start_time_unix_nano // 1000,
-                            "duration": (span.end_time_unix_nano - span.start_time_unix_nano)
-                            // 1000,
-                            "tags": tags,
-                            "logs": [],
-                            "service": service,
+                            "spanID": span.parent_span_id.hex(),
                         }
                     )
-                    _traces.move_to_end(trace_id)
-                    _count += 1
-        while _count > MAX_SPANS and _traces:
-            _, dropped = _traces.popitem(last=False)
-            _count -= len(dropped)
+                references += [
+                    {
+                        "refType": "FOLLOWS_FROM",
+                        "traceID": link.trace_id.hex(),
+                        "spanID": link.span_id.hex(),
+                    }
+                    for link in span.links
+                ]
+                _traces.setdefault(trace_id, []).append(
+                    {
+                        "traceID": trace_id,
+                        "spanID": span.span_id.hex(),
+                        "operationName": span.name,
+                        "references": references,
+                        "startTime": span.start_time_unix_nano // 1000,
+                        "duration": (span.end_time_unix_nano - span.start_time_unix_nano) // 1000,
+                        "tags": tags,
+                        "logs": [],
+                        "service": service,
+                    }
+                )
+                _traces.move_to_end(trace_id)
+                _count += 1
+    while _count > MAX_SPANS and _traces:
+        _, dropped = _traces.popitem(last=False)
+        _count -= len(dropped)
+
+
+def _receive(export: bytes) -> None:
+    global _pending_bytes
+    with _lock:
+        _pending.append(export)
+        _pending_bytes += len(export)
+        if _pending_bytes > MAX_PENDING_BYTES:
+            _read_pending()
+
+
+def _read_pending() -> None:
+    """Store the exports received since the last query (call with `_lock` held)."""
+    global _pending_bytes
+    for export in _pending:
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(export)
+        _store(request)
+    _pending.clear()
+    _pending_bytes = 0
 
 
 def _jaeger_trace(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any]:
@@ -122,6 +148,10 @@ def _matches(spans: list[dict[str, Any]], service: str | None, tags: dict[str, s
 
 
 class Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as exporters expect: a new connection (and name lookup) per export costs the
+    # exporting process more than the export itself.
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -142,13 +172,12 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        request = ExportTraceServiceRequest()
         try:
-            request.ParseFromString(body)
+            ExportTraceServiceRequest().ParseFromString(body)
         except Exception:  # a bad export is the sender's problem
             self._send(400, b"", "text/plain")
             return
-        _store(request)
+        _receive(body)
         self._send(200, ExportTraceServiceResponse().SerializeToString(), "application/x-protobuf")
 
     def do_GET(self) -> None:
@@ -158,12 +187,14 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"status": "ok"})
         elif url.path == "/api/services":
             with _lock:
+                _read_pending()
                 services = sorted({s["service"] for spans in _traces.values() for s in spans})
             self._json(200, {"data": services, "total": len(services)})
         elif url.path == "/api/traces":
             tags = json.loads(query.get("tags") or "{}")
             limit = int(query.get("limit") or 20)
             with _lock:
+                _read_pending()
                 found = [
                     _jaeger_trace(trace_id, list(spans))
                     for trace_id, spans in reversed(_traces.items())
@@ -173,6 +204,7 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/api/traces/"):
             trace_id = url.path.rsplit("/", 1)[-1].lower().rjust(32, "0")
             with _lock:
+                _read_pending()
                 spans = list(_traces.get(trace_id, []))
             if spans:
                 self._json(200, {"data": [_jaeger_trace(trace_id, spans)], "errors": None})
