@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from servicekit.errors import document_problems, install_problem_handlers, map_errors
 from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
+from servicekit.runtime import settle_after_start
 from servicekit.settings import ServiceSettings
 from servicekit.telemetry import configure_telemetry
 
@@ -75,6 +76,7 @@ def serve(app: FastAPI, settings: ServiceSettings, **uvicorn_options: Any) -> No
     """Run `app` until SIGTERM, then finish in-flight requests and run the lifespan's cleanup."""
     configure_logging(settings.service_name, settings.log_level)
     configure_telemetry(settings, "api")
+    settle_after_start()
     uvicorn.run(
         app,
         host=settings.host,

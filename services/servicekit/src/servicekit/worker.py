@@ -15,6 +15,7 @@ from servicekit.db import create_engine
 from servicekit.logging import configure_logging
 from servicekit.messaging.consumer import ConsumerSettings, Handler, QueueConsumer
 from servicekit.messaging.publisher import SnsPublisher
+from servicekit.runtime import settle_after_start
 from servicekit.settings import PostgresSettings, PublisherSettings, ServiceSettings
 from servicekit.telemetry import configure_telemetry
 
@@ -81,6 +82,7 @@ def run_worker(settings: S, compose: Callable[[Worker[S]], Awaitable[None]]) -> 
     signal and they have finished what they hold."""
     configure_logging(settings.service_name, settings.log_level)
     configure_telemetry(settings, "worker")
+    settle_after_start()
     log = structlog.get_logger("worker")
 
     async def supervise() -> None:
