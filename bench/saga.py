@@ -7,6 +7,10 @@ Beside each, in the same run, the same figures for a no-op saga: the shop's own 
 definition on the same emulator, every step answered at once by a bare worker in this process
 (`NoopSaga` below). The ratios are what the shop's targets are stated in.
 
+Both are watched lightly, so that watching does not slow what is measured: the no-op's
+executions with one listing per poll, the shop's orders with one query per poll of ordering's
+table (through PostgreSQL's published port, with the credentials the ordering API runs with).
+
     uv run python bench/saga.py [--rate 10] [--orders 60] [--burst 200]
 """
 
