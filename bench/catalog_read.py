@@ -18,7 +18,7 @@ start to ready (target <= 1.5 s) and its resident memory when idle (target <= 90
 
 Needs a running shop (`docker compose up --build --wait`), the docker CLI and `wrk`.
 
-    uv run python bench/catalog_read.py [--rounds 3] [--duration 8] [--connections 32]
+    uv run python -m bench.catalog_read [--rounds 3] [--duration 8] [--connections 32]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from compose_stack import ROOT, docker, inspect, service_container, service_env
+from bench.compose_stack import ROOT, docker, inspect, service_container, service_env
 from shopctl.aws import client
 from shopctl.identity import local_token
 from shopctl.topology import load_topology

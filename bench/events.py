@@ -7,13 +7,13 @@ worker's `envelope_handled` log lines; the catalog relay's throughput from the c
 outbox, filled directly with events no queue subscribes to; the DynamoDB relay's from a
 throwaway table and queue on the emulator, emptied by the kit's relay run here.
 
-    uv run python bench/events.py [--events 200] [--rate 20] [--relay-events 5000]
+    uv run python -m bench.events [--events 200] [--rate 20] [--relay-events 5000]
 
 `--dynamo-relay-only` measures the DynamoDB relay alone, against any emulator at
 `AWS_ENDPOINT_URL` (a compose stack's, or one started for the purpose:
 `BIND_HOST=127.0.0.1 GATEWAY_PORT=4566 ministack` in its own environment):
 
-    uv run python bench/events.py --dynamo-relay-only [--dynamo-messages 5000] [--relays 1]
+    uv run python -m bench.events --dynamo-relay-only [--dynamo-messages 5000] [--relays 1]
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ terminal, confirmed; whether stock moved by exactly the confirmed quantity with 
 reserved; captures per confirmed order (exactly 1) and none for a cancelled one; notifications
 per order; messages in dead-letter queues; the longest checkout-to-terminal time.
 
-    uv run python bench/faults.py [--rate 10] [--seconds 60] [--only kill-workers,...]
+    uv run python -m bench.faults [--rate 10] [--seconds 60] [--only kill-workers,...]
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Both are watched lightly, so that watching does not slow what is measured: the n
 executions with one listing per poll, the shop's orders with one query per poll of ordering's
 table (through PostgreSQL's published port, with the credentials the ordering API runs with).
 
-    uv run python bench/saga.py [--rate 10] [--orders 60] [--burst 200]
+    uv run python -m bench.saga [--rate 10] [--orders 60] [--burst 200]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from compose_stack import ROOT, database_url
+from bench.compose_stack import ROOT, database_url
 from shopctl.aws import client
 from shopctl.bootstrap import LOCAL_STEP_TIMEOUT_SECONDS, fill_placeholders
 from shopctl.identity import local_token
