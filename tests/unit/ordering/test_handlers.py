@@ -1,6 +1,7 @@
 import json
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -33,15 +34,15 @@ class FakeOrders:
         self.rows[order.id] = order
         return True
 
-    async def exists(self, order_id: uuid.UUID) -> bool:
-        return order_id in self.rows
-
     async def save(self, order: Order) -> None:
         self.rows[order.id] = order
 
-    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> None:
+    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
+        if order_id not in self.rows:
+            return False
         self.timeline.append((order_id, entry.step))
         self.entries.append((order_id, entry))
+        return True
 
 
 class FakeUnitOfWork(FakeSqlUnitOfWork):
@@ -160,3 +161,23 @@ async def test_the_saga_input_carries_the_order_with_money_as_strings() -> None:
         # Always present, as the state machine's paths require; null outside any trace.
         "traceparent": None,
     }
+
+
+def _step(order_id: uuid.UUID, message_id: str = "e1") -> commands.RecordStep:
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    return commands.RecordStep(message_id, order_id, "ReserveStock", "reserved", at)
+
+
+async def test_a_steps_outcome_is_recorded_once() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    assert await handlers.record_step(_step(order.id), uow)
+    assert not await handlers.record_step(_step(order.id), uow)  # the same message again
+    assert uow.orders.timeline == [(order.id, "PLACED"), (order.id, "ReserveStock")]
+
+
+async def test_an_outcome_for_no_stored_order_is_claimed_and_dropped() -> None:
+    uow, unknown = FakeUnitOfWork(), uuid.uuid4()
+    assert not await handlers.record_step(_step(unknown), uow)
+    assert uow.orders.timeline == []
+    assert ("e1", "record_step") in uow.handled  # a redelivery finds it handled

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,14 +31,11 @@ class OrderRepository(Protocol):
         """Store a new order; False when one with its id exists."""
         ...
 
-    async def exists(self, order_id: uuid.UUID) -> bool:
-        """Whether the order is stored; locks nothing."""
-        ...
-
     async def save(self, order: Order) -> None: ...
 
-    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> None:
-        """Add a step to the order's timeline."""
+    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
+        """Add a step to the order's timeline; False, adding nothing, when no such order is
+        stored."""
         ...
 
 
@@ -125,10 +122,6 @@ class SqlOrderRepository:
         )
         return True
 
-    async def exists(self, order_id: uuid.UUID) -> bool:
-        found = await self._connection.execute(select(orders.c.id).where(orders.c.id == order_id))
-        return found.first() is not None
-
     async def save(self, order: Order) -> None:
         await self._connection.execute(
             update(orders)
@@ -141,9 +134,17 @@ class SqlOrderRepository:
             )
         )
 
-    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> None:
-        await self._connection.execute(
-            insert(order_timeline).values(
-                order_id=order_id, step=entry.step, detail=entry.detail, at=entry.at
-            )
+    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
+        # One statement: the entry is written only beside a stored order.
+        of_a_stored_order = select(
+            orders.c.id,
+            literal(entry.step, order_timeline.c.step.type),
+            literal(entry.detail, order_timeline.c.detail.type),
+            literal(entry.at, order_timeline.c.at.type),
+        ).where(orders.c.id == order_id)
+        written = await self._connection.execute(
+            insert(order_timeline)
+            .from_select(["order_id", "step", "detail", "at"], of_a_stored_order)
+            .returning(order_timeline.c.id)
         )
+        return written.first() is not None

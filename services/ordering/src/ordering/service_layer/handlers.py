@@ -96,12 +96,11 @@ async def record_step(cmd: commands.RecordStep, uow: UnitOfWork) -> bool:
     async with uow:
         if not await uow.claim(cmd.message_id, "record_step"):
             return False
-        if not await uow.orders.exists(cmd.order_id):
-            await uow.commit()  # nothing to show it on, and nothing to wait for
-            return False
-        await uow.orders.record(cmd.order_id, TimelineEntry(cmd.step, cmd.at, cmd.detail))
-        await uow.commit()
-    return True
+        recorded = await uow.orders.record(
+            cmd.order_id, TimelineEntry(cmd.step, cmd.at, cmd.detail)
+        )
+        await uow.commit()  # the claim too: with no order to show it on, nothing to wait for
+    return recorded
 
 
 async def request_cancellation(cmd: commands.RequestCancellation, uow: UnitOfWork) -> Order:
