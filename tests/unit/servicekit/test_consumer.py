@@ -41,6 +41,15 @@ def _consumer(queue: FakeQueue, handler: Any, concurrency: int = 2) -> QueueCons
     return QueueConsumer(cast(Any, queue), "url", handler, settings)
 
 
+async def _run_for(seconds: float, consumer: QueueConsumer) -> None:
+    """Run the consumer for `seconds`, then stop it and wait for its drain."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.wait_for(running, 3)
+
+
 async def test_it_never_asks_for_more_messages_than_it_has_free_slots() -> None:
     queue, release, started = FakeQueue([f"b{i}" for i in range(5)]), asyncio.Event(), []
 
@@ -68,11 +77,7 @@ async def test_a_failed_message_is_handed_back_soon_and_not_deleted() -> None:
         if message.body == "bad":
             raise RuntimeError("boom")
 
-    stop = asyncio.Event()
-    running = asyncio.create_task(_consumer(queue, handler).run(stop))
-    await asyncio.sleep(0.05)
-    stop.set()
-    await asyncio.wait_for(running, 2)
+    await _run_for(0.05, _consumer(queue, handler))
     assert queue.deleted == ["r-0"]
     assert queue.returned == [("r-1", 3)]
 
@@ -84,11 +89,7 @@ async def test_stopping_drains_what_is_being_handled() -> None:
         await asyncio.sleep(0.1)
         finished.append(message.body)
 
-    stop = asyncio.Event()
-    running = asyncio.create_task(_consumer(queue, slow).run(stop))
-    await asyncio.sleep(0.02)
-    stop.set()
-    await asyncio.wait_for(running, 2)
+    await _run_for(0.02, _consumer(queue, slow))
     assert finished == ["slow"]
     assert queue.deleted == ["r-0"]
 
@@ -109,11 +110,7 @@ async def test_an_unreachable_queue_is_retried_not_fatal() -> None:
     async def handler(message: ReceivedMessage) -> None:
         handled.append(message.body)
 
-    stop = asyncio.Event()
-    running = asyncio.create_task(_consumer(queue, handler).run(stop))
-    await asyncio.sleep(2.2)  # the consumer backs off for two seconds
-    stop.set()
-    await asyncio.wait_for(running, 3)
+    await _run_for(2.2, _consumer(queue, handler))  # the consumer backs off for two seconds
     assert handled == ["late"]
 
 
@@ -137,11 +134,7 @@ async def test_deletions_share_round_trips_under_load() -> None:
     async def handler(message: ReceivedMessage) -> None:
         await asyncio.sleep(0)
 
-    stop = asyncio.Event()
-    running = asyncio.create_task(_consumer(queue, handler, concurrency=16).run(stop))
-    await asyncio.sleep(0.2)
-    stop.set()
-    await asyncio.wait_for(running, 2)
+    await _run_for(0.2, _consumer(queue, handler, concurrency=16))
     assert sorted(queue.deleted) == sorted(f"r-{i}" for i in range(25))
     assert len(queue.delete_batches) <= 5  # not one round trip per message
     assert max(queue.delete_batches) <= 10  # SQS's limit per batch
@@ -159,9 +152,5 @@ async def test_a_failed_deletion_is_logged_and_not_fatal() -> None:
     async def handler(message: ReceivedMessage) -> None:
         handled.append(message.body)
 
-    stop = asyncio.Event()
-    running = asyncio.create_task(_consumer(queue, handler).run(stop))
-    await asyncio.sleep(0.05)
-    stop.set()
-    await asyncio.wait_for(running, 2)
+    await _run_for(0.05, _consumer(queue, handler))
     assert handled == ["a", "b"]  # SQS hands them back later; handlers are idempotent
