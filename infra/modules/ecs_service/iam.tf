@@ -147,6 +147,7 @@ locals {
   )
 
   worker_statements = concat(
+    # sqs:DeleteMessage also grants DeleteMessageBatch, which the consumers use.
     length(var.consumed_queues) == 0 ? [] : [{
       Sid      = "ConsumeOwnQueues"
       Effect   = "Allow"
