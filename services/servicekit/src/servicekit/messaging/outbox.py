@@ -77,12 +77,16 @@ async def add_to_outbox(
     """Write envelopes in the caller's transaction; the relay is notified when it commits."""
     if not envelopes:
         return
-    await connection.execute(
-        outbox.insert(),
-        [{"id": e.id, "type": e.type, "body": e.model_dump_json()} for e in envelopes],
+    # One round trip: the rows, and the notification. NOTIFY is transactional: it is
+    # delivered on commit, and not at all on rollback.
+    written = (
+        outbox.insert()
+        .values([{"id": e.id, "type": e.type, "body": e.model_dump_json()} for e in envelopes])
+        .returning(outbox.c.id)
+        .cte("written")
     )
-    # NOTIFY is transactional: it is delivered on commit, and not at all on rollback.
-    await connection.execute(text(f"NOTIFY {notify_channel(str(outbox.schema))}"))
+    channel = notify_channel(str(outbox.schema))
+    await connection.execute(select(func.pg_notify(channel, "")).select_from(written).limit(1))
 
 
 class OutboxRelay:
