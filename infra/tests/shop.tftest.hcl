@@ -255,9 +255,20 @@ run "apply" {
         length(service.task_definitions.api.containers[0].portMappings) == 1,
         length(service.task_definitions.worker.containers[0].portMappings) == 0,
         service.task_definitions.worker.containers[0].healthCheck == null,
+        service.task_definitions.api.containers[0].healthCheck.command == ["CMD", "healthcheck", "http://127.0.0.1:8000/health/live"],
       ]
     ]))
-    error_message = "Only the API listens and is health-checked."
+    error_message = "Only the API listens and is health-checked, by the image's own probe."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, definition in service.task_definitions :
+        contains([for variable in definition.containers[0].environment : variable.name], "STATE_MACHINE_ARN") == (name == "ordering" && process == "worker")
+      ]
+    ]))
+    error_message = "Only ordering's worker is given the state machine: it starts the executions."
   }
 
   assert {
@@ -327,13 +338,14 @@ run "apply" {
       for name, service in module.service : [
         for process, definition in service.task_definitions : [
           var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_METRICS_EXPORTER", value = "otlp" }),
+          var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", value = "delta" }),
           var.trace_sample_ratio == 0 || anytrue([
             for container in definition.containers : container.command == ["--config=env:SHOP_COLLECTOR_CONFIG"] if container.name == "otel-collector"
           ]),
         ]
       ]
     ]))
-    error_message = "Every process exports its metrics to the collector beside it, which sends spans to X-Ray and metrics to the service's metrics log group."
+    error_message = "Every process exports its metrics, as deltas, to the collector beside it, which sends spans to X-Ray and metrics to the service's metrics log group."
   }
 
   assert {

@@ -134,6 +134,7 @@ def test_environment_names_what_the_service_reads(
         "OTEL_TRACES_SAMPLER",
         "OTEL_TRACES_SAMPLER_ARG",
         "OTEL_METRICS_EXPORTER",
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
     }
     if mine["schema"]:
         expected |= {"DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_IAM_AUTH"}
@@ -145,10 +146,12 @@ def test_environment_names_what_the_service_reads(
         expected.add(table.upper() + "_TABLE")
     for callee in SERVICES[service]["calls"]:
         expected.add(callee.upper() + "_URL")
+    names = parsed.output(f'module.service["{service}"].output.environment_variable_names')
+    assert set(names["api"]) == expected
+    # Only the worker starts the saga's executions.
     if SERVICES[service]["starts_saga"]:
         expected.add("STATE_MACHINE_ARN")
-    names = parsed.output(f'module.service["{service}"].output.environment_variable_names')
-    assert set(names) == expected
+    assert set(names["worker"]) == expected
 
     module = parsed.module_input(f'module.service["{service}"]')
     assert (module["database"] is not None) == (mine["schema"] is not None)

@@ -28,14 +28,16 @@ locals {
     { for name, queue in merge(var.consumed_queues, var.sent_queues) : "${upper(replace(name, "-", "_"))}_QUEUE_URL" => queue.url },
     { for name, table in var.tables : "${upper(replace(name, "-", "_"))}_TABLE" => table.name },
     { for name, url in var.service_urls : "${upper(replace(name, "-", "_"))}_URL" => url },
-    try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {},
     # Spans and metrics go to the collector beside the process, which sends
     # them on to X-Ray and CloudWatch.
     var.tracing == null ? {} : {
       OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
       OTEL_METRICS_EXPORTER       = "otlp"
-      OTEL_TRACES_SAMPLER         = "parentbased_traceidratio"
-      OTEL_TRACES_SAMPLER_ARG     = tostring(var.tracing.sample_ratio)
+      # Deltas: an interval with nothing recorded sends nothing, and CloudWatch
+      # bills a metric only for the hours it receives data.
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = "delta"
+      OTEL_TRACES_SAMPLER                               = "parentbased_traceidratio"
+      OTEL_TRACES_SAMPLER_ARG                           = tostring(var.tracing.sample_ratio)
     },
     var.extra_environment,
   )
@@ -129,6 +131,13 @@ locals {
     }
   }
 
+  # The worker starts the saga's executions; the API only reads ordering's
+  # own tables.
+  process_environment = {
+    api    = local.environment
+    worker = merge(local.environment, try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {})
+  }
+
   processes = {
     api = {
       command   = ["python", "-m", "${var.name}.entrypoints.api"]
@@ -191,7 +200,7 @@ resource "aws_ecs_task_definition" "this" {
         image       = "${var.image.repository_url}:${var.image.tag}"
         essential   = true
         command     = each.value.command
-        environment = [for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }]
+        environment = [for key, value in local.process_environment[each.key] : { name = key, value = value }]
         stopTimeout = 30 # time to finish the message or request in hand after SIGTERM
         logConfiguration = {
           logDriver = "awslogs"
@@ -207,7 +216,7 @@ resource "aws_ecs_task_definition" "this" {
         # the same type; a null drops the key from the JSON.
         portMappings = each.key == "api" ? [{ containerPort = var.container_port, protocol = "tcp" }] : []
         healthCheck = each.key == "api" ? {
-          command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.container_port}/health/live', timeout=2)"]
+          command     = ["CMD", "healthcheck", "http://127.0.0.1:${var.container_port}/health/live"]
           interval    = 15
           timeout     = 5
           retries     = 3

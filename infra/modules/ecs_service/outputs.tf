@@ -24,8 +24,8 @@ output "metrics_log_group" {
 }
 
 output "environment_variable_names" {
-  description = "Names of the environment variables both processes get (values are in the task definitions)."
-  value       = sort(keys(local.environment))
+  description = "Per process (api, worker), the names of its environment variables (values are in the task definitions)."
+  value       = { for process, environment in local.process_environment : process => sort(keys(environment)) }
 }
 
 output "task_policies" {

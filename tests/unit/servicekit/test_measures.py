@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
+import pytest
 from opentelemetry import metrics
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
+from opentelemetry.sdk.resources import Resource
 from pydantic import BaseModel
 
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import SagaSteps
+from servicekit.telemetry import metrics_pipeline
 from servicekit.testing import FakeStepFunctions, received
 
 READER = InMemoryMetricReader()
@@ -54,3 +61,55 @@ async def test_saga_steps_are_measured_by_step_and_outcome() -> None:
     points = _points(reader, "shop.saga.step.duration")
     assert points[(("outcome", "succeeded"), ("step", "Deliver"))] == 1
     assert points[(("outcome", "refused"), ("step", "Deliver"))] == 2
+
+
+@pytest.fixture
+def otlp_receiver() -> Iterator[tuple[str, list[ExportMetricsServiceRequest]]]:
+    """An OTLP/HTTP endpoint that keeps every metrics export it is sent."""
+    exports: list[ExportMetricsServiceRequest] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            exports.append(ExportMetricsServiceRequest.FromString(body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", exports
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_idle_process_exports_no_metrics_as_deltas(
+    otlp_receiver: tuple[str, list[ExportMetricsServiceRequest]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tasks export deltas: CloudWatch bills a metric for the hours it receives data, and a
+    process with nothing to report sends none."""
+    endpoint, exports = otlp_receiver
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta")
+    provider = metrics_pipeline(Resource.create({"service.name": "parcels-worker"}))
+    try:
+        handling = provider.get_meter("servicekit").create_histogram(
+            "shop.queue.message.handling.duration"
+        )
+        handling.record(0.25, {"queue": "parcels", "outcome": "handled"})
+        assert provider.force_flush()
+        assert provider.force_flush()  # an interval with nothing recorded
+    finally:
+        provider.shutdown()
+
+    points = [
+        [point.count for metric in scope.metrics for point in metric.histogram.data_points]
+        for export in exports
+        for resource in export.resource_metrics
+        for scope in resource.scope_metrics
+    ]
+    assert points == [[1]]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -51,6 +52,40 @@ def test_without_an_endpoint_nothing_is_configured() -> None:
     assert telemetry.telemetry_enabled(
         ServiceSettings(service_name="x", otel_exporter_otlp_traces_endpoint="http://o:4318")
     )
+
+
+def _recorded_by_tracer_provider() -> list[str]:
+    """What a provider built by the kit records of a readiness check, a request and a message."""
+    exporter = InMemorySpanExporter()
+    provider = telemetry.tracer_provider(Resource.create({"service.name": "parcels-api"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("SELECT 1", kind=SpanKind.CLIENT):
+        pass
+    with (
+        tracer.start_as_current_span("GET /parcels/{id}", kind=SpanKind.SERVER),
+        tracer.start_as_current_span("SELECT parcels", kind=SpanKind.CLIENT),
+    ):
+        pass
+    with tracer.start_as_current_span("parcels.Delivered receive", kind=SpanKind.CONSUMER):
+        pass
+    provider.shutdown()
+    return [span.name for span in exporter.get_finished_spans()]
+
+
+def test_a_client_call_outside_any_work_starts_no_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "1")
+    assert _recorded_by_tracer_provider() == [
+        "SELECT parcels",
+        "GET /parcels/{id}",
+        "parcels.Delivered receive",
+    ]
+
+
+def test_the_standard_variables_still_choose_the_sampler(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    assert _recorded_by_tracer_provider() == []
 
 
 def test_outside_any_span_a_message_carries_no_traceparent(spans: InMemorySpanExporter) -> None:

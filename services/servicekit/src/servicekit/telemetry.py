@@ -24,6 +24,12 @@ from opentelemetry import context, metrics, propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Link, TraceState
+    from opentelemetry.util.types import Attributes
+
     from servicekit.settings import ServiceSettings
 
 _TRACER = "servicekit"
@@ -49,33 +55,70 @@ def configure_telemetry(settings: ServiceSettings, role: str) -> None:
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-    from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     name = settings.otel_service_name or f"{settings.service_name}-{role}"
     resource = Resource.create({SERVICE_NAME: name})
-    provider = TracerProvider(resource=resource)
+    provider = tracer_provider(resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     atexit.register(provider.shutdown)
     if settings.otel_metrics_exporter == "otlp":
-        _configure_metrics(resource)
+        meter_provider = metrics_pipeline(resource)
+        metrics.set_meter_provider(meter_provider)
+        atexit.register(meter_provider.shutdown)
         _metering = True
     HTTPXClientInstrumentor().instrument()
     AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
     _enabled = True
 
 
-def _configure_metrics(resource: Any) -> None:
-    from opentelemetry import metrics
+def tracer_provider(resource: Any) -> TracerProvider:
+    """A tracer provider sampling as the `OTEL_TRACES_SAMPLER*` variables say, where traces
+    begin with work: a request, a message, a saga step. A client call made outside any span
+    (a readiness check's query, a relay's or a sweep's poll) starts no trace of its own."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+
+    class WorkStartsTraces(Sampler):
+        def __init__(self, sampler: Sampler) -> None:
+            self._sampler = sampler
+
+        def should_sample(
+            self,
+            parent_context: Context | None,
+            trace_id: int,
+            name: str,
+            kind: SpanKind | None = None,
+            attributes: Attributes = None,
+            links: Sequence[Link] | None = None,
+            trace_state: TraceState | None = None,
+        ) -> SamplingResult:
+            orphan = not trace.get_current_span(parent_context).get_span_context().is_valid
+            if orphan and kind is SpanKind.CLIENT:
+                return SamplingResult(Decision.DROP)
+            return self._sampler.should_sample(
+                parent_context, trace_id, name, kind, attributes, links, trace_state
+            )
+
+        def get_description(self) -> str:
+            return f"WorkStartsTraces{{{self._sampler.get_description()}}}"
+
+    provider = TracerProvider(resource=resource)  # its sampler is the one the variables name
+    provider.sampler = WorkStartsTraces(provider.sampler)
+    return provider
+
+
+def metrics_pipeline(resource: Any) -> MeterProvider:
+    """A meter provider exporting over OTLP/HTTP as the standard variables say (endpoint,
+    headers, and `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`: with `delta`, an interval
+    in which nothing was recorded exports nothing)."""
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
     reader = PeriodicExportingMetricReader(OTLPMetricExporter())
-    provider = MeterProvider(resource=resource, metric_readers=[reader])
-    metrics.set_meter_provider(provider)
-    atexit.register(provider.shutdown)
+    return MeterProvider(resource=resource, metric_readers=[reader])
 
 
 class Measures:
