@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +17,9 @@ from tests.support.postgres import Database, fresh_database
 from tests.support.services import migrate
 
 pytestmark = pytest.mark.integration
+
+# Everything a password could hold that quoting must survive.
+PASSWORD = "it's a 'local' one: %s $1 \\ ;--"
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +36,12 @@ def migrated(roles: dict[str, str]) -> Iterator[Database]:
             # Tasks of one service start together: their migrations take turns.
             with ThreadPoolExecutor(max_workers=3) as pool:
                 runs = [
-                    pool.submit(migrate, schema, db.env() | {"DB_GRANT_TO": roles[schema]})
-                    for schema in ("catalog", "catalog", "ordering")
+                    pool.submit(migrate, schema, db.env() | {"DB_GRANT_TO": roles[schema]} | extra)
+                    for schema, extra in (
+                        ("catalog", {}),
+                        ("catalog", {}),
+                        ("ordering", {"DB_GRANT_PASSWORD": PASSWORD}),
+                    )
                 ]
                 for run in runs:
                     run.result()
@@ -77,3 +87,42 @@ def test_a_service_role_cannot_reach_another_schema(
 def test_a_service_role_cannot_change_its_schema(migrated: Database, roles: dict[str, str]) -> None:
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         asyncio.run(_as(migrated, roles["catalog"], "CREATE TABLE catalog.intruder (id int)"))
+
+
+async def _stored_password(db: Database, role: str) -> str | None:
+    connection = await asyncpg.connect(db.dsn())
+    try:
+        stored: str | None = await connection.fetchval(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1", role
+        )
+        return stored
+    finally:
+        await connection.close()
+
+
+def _scram_matches(stored: str, password: str) -> bool:
+    """Whether a SCRAM-SHA-256 verifier (RFC 5802, as PostgreSQL stores it) is `password`'s."""
+    method, _, rest = stored.partition("$")
+    iterations_salt, _, keys = rest.partition("$")
+    iterations, _, salt = iterations_salt.partition(":")
+    stored_key, _, server_key = keys.partition(":")
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+    )
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    return (
+        method == "SCRAM-SHA-256"
+        and base64.b64decode(stored_key) == hashlib.sha256(client_key).digest()
+        and base64.b64decode(server_key) == hmac.digest(salted, b"Server Key", "sha256")
+    )
+
+
+def test_outside_aws_a_service_role_signs_in_with_the_password_it_was_given(
+    migrated: Database, roles: dict[str, str]
+) -> None:
+    stored = asyncio.run(_stored_password(migrated, roles["ordering"]))
+    assert stored is not None
+    assert _scram_matches(stored, PASSWORD)
+    assert not _scram_matches(stored, "another")
+    # No password given, none set: such a role signs in some other way (IAM in AWS).
+    assert asyncio.run(_stored_password(migrated, roles["catalog"])) is None

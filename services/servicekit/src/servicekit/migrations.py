@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-def grant_schema(connection: Connection, schema: str, role: str) -> None:
+def grant_schema(connection: Connection, schema: str, role: str, password: str = "") -> None:
     """Create `role` if missing and let it read and write `schema`'s tables, nothing more.
 
-    On RDS the role signs in with IAM authentication (`rds_iam`); elsewhere give it a password
-    out of band. It owns nothing, so it cannot change the schema, and it has no grant on any
-    other service's schema.
+    On RDS the role signs in with IAM authentication (`rds_iam`); elsewhere with `password`,
+    when one is given. It owns nothing, so it cannot change the schema, and it has no grant on
+    any other service's schema.
     """
     if not _ROLE.match(role) or not _ROLE.match(schema):
         raise ValueError(f"not a plain role or schema name: {role!r}, {schema!r}")
@@ -35,6 +35,13 @@ def grant_schema(connection: Connection, schema: str, role: str) -> None:
         connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
     if exists("rds_iam"):
         connection.execute(text(f'GRANT rds_iam TO "{role}"'))
+    if password:
+        # The server quotes the password (a statement like this one takes no parameters).
+        statement = connection.execute(
+            text("SELECT format('ALTER ROLE %I PASSWORD %L', :role ::text, :password ::text)"),
+            {"role": role, "password": password},
+        ).scalar_one()
+        connection.exec_driver_sql(statement)
     for statement in (
         f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"',
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"',
@@ -47,8 +54,11 @@ def grant_schema(connection: Connection, schema: str, role: str) -> None:
         connection.execute(text(statement))
 
 
-def run_migrations(schema: str, metadata: MetaData, url: URL, grant_to: str = "") -> None:
-    """Bring `schema` to the revision Alembic was asked for, and grant it to `grant_to`."""
+def run_migrations(
+    schema: str, metadata: MetaData, url: URL, grant_to: str = "", grant_password: str = ""
+) -> None:
+    """Bring `schema` to the revision Alembic was asked for, and grant it to `grant_to`
+    (signing in with `grant_password` where it is not given IAM authentication)."""
     if context.is_offline_mode():
         raise SystemExit("Offline migrations are not supported; run against a database.")
 
@@ -65,10 +75,10 @@ def run_migrations(schema: str, metadata: MetaData, url: URL, grant_to: str = ""
         with context.begin_transaction():
             context.run_migrations()
         if grant_to:
-            grant_schema(connection, schema, grant_to)
+            grant_schema(connection, schema, grant_to, grant_password)
 
     async def run() -> None:
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)  # errors never quote a password
         try:
             async with engine.begin() as connection:
                 await connection.run_sync(migrate)

@@ -56,8 +56,10 @@ class PostgresSettings(ServiceSettings):
     # In AWS: sign in with an IAM authentication token made for each new connection (the
     # task role's rds-db:connect), not a password, so nothing expires under a running task.
     db_iam_auth: bool = False
-    # Migrations only: the service's own role, given its schema's tables and nothing else.
+    # Migrations only: the service's own role, given its schema's tables and nothing else, and
+    # outside AWS the password it signs in with (in AWS it signs in with IAM tokens).
     db_grant_to: str = ""
+    db_grant_password: SecretStr = SecretStr("")
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_timeout_seconds: float = 5.0
