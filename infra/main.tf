@@ -217,9 +217,9 @@ module "service" {
     scales_to_zero   = each.value.worker_scales_to_zero
   }
 
-  fargate_spot_weight = var.fargate_spot_weight
-  fargate_base_tasks  = var.fargate_base_tasks
-  office_hours        = var.office_hours
+  fargate_spot       = var.fargate_spot
+  fargate_base_tasks = var.fargate_base_tasks
+  office_hours       = var.office_hours
 
   # Tasks start only once what they reach exists: the database writer, the
   # NAT routes and endpoints, the listener rules and the cluster's capacity

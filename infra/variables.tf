@@ -179,10 +179,10 @@ variable "worker_backlog_per_task" {
   default     = 100
 }
 
-variable "fargate_spot_weight" {
-  description = "Share of tasks beyond the first of each service placed on Fargate Spot (relative to 1 on regular Fargate)."
-  type        = number
-  default     = 1
+variable "fargate_spot" {
+  description = "Place every task of each ECS service beyond the first fargate_base_tasks on Fargate Spot; false keeps them all on regular Fargate."
+  type        = bool
+  default     = true
 }
 
 variable "alarm_email" {
@@ -204,7 +204,7 @@ variable "allow_payment_simulator" {
 }
 
 variable "fargate_base_tasks" {
-  description = "Tasks of each ECS service on regular Fargate before Spot is used; 0 runs everything on Spot."
+  description = "Tasks of each ECS service on regular Fargate, whatever fargate_spot says; 0 with fargate_spot runs everything on Spot."
   type        = number
   default     = 1
 }

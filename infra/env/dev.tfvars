@@ -33,8 +33,8 @@ worker_max_tasks = 2
 
 # Spot only, and only in working hours: outside them every task stops, the
 # database's connections close and Aurora pauses (README.md, "Cost").
-fargate_spot_weight = 1
-fargate_base_tasks  = 0
+fargate_spot       = true
+fargate_base_tasks = 0
 office_hours = {
   timezone = "Europe/Dublin"
   start    = "cron(0 8 ? * MON-FRI *)"

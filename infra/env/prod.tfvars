@@ -29,7 +29,10 @@ api_min_tasks    = 2
 api_max_tasks    = 10
 worker_max_tasks = 10
 
-fargate_spot_weight = 1
+# The first task of each service on regular Fargate, the rest (the second API
+# task, and whatever autoscaling adds) on Spot.
+fargate_spot       = true
+fargate_base_tasks = 1
 
 alarm_email = "shop-oncall@example.com"
 

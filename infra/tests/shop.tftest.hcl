@@ -460,10 +460,15 @@ run "apply" {
         service.task_definitions.api.memory == (var.environment == "dev" ? 512 : 1024),
         service.task_definitions.worker.cpu == 256,
         service.task_definitions.worker.memory == 512,
-        [for strategy in service.ecs_service_settings.api.capacity : strategy.base if strategy.capacity_provider == "FARGATE"] == [var.environment == "dev" ? 0 : 1],
+        [for process in ["api", "worker"] : toset(service.ecs_service_settings[process].capacity) == toset(var.environment == "dev" ? [
+          { capacity_provider = "FARGATE_SPOT", base = 0, weight = 1 },
+          ] : [
+          { capacity_provider = "FARGATE", base = 1, weight = 0 },
+          { capacity_provider = "FARGATE_SPOT", base = 0, weight = 1 },
+        ])],
       ]
     ]))
-    error_message = "Task sizes and Spot placement: dev 0.25 vCPU APIs all on Spot; prod 0.5 vCPU APIs, the first task of each on regular Fargate."
+    error_message = "Task sizes and Spot placement: dev 0.25 vCPU APIs, every task on Spot; prod 0.5 vCPU APIs, the first task of each service on regular Fargate and every other on Spot."
   }
 
   assert {

@@ -94,8 +94,7 @@ def test_route_rule_target_group_and_ecs_service_are_chained(parsed: Parsed, ser
             "rollback": True,
         }
         assert ecs_service["network_configuration"]["assign_public_ip"] is False
-        providers = {s["capacity_provider"] for s in ecs_service["capacity_provider_strategy"]}
-        assert providers == {"FARGATE", "FARGATE_SPOT"}
+        # Spot placement: Terraform's own test (infra/tests) checks each strategy.
     api = ecs_services[f"{prefix}.aws_ecs_service.api"]
     assert api["load_balancer"]["target_group_arn"] == group["id"]
     assert api["load_balancer"]["container_port"] == 8000

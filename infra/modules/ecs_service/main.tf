@@ -138,6 +138,15 @@ locals {
     worker = merge(local.environment, try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {})
   }
 
+  # The first fargate_base_tasks tasks of each ECS service on regular Fargate;
+  # every task beyond them on Spot (with fargate_spot), or on regular Fargate
+  # too. An interrupted Spot task is replaced while the regular ones keep
+  # serving; development, with no base, runs on Spot alone.
+  capacity = concat(
+    var.fargate_base_tasks > 0 || !var.fargate_spot ? [{ capacity_provider = "FARGATE", base = var.fargate_base_tasks, weight = var.fargate_spot ? 0 : 1 }] : [],
+    var.fargate_spot ? [{ capacity_provider = "FARGATE_SPOT", base = 0, weight = 1 }] : [],
+  )
+
   processes = {
     api = {
       command   = ["python", "-m", "${var.name}.entrypoints.api"]
@@ -238,18 +247,14 @@ resource "aws_ecs_service" "api" {
   enable_execute_command = false
   propagate_tags         = "SERVICE"
 
-  # The first task (fargate_base_tasks) on regular Fargate, the rest spread
-  # with Spot: an interrupted Spot task is replaced while the others keep
-  # serving. Development runs on Spot alone.
-  capacity_provider_strategy {
-    capacity_provider = "FARGATE"
-    base              = var.fargate_base_tasks
-    weight            = 1
-  }
+  dynamic "capacity_provider_strategy" {
+    for_each = local.capacity
 
-  capacity_provider_strategy {
-    capacity_provider = "FARGATE_SPOT"
-    weight            = var.fargate_spot_weight
+    content {
+      capacity_provider = capacity_provider_strategy.value.capacity_provider
+      base              = capacity_provider_strategy.value.base
+      weight            = capacity_provider_strategy.value.weight
+    }
   }
 
   network_configuration {
@@ -295,15 +300,14 @@ resource "aws_ecs_service" "worker" {
 
   # Same split as the API: a message in hand when Spot takes a task back
   # becomes visible again after its visibility timeout.
-  capacity_provider_strategy {
-    capacity_provider = "FARGATE"
-    base              = var.fargate_base_tasks
-    weight            = 1
-  }
+  dynamic "capacity_provider_strategy" {
+    for_each = local.capacity
 
-  capacity_provider_strategy {
-    capacity_provider = "FARGATE_SPOT"
-    weight            = var.fargate_spot_weight
+    content {
+      capacity_provider = capacity_provider_strategy.value.capacity_provider
+      base              = capacity_provider_strategy.value.base
+      weight            = capacity_provider_strategy.value.weight
+    }
   }
 
   network_configuration {

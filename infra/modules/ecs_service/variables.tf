@@ -182,9 +182,9 @@ variable "office_hours" {
   default     = null
 }
 
-variable "fargate_spot_weight" {
-  description = "Tasks on Fargate Spot for each task on Fargate, beyond the first task."
-  type        = number
+variable "fargate_spot" {
+  description = "Place every task beyond the first fargate_base_tasks on Fargate Spot; false keeps them on regular Fargate."
+  type        = bool
 }
 
 variable "tracing" {

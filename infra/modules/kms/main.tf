@@ -1,7 +1,10 @@
 # Two customer managed keys, so that a role allowed to use one cannot read
 # what the other protects: "data" for what is stored (database, tables,
 # secrets, images, logs) and "messaging" for what is in flight (topics,
-# queues, the state machine). Tasks only ever need the messaging key.
+# queues, the state machine). Task roles use the messaging key through SQS,
+# SNS and Step Functions, and the data key only through DynamoDB (the tables
+# their services own); execution roles decrypt the database's master secret
+# through Secrets Manager.
 
 locals {
   account_administers_key = {
