@@ -129,9 +129,10 @@ module "service" {
   source   = "./modules/ecs_service"
   for_each = local.services
 
-  name   = each.key
-  prefix = local.prefix
-  region = var.region
+  name       = each.key
+  prefix     = local.prefix
+  region     = var.region
+  account_id = local.account_id
 
   cluster    = { arn = module.ecs_cluster.arn, name = module.ecs_cluster.name }
   image      = { repository_arn = module.ecr.repository["shop/${each.key}"].arn, repository_url = module.ecr.repository["shop/${each.key}"].url, tag = var.image_tag }

@@ -164,6 +164,22 @@ run "apply" {
   }
 
   assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies : [
+          for statement in policy.Statement : (
+            statement.Sid == "PublishOwnEvents" ? statement.Action == ["sns:Publish"] && statement.Resource == [module.messaging.topic["${name}-events"].arn] :
+            statement.Sid == "UseMessagingKeyThroughMessagingServices" ? statement.Resource == [module.kms.messaging_key_arn] :
+            statement.Sid == "AnswerSagaSteps" ? toset(statement.Action) == toset(["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]) :
+            true
+          )
+        ]
+      ]
+    ]))
+    error_message = "A process publishes to its own service's topic only, uses the messaging key only, and answers saga tasks with nothing more than the three callbacks."
+  }
+
+  assert {
     condition = alltrue([
       for queue in ["inventory-commands", "payment-commands", "ordering-commands"] : [
         for statement in module.messaging.queue_policy[queue].Statement :
@@ -397,18 +413,27 @@ run "apply" {
   # --- Security groups: VPC link -> ALB -> tasks -> database --------------
 
   assert {
-    condition     = module.api.alb_ingress_from_vpc_link.security_group_id == module.alb.security_group_id && module.api.alb_ingress_from_vpc_link.source == module.api.vpc_link_security_group_id
-    error_message = "The ALB admits the VPC link."
+    condition = (
+      module.api.alb_ingress_from_vpc_link.security_group_id == module.alb.security_group_id &&
+      module.api.alb_ingress_from_vpc_link.source == module.api.vpc_link_security_group_id &&
+      module.api.alb_ingress_from_vpc_link.link_egress[0] == module.api.vpc_link_security_group_id &&
+      module.api.alb_ingress_from_vpc_link.link_egress[1] == module.alb.security_group_id
+    )
+    error_message = "The VPC link may reach the ALB, and the ALB admits it."
   }
 
   assert {
     condition = alltrue([
       for name, service in module.service :
       service.security_group_rules.api_from == module.alb.security_group_id &&
+      service.security_group_rules.alb_to_api[0] == module.alb.security_group_id &&
+      service.security_group_rules.alb_to_api[1] == service.security_group_rules.tasks_group &&
       length(service.security_group_rules.database) == (contains(var.schema_owners, name) ? 1 : 0) &&
-      alltrue([for group in service.security_group_rules.database : group == module.aurora.security_group_id])
+      alltrue([for group in service.security_group_rules.database : group == module.aurora.security_group_id]) &&
+      length(service.security_group_rules.database_from) == (contains(var.schema_owners, name) ? 1 : 0) &&
+      alltrue([for rule in service.security_group_rules.database_from : rule[0] == module.aurora.security_group_id && rule[1] == service.security_group_rules.tasks_group])
     ])
-    error_message = "Tasks admit only the ALB, and only schema owners reach the database."
+    error_message = "The ALB may reach each service's tasks, which admit only the ALB; only schema owners may reach the database, which admits them."
   }
 
   assert {

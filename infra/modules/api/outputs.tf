@@ -39,9 +39,10 @@ output "vpc_link_security_group_id" {
 }
 
 output "alb_ingress_from_vpc_link" {
-  description = "The ALB rule admitting the VPC link: its group and source."
+  description = "The ALB rule admitting the VPC link (its group and source), and the VPC link's way out to the ALB (its group and destination)."
   value = {
     security_group_id = aws_vpc_security_group_ingress_rule.alb_from_vpc_link.security_group_id
     source            = aws_vpc_security_group_ingress_rule.alb_from_vpc_link.referenced_security_group_id
+    link_egress       = [aws_vpc_security_group_egress_rule.vpc_link_to_alb.security_group_id, aws_vpc_security_group_egress_rule.vpc_link_to_alb.referenced_security_group_id]
   }
 }

@@ -1,5 +1,3 @@
-data "aws_caller_identity" "current" {}
-
 locals {
   # Only ECS acting for this account may assume the service's roles.
   ecs_tasks_trust = jsonencode({
@@ -8,7 +6,7 @@ locals {
       Effect    = "Allow"
       Action    = "sts:AssumeRole"
       Principal = { Service = "ecs-tasks.amazonaws.com" }
-      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+      Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
     }]
   })
 
@@ -112,7 +110,7 @@ locals {
       Sid      = "ConnectAsOwnDatabaseRole"
       Effect   = "Allow"
       Action   = ["rds-db:connect"]
-      Resource = ["arn:aws:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${var.database.cluster_resource_id}/${var.database.user}"]
+      Resource = ["arn:aws:rds-db:${var.region}:${var.account_id}:dbuser:${var.database.cluster_resource_id}/${var.database.user}"]
     }],
     # The collector beside the process sends its spans to X-Ray, which takes
     # no resource-level permissions.

@@ -285,8 +285,19 @@ resource "aws_ecs_service" "api" {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
 
-  # A task must find its roles' permissions in place when it starts.
-  depends_on = [aws_iam_role_policy.execution, aws_iam_role_policy.task]
+  # A task must find its roles' permissions and its network paths in place
+  # when it starts.
+  depends_on = [
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy.task,
+    aws_vpc_security_group_ingress_rule.api_from_alb,
+    aws_vpc_security_group_egress_rule.alb_to_api,
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_egress_rule.database,
+    aws_vpc_security_group_ingress_rule.database_from_tasks,
+    aws_vpc_security_group_egress_rule.alb,
+    aws_vpc_security_group_ingress_rule.alb_from_tasks,
+  ]
 }
 
 resource "aws_ecs_service" "worker" {
@@ -328,6 +339,17 @@ resource "aws_ecs_service" "worker" {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
 
-  # A task must find its roles' permissions in place when it starts.
-  depends_on = [aws_iam_role_policy.execution, aws_iam_role_policy.task]
+  # A task must find its roles' permissions and its network paths in place
+  # when it starts.
+  depends_on = [
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy.task,
+    aws_vpc_security_group_ingress_rule.api_from_alb,
+    aws_vpc_security_group_egress_rule.alb_to_api,
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_egress_rule.database,
+    aws_vpc_security_group_ingress_rule.database_from_tasks,
+    aws_vpc_security_group_egress_rule.alb,
+    aws_vpc_security_group_ingress_rule.alb_from_tasks,
+  ]
 }

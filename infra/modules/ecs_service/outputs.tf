@@ -54,10 +54,13 @@ output "ecs_service_settings" {
 }
 
 output "security_group_rules" {
-  description = "Sources admitted to the tasks' API port, and the groups the tasks may reach."
+  description = "Both ends of each path to and from the tasks: [group, the group it admits or reaches]."
   value = {
-    api_from = aws_vpc_security_group_ingress_rule.api_from_alb.referenced_security_group_id
-    database = [for rule in aws_vpc_security_group_egress_rule.database : rule.referenced_security_group_id]
+    tasks_group   = aws_security_group.tasks.id
+    api_from      = aws_vpc_security_group_ingress_rule.api_from_alb.referenced_security_group_id
+    alb_to_api    = [aws_vpc_security_group_egress_rule.alb_to_api.security_group_id, aws_vpc_security_group_egress_rule.alb_to_api.referenced_security_group_id]
+    database      = [for rule in aws_vpc_security_group_egress_rule.database : rule.referenced_security_group_id]
+    database_from = [for rule in aws_vpc_security_group_ingress_rule.database_from_tasks : [rule.security_group_id, rule.referenced_security_group_id]]
   }
 }
 

@@ -13,6 +13,11 @@ variable "region" {
   type        = string
 }
 
+variable "account_id" {
+  description = "The account's id, for ARNs and conditions (given, not looked up: the module's reads would otherwise wait on everything it depends on, and every plan would show its roles as changing)."
+  type        = string
+}
+
 variable "cluster" {
   description = "The ECS cluster."
   type        = object({ arn = string, name = string })
