@@ -195,6 +195,11 @@ variable "payment_provider" {
   description = "PAYMENT_PROVIDER of the payment service; only \"simulator\" exists so far (see README.md, \"Payment provider\")."
   type        = string
   default     = "simulator"
+
+  validation {
+    condition     = contains(["simulator"], var.payment_provider)
+    error_message = "payment_provider names a provider the payment service has: \"simulator\" (README.md, \"Payment provider\")."
+  }
 }
 
 variable "allow_payment_simulator" {

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from payment.adapters.provider import SimulatedProvider
+from payment.entrypoints.worker import payment_provider
 from payment.settings import PaymentSettings
+from tests.unit.payment.fakes import FakeAttempts
 
 
 def test_the_simulator_refuses_to_start_in_production() -> None:
@@ -29,3 +32,11 @@ def test_the_environment_decides(monkeypatch: pytest.MonkeyPatch) -> None:
         PaymentSettings()
     monkeypatch.setenv("PAYMENT_SIMULATOR_ALLOWED", "true")
     assert PaymentSettings().payment_simulator_allowed
+
+
+def test_the_worker_builds_the_provider_the_settings_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = payment_provider(PaymentSettings(payment_provider="simulator"), FakeAttempts())
+    assert isinstance(provider, SimulatedProvider)
+    monkeypatch.setenv("PAYMENT_PROVIDER", "acme")
+    with pytest.raises(ValidationError, match="payment_provider"):
+        PaymentSettings()

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from payment.adapters.provider import DynamoAttemptLog, PaymentProvider, SimulatedProvider
+from payment.adapters.provider import (
+    AttemptLog,
+    DynamoAttemptLog,
+    PaymentProvider,
+    SimulatedProvider,
+)
 from payment.contracts import consumed
 from payment.domain import commands, errors
 from payment.domain.model import CENT
@@ -140,14 +145,19 @@ async def compose(worker: Worker[PaymentSettings]) -> None:
     def new_uow() -> UnitOfWork:
         return PaymentUnitOfWork(dynamodb, settings.payments_table, direct)
 
-    provider = SimulatedProvider(
-        DynamoAttemptLog(dynamodb, settings.payments_table), settings.payment_limit
-    )
+    provider = payment_provider(settings, DynamoAttemptLog(dynamodb, settings.payments_table))
     queue_url = await aws.queue_url(
         settings.payment_commands_queue, settings.payment_commands_queue_url
     )
     await worker.consume(queue_url, step_handler(await aws.stepfunctions(), new_uow, provider))
     worker.run(DynamoOutboxRelay(dynamodb, settings.payments_table, publisher).run)
+
+
+def payment_provider(settings: PaymentSettings, attempts: AttemptLog) -> PaymentProvider:
+    """The provider `PAYMENT_PROVIDER` names (the settings refuse any other name)."""
+    match settings.payment_provider:
+        case "simulator":
+            return SimulatedProvider(attempts, settings.payment_limit)
 
 
 def main() -> None:
