@@ -122,7 +122,8 @@ module "api" {
 module "ecs_cluster" {
   source = "./modules/ecs_cluster"
 
-  prefix = local.prefix
+  prefix             = local.prefix
+  container_insights = var.container_insights
 }
 
 module "service" {
@@ -134,7 +135,7 @@ module "service" {
   region     = var.region
   account_id = local.account_id
 
-  cluster    = { arn = module.ecs_cluster.arn, name = module.ecs_cluster.name }
+  cluster    = { arn = module.ecs_cluster.arn, name = module.ecs_cluster.name, container_insights = var.container_insights }
   image      = { repository_arn = module.ecr.repository["shop/${each.key}"].arn, repository_url = module.ecr.repository["shop/${each.key}"].url, tag = var.image_tag }
   vpc_id     = module.network.vpc_id
   subnet_ids = module.network.private_subnet_ids

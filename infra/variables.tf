@@ -214,6 +214,12 @@ variable "fargate_base_tasks" {
   default     = 1
 }
 
+variable "container_insights" {
+  description = "Container Insights on the ECS cluster (per-service task counts, network and storage, billed as custom metrics). Without them workers scale in steps on their queues' depth instead of tracking the backlog per task."
+  type        = bool
+  default     = true
+}
+
 variable "office_hours" {
   description = "Run the services only in these hours (App Auto Scaling cron expressions in timezone) and scale every process to zero outside them, letting Aurora pause; null runs them always."
   type        = object({ timezone = string, start = string, stop = string })

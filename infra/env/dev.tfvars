@@ -35,6 +35,10 @@ worker_max_tasks = 2
 # database's connections close and Aurora pauses (README.md, "Cost").
 fargate_spot       = true
 fargate_base_tasks = 0
+
+# No Container Insights (billed per metric): ECS still publishes each service's
+# CPU and memory, and workers scale in steps on their queues' depth.
+container_insights = false
 office_hours = {
   timezone = "Europe/Dublin"
   start    = "cron(0 8 ? * MON-FRI *)"

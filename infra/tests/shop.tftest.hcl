@@ -509,6 +509,11 @@ run "apply" {
   }
 
   assert {
+    condition     = module.ecs_cluster.container_insights == (var.environment == "prod")
+    error_message = "Container Insights in prod only (billed per metric); dev relies on ECS's own CPU and memory metrics."
+  }
+
+  assert {
     condition     = module.ecr.force_delete == tolist([var.environment == "dev"]) && module.aurora.settings.skip_final_snapshot == (var.environment == "dev")
     error_message = "Dev tears down completely; prod keeps its images and a final snapshot."
   }

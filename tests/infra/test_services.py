@@ -213,12 +213,12 @@ def test_cors_allows_only_configured_origins(parsed: Parsed) -> None:
     assert origins == parsed.module_input("module.api")["cors_allowed_origins"]
 
 
-def test_cluster_has_container_insights_and_spot(parsed: Parsed) -> None:
+def test_cluster_has_spot_and_container_insights_in_prod(parsed: Parsed) -> None:
     cluster = parsed.one("aws_ecs_cluster", "module.ecs_cluster.aws_ecs_cluster.this")
     assert cluster["setting"] == {
         **cluster["setting"],
         "name": "containerInsights",
-        "value": "enabled",
+        "value": "disabled" if parsed.environment == "dev" else "enabled",
     }
     providers = parsed.one(
         "aws_ecs_cluster_capacity_providers",
@@ -263,9 +263,16 @@ def test_autoscaling(parsed: Parsed, topology: dict[str, Any], service: str) -> 
         assert worker_target["min_capacity"] == 0
         assert policies["worker_queue_depth[0]"]["policy_type"] == "StepScaling"
         assert policies["worker_sleep[0]"]["policy_type"] == "StepScaling"
+    elif parsed.environment == "dev":
+        # No Container Insights in dev, so no running task count to divide the backlog by.
+        assert worker_target["min_capacity"] == 1
+        assert policies["worker_queue_depth[0]"]["policy_type"] == "StepScaling"
+        assert policies["worker_sleep[0]"]["policy_type"] == "StepScaling"
+        assert "worker_backlog_per_task[0]" not in policies
     else:
         assert worker_target["min_capacity"] == 1
         assert policies["worker_backlog_per_task[0]"]["policy_type"] == "TargetTrackingScaling"
+        assert "worker_queue_depth[0]" not in policies
 
 
 def test_image_repositories(parsed: Parsed) -> None:

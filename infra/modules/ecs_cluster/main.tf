@@ -3,7 +3,7 @@ resource "aws_ecs_cluster" "this" {
 
   setting {
     name  = "containerInsights"
-    value = "enabled" # per-service CPU, memory and task counts; worker autoscaling reads RunningTaskCount
+    value = var.container_insights ? "enabled" : "disabled"
   }
 }
 

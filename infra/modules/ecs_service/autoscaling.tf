@@ -2,8 +2,10 @@
 # below min_tasks: a load balancer cannot hold a request while a task starts.
 #
 # Workers scale on their queues' backlog. An always-on worker tracks the
-# backlog per task; a worker that may sleep uses step scaling on queue depth
-# instead, since a per-task ratio means nothing at zero tasks.
+# backlog per task, where Container Insights publishes the running task count;
+# a worker that may sleep, or one in a cluster without Container Insights,
+# steps its task count on queue depth instead (a per-task ratio means nothing
+# at zero tasks), and steps back to its minimum when its queues stay empty.
 
 locals {
   queue_names = [for queue in values(var.consumed_queues) : queue.name]
@@ -12,8 +14,8 @@ locals {
   # office hours; a worker without queues (it only relays its outbox) keeps
   # its one task otherwise.
   worker_autoscales = local.has_queues || var.office_hours != null
-  sleeping_worker   = local.has_queues && var.worker.scales_to_zero
-  tracking_worker   = local.has_queues && !var.worker.scales_to_zero
+  tracking_worker   = local.has_queues && !var.worker.scales_to_zero && var.cluster.container_insights
+  stepping_worker   = local.has_queues && !local.tracking_worker
 
   # "m0 + m1 + ...": messages waiting across the worker's queues.
   backlog_expression = join(" + ", [for index, name in local.queue_names : "m${index}"])
@@ -147,11 +149,11 @@ resource "aws_appautoscaling_policy" "worker_backlog_per_task" {
   }
 }
 
-# Sleeping worker, waking and growing: while messages wait, run one task per
+# Stepping worker, waking and growing: while messages wait, run one task per
 # band of backlog (up to max_tasks). ExactCapacity keeps repeated alarm
 # actions from stacking up.
 resource "aws_appautoscaling_policy" "worker_queue_depth" {
-  count = local.sleeping_worker ? 1 : 0
+  count = local.stepping_worker ? 1 : 0
 
   name               = "${local.full_name}-worker-queue-depth"
   policy_type        = "StepScaling"
@@ -185,7 +187,7 @@ resource "aws_appautoscaling_policy" "worker_queue_depth" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "worker_has_messages" {
-  count = local.sleeping_worker ? 1 : 0
+  count = local.stepping_worker ? 1 : 0
 
   alarm_name          = "${local.full_name}-worker-has-messages"
   alarm_description   = "Messages are waiting for the ${var.name} worker: wake it or add tasks."
@@ -219,10 +221,11 @@ resource "aws_cloudwatch_metric_alarm" "worker_has_messages" {
   }
 }
 
-# Sleeping worker, going to sleep: nothing waiting and nothing in flight for
-# 15 minutes.
+# Stepping worker, shrinking: nothing waiting and nothing in flight for 15
+# minutes. Zero tasks, held up to min_tasks (one for a worker that may not
+# sleep).
 resource "aws_appautoscaling_policy" "worker_sleep" {
-  count = local.sleeping_worker ? 1 : 0
+  count = local.stepping_worker ? 1 : 0
 
   name               = "${local.full_name}-worker-sleep"
   policy_type        = "StepScaling"
@@ -243,10 +246,10 @@ resource "aws_appautoscaling_policy" "worker_sleep" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "worker_idle" {
-  count = local.sleeping_worker ? 1 : 0
+  count = local.stepping_worker ? 1 : 0
 
   alarm_name          = "${local.full_name}-worker-idle"
-  alarm_description   = "The ${var.name} worker's queues have been empty for 15 minutes: let it sleep."
+  alarm_description   = "The ${var.name} worker's queues have been empty for 15 minutes: back to its fewest tasks."
   comparison_operator = "LessThanOrEqualToThreshold"
   threshold           = 0
   evaluation_periods  = 15

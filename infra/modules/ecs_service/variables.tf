@@ -19,8 +19,8 @@ variable "account_id" {
 }
 
 variable "cluster" {
-  description = "The ECS cluster."
-  type        = object({ arn = string, name = string })
+  description = "The ECS cluster, and whether Container Insights publishes its task counts."
+  type        = object({ arn = string, name = string, container_insights = bool })
 }
 
 variable "image" {
