@@ -238,6 +238,22 @@ resource "aws_ecs_task_definition" "this" {
   ))
 }
 
+# What a task must find in place when it starts: its roles' permissions and
+# its network paths. Both ECS services wait for this.
+resource "terraform_data" "task_prerequisites" {
+  depends_on = [
+    aws_iam_role_policy.execution,
+    aws_iam_role_policy.task,
+    aws_vpc_security_group_ingress_rule.api_from_alb,
+    aws_vpc_security_group_egress_rule.alb_to_api,
+    aws_vpc_security_group_egress_rule.https,
+    aws_vpc_security_group_egress_rule.database,
+    aws_vpc_security_group_ingress_rule.database_from_tasks,
+    aws_vpc_security_group_egress_rule.alb,
+    aws_vpc_security_group_ingress_rule.alb_from_tasks,
+  ]
+}
+
 resource "aws_ecs_service" "api" {
   name                   = "${local.full_name}-api"
   cluster                = var.cluster.arn
@@ -285,19 +301,7 @@ resource "aws_ecs_service" "api" {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
 
-  # A task must find its roles' permissions and its network paths in place
-  # when it starts.
-  depends_on = [
-    aws_iam_role_policy.execution,
-    aws_iam_role_policy.task,
-    aws_vpc_security_group_ingress_rule.api_from_alb,
-    aws_vpc_security_group_egress_rule.alb_to_api,
-    aws_vpc_security_group_egress_rule.https,
-    aws_vpc_security_group_egress_rule.database,
-    aws_vpc_security_group_ingress_rule.database_from_tasks,
-    aws_vpc_security_group_egress_rule.alb,
-    aws_vpc_security_group_ingress_rule.alb_from_tasks,
-  ]
+  depends_on = [terraform_data.task_prerequisites]
 }
 
 resource "aws_ecs_service" "worker" {
@@ -339,17 +343,5 @@ resource "aws_ecs_service" "worker" {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
 
-  # A task must find its roles' permissions and its network paths in place
-  # when it starts.
-  depends_on = [
-    aws_iam_role_policy.execution,
-    aws_iam_role_policy.task,
-    aws_vpc_security_group_ingress_rule.api_from_alb,
-    aws_vpc_security_group_egress_rule.alb_to_api,
-    aws_vpc_security_group_egress_rule.https,
-    aws_vpc_security_group_egress_rule.database,
-    aws_vpc_security_group_ingress_rule.database_from_tasks,
-    aws_vpc_security_group_egress_rule.alb,
-    aws_vpc_security_group_ingress_rule.alb_from_tasks,
-  ]
+  depends_on = [terraform_data.task_prerequisites]
 }

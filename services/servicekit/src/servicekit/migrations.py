@@ -9,8 +9,10 @@ import re
 
 from alembic import context
 from sqlalchemy import MetaData, text
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from servicekit.settings import PostgresSettings
 
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -54,11 +56,10 @@ def grant_schema(connection: Connection, schema: str, role: str, password: str =
         connection.execute(text(statement))
 
 
-def run_migrations(
-    schema: str, metadata: MetaData, url: URL, grant_to: str = "", grant_password: str = ""
-) -> None:
-    """Bring `schema` to the revision Alembic was asked for, and grant it to `grant_to`
-    (signing in with `grant_password` where it is not given IAM authentication)."""
+def run_migrations(metadata: MetaData, settings: PostgresSettings) -> None:
+    """Bring the service's schema to the revision Alembic was asked for, signed in as the
+    settings say, and grant it to `DB_GRANT_TO` (with `DB_GRANT_PASSWORD` where one is given)."""
+    schema, grant_to = settings.db_schema, settings.db_grant_to
     if context.is_offline_mode():
         raise SystemExit("Offline migrations are not supported; run against a database.")
 
@@ -75,10 +76,13 @@ def run_migrations(
         with context.begin_transaction():
             context.run_migrations()
         if grant_to:
-            grant_schema(connection, schema, grant_to, grant_password)
+            grant_schema(
+                connection, schema, grant_to, settings.db_grant_password.get_secret_value()
+            )
 
     async def run() -> None:
-        engine = create_async_engine(url, hide_parameters=True)  # errors never quote a password
+        # Errors never quote a statement's parameters (a password among them).
+        engine = create_async_engine(settings.database_url(), hide_parameters=True)
         try:
             async with engine.begin() as connection:
                 await connection.run_sync(migrate)
