@@ -43,6 +43,11 @@ run "registries_first" {
     condition     = toset(keys(module.ecr.repository)) == toset(["shop/catalog", "shop/basket", "shop/ordering", "shop/inventory", "shop/payment", "shop/notification", "shop/migrations"])
     error_message = "Step 1 creates a repository per service and one for the migrations."
   }
+
+  assert {
+    condition     = output.ecr_repositories["shop/catalog"] == module.ecr.repository["shop/catalog"].url
+    error_message = "Step 2 reads where to push from the ecr_repositories output, which step 1 fills."
+  }
 }
 
 run "apply" {
