@@ -25,14 +25,15 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 MAX_SPANS = 50_000
-# Exports received and not yet read into `_traces`; read at once beyond this many bytes.
+# Exports received (parsed) and not yet read into `_traces`; read at once beyond this many
+# bytes of them.
 MAX_PENDING_BYTES = 32 * 1024 * 1024
 SPAN_KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 
 _lock = threading.Lock()
 _traces: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 _count = 0
-_pending: list[bytes] = []
+_pending: list[ExportTraceServiceRequest] = []
 _pending_bytes = 0
 
 
@@ -103,11 +104,11 @@ def _store(request: ExportTraceServiceRequest) -> None:
         _count -= len(dropped)
 
 
-def _receive(export: bytes) -> None:
+def _receive(export: ExportTraceServiceRequest, size: int) -> None:
     global _pending_bytes
     with _lock:
         _pending.append(export)
-        _pending_bytes += len(export)
+        _pending_bytes += size
         if _pending_bytes > MAX_PENDING_BYTES:
             _read_pending()
 
@@ -116,9 +117,7 @@ def _read_pending() -> None:
     """Store the exports received since the last query (call with `_lock` held)."""
     global _pending_bytes
     for export in _pending:
-        request = ExportTraceServiceRequest()
-        request.ParseFromString(export)
-        _store(request)
+        _store(export)
     _pending.clear()
     _pending_bytes = 0
 
@@ -172,12 +171,13 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        export = ExportTraceServiceRequest()
         try:
-            ExportTraceServiceRequest().ParseFromString(body)
+            export.ParseFromString(body)
         except Exception:  # a bad export is the sender's problem
             self._send(400, b"", "text/plain")
             return
-        _receive(body)
+        _receive(export, len(body))
         self._send(200, ExportTraceServiceResponse().SerializeToString(), "application/x-protobuf")
 
     def do_GET(self) -> None:
