@@ -88,3 +88,13 @@ class Shop:
     def payment(self, me: dict[str, str], order_id: str) -> dict[str, Any] | None:
         response = self.payments.get(f"/payments/{order_id}", headers=me)
         return dict(response.json()) if response.status_code == 200 else None
+
+    def captured(self, me: dict[str, str], order_id: str, timeout: float = 30) -> dict[str, Any]:
+        """The order's payment once it is captured: the saga's last step, after the order
+        shows CONFIRMED."""
+
+        def probe() -> dict[str, Any] | None:
+            payment = self.payment(me, order_id)
+            return payment if payment is not None and payment["status"] == "CAPTURED" else None
+
+        return eventually(probe, timeout, f"the payment of order {order_id} to be captured")

@@ -57,10 +57,7 @@ def test_forged_commands_for_every_step_change_nothing(shop: Shop) -> None:
     product_id, sku = shop.product(on_hand=5)
     order_id = shop.check_out(me, product_id, 2)
     assert shop.finished(me, order_id)["status"] == "CONFIRMED"
-    payment = eventually(
-        lambda: p if (p := shop.payment(me, order_id)) and p["status"] == "CAPTURED" else None,
-        what="the capture",
-    )
+    payment = shop.captured(me, order_id)
     stock = eventually(
         lambda: s if (s := shop.stock(sku))["on_hand"] == 3 else None,
         what="the stock to be committed",

@@ -48,10 +48,7 @@ def test_a_checkout_ends_confirmed_captured_and_with_the_basket_emptied(
         "CONFIRMED",
         "CapturePayment",
     ]
-    payment = eventually(
-        lambda: p if (p := shop.payment(me, order_id)) and p["status"] == "CAPTURED" else None,
-        what="the capture",
-    )
+    payment = shop.captured(me, order_id)
     assert payment["amount"] == "25.00"
     eventually(lambda: shop.stock(sku)["on_hand"] == 3, what="the stock to be committed")
     assert shop.stock(sku)["reserved"] == 0
