@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from payment.adapters.provider import SimulatedProvider
-from payment.domain.model import AuthorizationDecision, AuthorizationRequest, Payment, PaymentStatus
+from payment.domain.commands import AuthorizePayment
+from payment.domain.model import AuthorizationDecision, Payment, PaymentStatus
 from servicekit.testing import FakeDynamoUnitOfWork
 
 LIMIT = Decimal("10000.00")
@@ -72,9 +73,11 @@ class CountingProvider:
     )
     calls: list[str] = field(default_factory=list)
 
-    async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision:
+    async def authorize(
+        self, request: AuthorizePayment, idempotency_key: str
+    ) -> AuthorizationDecision:
         self.calls.append("authorize")
-        return await self.inner.authorize(request)
+        return await self.inner.authorize(request, idempotency_key)
 
     async def capture(self, payment: Payment, idempotency_key: str) -> None:
         self.calls.append("capture")

@@ -15,7 +15,7 @@ from payment.domain.errors import (
     ProviderNoAnswerError,
     ProviderUnavailableError,
 )
-from payment.domain.model import AuthorizationDecision, AuthorizationRequest, Payment, PaymentStatus
+from payment.domain.model import AuthorizationDecision, Payment, PaymentStatus
 from payment.service_layer import handlers
 from tests.unit.payment.fakes import CountingProvider, FakePayments
 
@@ -151,7 +151,7 @@ async def test_a_duplicate_that_stores_first_wins_and_both_answer_alike(
 ) -> None:
     order_id = uuid.uuid4()
     winner = Payment.decided(
-        AuthorizationRequest(order_id, "alice", Decimal("49.90"), "EUR", "tok_visa", "k"),
+        commands.AuthorizePayment(order_id, "alice", Decimal("49.90"), "EUR", "tok_visa"),
         AuthorizationDecision(approved=True, reference="sim_winner"),
     )
     payments.before_commit = lambda: payments.rows.__setitem__(order_id, winner)
@@ -313,7 +313,7 @@ async def test_a_void_racing_an_authorization_releases_it(
 ) -> None:
     order_id = uuid.uuid4()
     late = Payment.decided(
-        AuthorizationRequest(order_id, "alice", Decimal("5.00"), "EUR", "tok_visa", "k"),
+        commands.AuthorizePayment(order_id, "alice", Decimal("5.00"), "EUR", "tok_visa"),
         AuthorizationDecision(approved=True, reference="sim_late"),
     )
     payments.before_commit = lambda: payments.rows.__setitem__(order_id, late)
@@ -340,7 +340,7 @@ async def test_only_the_owner_or_an_admin_sees_a_payment(
 
 def test_every_published_event_carries_money_as_two_decimal_places() -> None:
     payment = Payment.decided(
-        AuthorizationRequest(uuid.uuid4(), "alice", Decimal("7.5"), "EUR", "tok_visa", "k"),
+        commands.AuthorizePayment(uuid.uuid4(), "alice", Decimal("7.5"), "EUR", "tok_visa"),
         AuthorizationDecision(approved=False, decline_reason="CARD_DECLINED"),
     )
     for event_type in events.PUBLISHED:

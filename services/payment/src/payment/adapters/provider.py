@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
 
+from payment.domain.commands import AuthorizePayment
 from payment.domain.errors import ProviderNoAnswerError, ProviderUnavailableError
-from payment.domain.model import AuthorizationDecision, AuthorizationRequest, Payment
+from payment.domain.model import AuthorizationDecision, Payment
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -33,7 +34,9 @@ class PaymentProvider(Protocol):
     """Holds, takes and gives back money. Every call carries an idempotency key, so that a
     call repeated after a crash does its work once."""
 
-    async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision:
+    async def authorize(
+        self, request: AuthorizePayment, idempotency_key: str
+    ) -> AuthorizationDecision:
         """Hold `request.amount`, or say why not. Raises `ProviderUnavailableError` when it
         may work if tried again, `ProviderNoAnswerError` when no answer came."""
         ...
@@ -64,7 +67,9 @@ class SimulatedProvider:
         self._attempts = attempts
         self._limit = limit
 
-    async def authorize(self, request: AuthorizationRequest) -> AuthorizationDecision:
+    async def authorize(
+        self, request: AuthorizePayment, idempotency_key: str
+    ) -> AuthorizationDecision:
         token = request.payment_token
         if token == SILENT_CARD:
             raise ProviderNoAnswerError(request.order_id)
@@ -76,7 +81,7 @@ class SimulatedProvider:
             return AuthorizationDecision(approved=False, decline_reason="CARD_DECLINED")
         if request.amount > self._limit:
             return AuthorizationDecision(approved=False, decline_reason="AMOUNT_OVER_LIMIT")
-        reference = uuid.uuid5(_REFERENCES, request.idempotency_key)
+        reference = uuid.uuid5(_REFERENCES, idempotency_key)
         return AuthorizationDecision(approved=True, reference=f"sim_{reference.hex}")
 
     async def capture(self, payment: Payment, idempotency_key: str) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from payment.domain.commands import AuthorizePayment
 from payment.domain.errors import PaymentNotAuthorizedError
 
 CENT = Decimal("0.01")
@@ -23,19 +24,6 @@ class PaymentStatus(StrEnum):
     CAPTURED = "CAPTURED"
     VOIDED = "VOIDED"
     REFUNDED = "REFUNDED"
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorizationRequest:
-    """What the provider is asked to hold."""
-
-    order_id: uuid.UUID
-    user_id: str
-    amount: Decimal
-    currency: str
-    payment_token: str | None
-    # The same key for the same order and step: a provider does the work once per key.
-    idempotency_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +55,7 @@ class Payment:
     refunded_at: datetime | None = None
 
     @classmethod
-    def decided(cls, request: AuthorizationRequest, decision: AuthorizationDecision) -> Payment:
+    def decided(cls, request: AuthorizePayment, decision: AuthorizationDecision) -> Payment:
         """The payment the provider's decision on `request` leaves."""
         now = _now()
         approved = decision.approved

@@ -18,7 +18,7 @@ from payment.domain.errors import (
     PaymentDeclinedError,
     PaymentNotAuthorizedError,
 )
-from payment.domain.model import AuthorizationRequest, Payment, PaymentStatus
+from payment.domain.model import Payment, PaymentStatus
 from payment.service_layer.unit_of_work import UnitOfWork
 
 ATTEMPTS = 5
@@ -55,16 +55,8 @@ async def authorize_payment(
         return _authorization(stored, changed=False)
     if await uow.payments.is_closed(cmd.order_id):
         raise PaymentClosedError(cmd.order_id)
-    request = AuthorizationRequest(
-        order_id=cmd.order_id,
-        user_id=cmd.user_id,
-        amount=cmd.amount,
-        currency=cmd.currency,
-        payment_token=cmd.payment_token,
-        idempotency_key=idempotency_key(cmd.order_id, "AuthorizePayment"),
-    )
-    decision = await provider.authorize(request)
-    payment = Payment.decided(request, decision)
+    decision = await provider.authorize(cmd, idempotency_key(cmd.order_id, "AuthorizePayment"))
+    payment = Payment.decided(cmd, decision)
     event = (
         events.PaymentAuthorized.of(payment)
         if decision.approved
