@@ -2,79 +2,66 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from servicekit.messaging.inbox import inbox_table
 from servicekit.messaging.outbox import outbox_table
 
-metadata = MetaData(schema="inventory")
+metadata = sa.MetaData(schema="inventory")
 
 STATUSES = "('HELD', 'COMMITTED', 'RELEASED', 'REJECTED')"
 
-stock = Table(
+stock = sa.Table(
     "stock",
     metadata,
-    Column("sku", String(64), primary_key=True),
-    Column("product_id", Uuid),
-    Column("on_hand", Integer, nullable=False),
-    Column("reserved", Integer, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("product_id", sa.Uuid),
+    sa.Column("on_hand", sa.Integer, nullable=False),
+    sa.Column("reserved", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     # The last line of defence: a bug in a claim fails loudly instead of overselling.
-    CheckConstraint("reserved >= 0", name="stock_reserved_not_negative"),
-    CheckConstraint("reserved <= on_hand", name="stock_available_not_negative"),
+    sa.CheckConstraint("reserved >= 0", name="stock_reserved_not_negative"),
+    sa.CheckConstraint("reserved <= on_hand", name="stock_available_not_negative"),
 )
 
 # One row per order the saga asked about: what it holds, or why it holds nothing.
-reservations = Table(
+reservations = sa.Table(
     "reservations",
     metadata,
-    Column("order_id", Text, primary_key=True),
-    Column("status", String(16), nullable=False),
-    Column("short_skus", ARRAY(Text), nullable=False, server_default="{}"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint(f"status IN {STATUSES}", name="reservations_status_known"),
-    Index(
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("short_skus", postgresql.ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint(f"status IN {STATUSES}", name="reservations_status_known"),
+    sa.Index(
         "reservations_held_idx",
         "created_at",
-        postgresql_where=text("status = 'HELD'"),
+        postgresql_where=sa.text("status = 'HELD'"),
     ),
 )
 
 # The units of one SKU an order holds; its status follows the order's reservation.
-reservation_lines = Table(
+reservation_lines = sa.Table(
     "reservation_lines",
     metadata,
-    Column(
+    sa.Column(
         "order_id",
-        Text,
-        ForeignKey("inventory.reservations.order_id", ondelete="CASCADE"),
+        sa.Text,
+        sa.ForeignKey("inventory.reservations.order_id", ondelete="CASCADE"),
         primary_key=True,
     ),
     # Not a foreign key to `stock`, nor limited in length: a line is written before its units
     # are claimed, and whatever SKU an order names must fail as out of stock, not as a broken
     # constraint.
-    Column("sku", Text, primary_key=True),
-    Column("quantity", Integer, nullable=False),
-    Column("status", String(16), nullable=False),
-    CheckConstraint("quantity > 0", name="reservation_lines_quantity_positive"),
-    CheckConstraint(f"status IN {STATUSES}", name="reservation_lines_status_known"),
+    sa.Column("sku", sa.Text, primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.CheckConstraint("quantity > 0", name="reservation_lines_quantity_positive"),
+    sa.CheckConstraint(f"status IN {STATUSES}", name="reservation_lines_status_known"),
 )
 
 outbox = outbox_table(metadata)

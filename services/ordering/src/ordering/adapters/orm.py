@@ -2,64 +2,52 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-    Text,
-    Uuid,
-)
-from sqlalchemy.dialects.postgresql import JSONB
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from servicekit.messaging.inbox import inbox_table
 from servicekit.messaging.outbox import outbox_table
 
-metadata = MetaData(schema="ordering")
+metadata = sa.MetaData(schema="ordering")
 
-orders = Table(
+orders = sa.Table(
     "orders",
     metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("user_id", String(128), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("reason", String(40)),
-    Column("cancel_requested", Boolean, nullable=False),
-    Column("total", Numeric(12, 2), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("shipping_address", JSONB),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Index("orders_user_created_idx", "user_id", "created_at", "id"),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reason", sa.String(40)),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False),
+    sa.Column("total", sa.Numeric(12, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("shipping_address", postgresql.JSONB),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("orders_user_created_idx", "user_id", "created_at", "id"),
 )
 
-order_lines = Table(
+order_lines = sa.Table(
     "order_lines",
     metadata,
-    Column("order_id", Uuid, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
-    Column("product_id", Uuid, primary_key=True),
-    Column("sku", String(64), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("quantity", Integer, nullable=False),
-    Column("unit_price", Numeric(12, 2), nullable=False),
+    sa.Column(
+        "order_id", sa.Uuid, sa.ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("product_id", sa.Uuid, primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price", sa.Numeric(12, 2), nullable=False),
 )
 
-order_timeline = Table(
+order_timeline = sa.Table(
     "order_timeline",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("order_id", Uuid, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
-    Column("step", String(40), nullable=False),
-    Column("detail", Text, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Index("order_timeline_order_idx", "order_id", "id"),
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+    sa.Column("order_id", sa.Uuid, sa.ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("step", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("order_timeline_order_idx", "order_id", "id"),
 )
 
 outbox = outbox_table(metadata)
