@@ -25,6 +25,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
+    from opentelemetry.metrics import Histogram
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Link, TraceState
@@ -128,25 +129,22 @@ class Measures:
 
     def __init__(self) -> None:
         meter = metrics.get_meter("servicekit")
-        self.message_age = meter.create_histogram(
-            "shop.queue.message.age",
-            unit="s",
-            description="Time a message waited in its queue before a worker took it",
+
+        def seconds(name: str, description: str) -> Histogram:
+            return meter.create_histogram(name, unit="s", description=description)
+
+        self.message_age = seconds(
+            "shop.queue.message.age", "Time a message waited in its queue before a worker took it"
         )
-        self.handling = meter.create_histogram(
+        self.handling = seconds(
             "shop.queue.message.handling.duration",
-            unit="s",
-            description="Time a worker spent on a message, by queue and outcome",
+            "Time a worker spent on a message, by queue and outcome",
         )
-        self.outbox_lag = meter.create_histogram(
-            "shop.outbox.lag",
-            unit="s",
-            description="Time from a message's commit to its publication, by destination",
+        self.outbox_lag = seconds(
+            "shop.outbox.lag", "Time from a message's commit to its publication, by destination"
         )
-        self.saga_step = meter.create_histogram(
-            "shop.saga.step.duration",
-            unit="s",
-            description="Time a saga step took in its worker, by step and outcome",
+        self.saga_step = seconds(
+            "shop.saga.step.duration", "Time a saga step took in its worker, by step and outcome"
         )
 
 
