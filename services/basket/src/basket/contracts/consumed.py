@@ -25,27 +25,25 @@ class ProductDeactivated(ConsumedMessage):
     product_version: int
 
 
-class OrderConfirmed(ConsumedMessage):
+class OrderEnded(ConsumedMessage):
+    """An order's end, for the basket that was checked out into it."""
+
+    order_id: uuid.UUID
+    user_id: str
+
+
+class OrderConfirmed(OrderEnded):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
 
-    order_id: uuid.UUID
-    user_id: str
 
-
-class OrderCancelled(ConsumedMessage):
+class OrderCancelled(OrderEnded):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
 
-    order_id: uuid.UUID
-    user_id: str
 
-
-class OrderRejected(ConsumedMessage):
+class OrderRejected(OrderEnded):
     """Ordering refused the checkout's `PlaceOrder` before any saga started."""
 
     TYPE: ClassVar[str] = "ordering.OrderRejected"
-
-    order_id: uuid.UUID
-    user_id: str
 
 
 CONSUMED: tuple[type[ConsumedMessage], ...] = (

@@ -38,12 +38,9 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
         command = FinishCheckout(event.user_id, event.order_id)
         return {"baskets_changed": int(await handlers.finish_checkout(command, new_uow()))}
 
-    async def cancelled(event: consumed.OrderCancelled, _: Envelope) -> Outcome:
-        command = ReopenBasket(event.user_id, event.order_id)
-        return {"baskets_changed": int(await handlers.reopen_basket(command, new_uow()))}
-
-    async def rejected(event: consumed.OrderRejected, _: Envelope) -> Outcome:
-        # Nothing was reserved nor charged: the customer may change the basket and try again.
+    async def reopen(event: consumed.OrderEnded, _: Envelope) -> Outcome:
+        # Cancelled, or rejected before its saga started: the customer may change the basket
+        # and try again.
         command = ReopenBasket(event.user_id, event.order_id)
         return {"baskets_changed": int(await handlers.reopen_basket(command, new_uow()))}
 
@@ -52,8 +49,8 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
         .on(consumed.ProductPriceChanged, repriced)
         .on(consumed.ProductDeactivated, withdrawn)
         .on(consumed.OrderConfirmed, confirmed)
-        .on(consumed.OrderCancelled, cancelled)
-        .on(consumed.OrderRejected, rejected)
+        .on(consumed.OrderCancelled, reopen)
+        .on(consumed.OrderRejected, reopen)
     )
 
 
