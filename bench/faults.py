@@ -10,10 +10,11 @@ Idempotency-Key until accepted) while, a quarter of the way in, one fault is inj
 - cut-emulator:      take the AWS emulator off the network for 30 s (its state is kept)
 - restart-gateway:   restart the gateway
 
-Then it waits for every accepted order to end and prints, per scenario: orders accepted,
-terminal, confirmed; whether stock moved by exactly the confirmed quantity with nothing left
-reserved; captures per confirmed order (exactly 1) and none for a cancelled one; notifications
-per order; messages in dead-letter queues; the longest checkout-to-terminal time.
+Then it waits for every accepted order to end, and for its saga to end too (the capture comes
+after the confirmation), and prints, per scenario: orders accepted, terminal, confirmed, and
+confirmed but later cancelled; whether stock moved by exactly the confirmed quantity with
+nothing left reserved; captures per confirmed order (exactly 1) and none for a cancelled one;
+notifications per order; messages in dead-letter queues; the longest checkout-to-terminal time.
 
     uv run python -m bench.faults [--rate 10] [--seconds 60] [--only kill-workers,...]
 """
@@ -122,6 +123,8 @@ class Outcome:
     terminal: int = 0
     confirmed: int = 0
     cancelled: Counter[str] = field(default_factory=Counter)
+    # Orders that showed CONFIRMED and were cancelled afterwards.
+    undone: int = 0
     stock_ok: bool = False
     stock_detail: str = ""
     captures: Counter[int] = field(default_factory=Counter)
@@ -141,6 +144,13 @@ class Shop:
             base_url=gateway, timeout=10, limits=httpx.Limits(max_connections=64)
         )
         self.admin = self.headers("admin")
+        self.sfn = client("stepfunctions")
+        machine = next(
+            m["stateMachineArn"]
+            for m in self.sfn.list_state_machines()["stateMachines"]
+            if m["name"] == "order-saga"
+        )
+        self.executions = machine.replace(":stateMachine:", ":execution:") + ":"
 
     def headers(self, username: str) -> dict[str, str]:
         token = local_token(client("cognito-idp"), self.identity, username)
@@ -217,9 +227,18 @@ class Shop:
         items: list[dict[str, Any]] = response.json()["items"]
         return [n for n in items if n["order_id"] == order.order_id]
 
-    def cancel_reason(self, order: Order) -> str:
+    def order(self, order: Order) -> dict[str, Any]:
         response = self.http.get(f"/orders/{order.order_id}", headers=order.customer)
-        return str(response.json().get("reason") or "?")
+        response.raise_for_status()
+        return dict(response.json())
+
+    def saga_running(self, order: Order) -> bool:
+        """Whether the order's saga execution has yet to end."""
+        arn = self.executions + str(order.order_id)
+        try:
+            return bool(self.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING")
+        except self.sfn.exceptions.ExecutionDoesNotExist:
+            return False
 
 
 def _recovery(orders: list[Order], fault_began: float) -> float:
@@ -279,28 +298,31 @@ def run_scenario(shop: Shop, name: str, rate: float, seconds: float) -> Outcome:
     outcome = Outcome(name, accepted=len(accepted), not_accepted=count - len(accepted))
     ended = [order for order in accepted if order.status]
     outcome.terminal = len(ended)
-    confirmed = [order for order in ended if order.status == "CONFIRMED"]
-    outcome.confirmed = len(confirmed)
     outcome.slowest_s = max(((o.ended or 0) - o.sent for o in ended), default=0.0)
     outcome.fault_s = fault_window[1] - fault_window[0]
     outcome.recovered_s = _recovery(accepted, fault_window[0])
-    # Captures and releases settle shortly after the order's own end.
+    # An order's saga goes on after the order shows CONFIRMED (the capture), and may undo it.
+    deadline = time.monotonic() + 300
+    with ThreadPoolExecutor(16) as pool:
+        while any(pool.map(shop.saga_running, ended)) and time.monotonic() < deadline:
+            time.sleep(2)
+    # Its last events reach the stock and the notifications a moment after it ends.
     time.sleep(5)
     with ThreadPoolExecutor(16) as pool:
         notes = list(pool.map(shop.notifications, ended))
         payments = list(pool.map(shop.payment, ended))
-        reasons = list(
-            pool.map(lambda o: shop.cancel_reason(o) if o.status == "CANCELLED" else "", ended)
-        )
-    for order, found, payment, reason in zip(ended, notes, payments, reasons, strict=True):
+        now = list(pool.map(shop.order, ended))
+    for order, found, payment, current in zip(ended, notes, payments, now, strict=True):
         outcome.notifications[len(found)] += 1
         captured = sum(1 for n in found if n["topic"] == "PAYMENT_CAPTURED")
-        if order.status == "CONFIRMED":
+        if current["status"] == "CONFIRMED":
             outcome.captures[captured] += 1
         else:
-            outcome.cancelled[reason] += 1
+            outcome.cancelled[current.get("reason") or "?"] += 1
+            outcome.undone += order.status == "CONFIRMED"
             if payment.get("status") in ("AUTHORIZED", "CAPTURED"):
                 outcome.held_after_cancel += 1
+    outcome.confirmed = sum(current["status"] == "CONFIRMED" for current in now)
     after = shop.stock(sku)
     sold = before["on_hand"] - after["on_hand"]
     outcome.stock_ok = sold == outcome.confirmed and after["reserved"] == 0
@@ -318,7 +340,7 @@ def report(outcome: Outcome) -> str:
             f"{outcome.scenario}",
             f"  accepted {outcome.accepted} (not accepted {outcome.not_accepted}), "
             f"terminal {outcome.terminal}, confirmed {outcome.confirmed}, "
-            f"cancelled: {cancelled}",
+            f"cancelled: {cancelled}; confirmed, then cancelled: {outcome.undone}",
             f"  stock {'ok' if outcome.stock_ok else 'WRONG'} ({outcome.stock_detail}); "
             f"captures per confirmed order {captures or 'none'}; "
             f"money held after a cancel {outcome.held_after_cancel}",
@@ -349,6 +371,7 @@ def main() -> None:
         print(report(outcome), flush=True)
         failed |= not (
             outcome.terminal == outcome.accepted
+            and outcome.undone == 0
             and outcome.stock_ok
             and set(outcome.captures) <= {1}
             and outcome.held_after_cancel == 0
