@@ -100,6 +100,18 @@ class RunningWorker:
         return lines
 
 
+def start_worker(module: str, env: Mapping[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start `python -m <module>`, its output added to `log_path`, without waiting for it: for
+    a test that stops and starts the worker itself."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", module],
+            env=os.environ | dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @contextmanager
 def running_worker(
     module: str, env: Mapping[str, str], log_path: Path, timeout: float = 30

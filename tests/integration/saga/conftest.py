@@ -42,6 +42,16 @@ def saga_workers(
         yield
 
 
+@pytest.fixture
+def inventory_worker(
+    inventory_env: dict[str, str], logs: Path, request: pytest.FixtureRequest
+) -> Iterator[RunningWorker]:
+    """Inventory's worker alone, for a test that runs the payment worker itself."""
+    log = logs / f"inventory-{request.node.name}.log"
+    with running_worker("inventory.entrypoints.worker", inventory_env, log) as worker:
+        yield worker
+
+
 @pytest.fixture(scope="module")
 def inventory_service(inventory_env: dict[str, str], logs: Path) -> Iterator[RunningService]:
     with running_service(

@@ -1,40 +1,20 @@
 """A step answered after its timeout, once the order may show CONFIRMED: the state machine asks
 again instead of undoing the order, so a confirmed order is never cancelled for an answer that
-came late. Before ConfirmOrder, a timeout still cancels the order (see `test_order_saga`)."""
+came late. Before ConfirmOrder a timeout still cancels the order, compensated (the definition's
+own tests, in `tests/infra/test_state_machine.py`, walk each compensation)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from shopctl.aws import client
 from tests.integration.saga.shop import Shop
 from tests.support.emulator import stop
-from tests.support.services import RunningWorker, running_worker
+from tests.support.services import RunningWorker, start_worker
 from tests.support.waiting import eventually
-
-
-@pytest.fixture
-def inventory_worker(inventory_env: dict[str, str], logs: Path) -> Iterator[RunningWorker]:
-    with running_worker("inventory.entrypoints.worker", inventory_env, logs / "late-inv.log") as w:
-        yield w
-
-
-def _payment_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "payment.entrypoints.worker"],
-            env=os.environ | env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 class Execution:
@@ -94,7 +74,7 @@ def test_a_capture_answered_after_its_timeout_leaves_the_order_confirmed(
     product_id, sku = shop.product(on_hand=1)
     me = shop.customer()
     log = logs / "late-payment.log"
-    worker = _payment_worker(service_env, log)
+    worker = start_worker("payment.entrypoints.worker", service_env, log)
     try:
         order_id = shop.check_out(me, product_id, 1)
         execution = Execution(order_id)
@@ -115,7 +95,7 @@ def test_a_capture_answered_after_its_timeout_leaves_the_order_confirmed(
 
         eventually(lambda: execution.timeouts() > 0, 120, "CapturePayment to time out")
         assert shop.finished(me, order_id)["status"] == "CONFIRMED"
-        worker = _payment_worker(service_env, log)
+        worker = start_worker("payment.entrypoints.worker", service_env, log)
         assert shop.captured(me, order_id, timeout=120)["status"] == "CAPTURED"
         eventually(lambda: execution.status() != "RUNNING", 120, "the saga to end")
     finally:

@@ -3,39 +3,17 @@ finishes, each confirmed one captured exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
-
 from tests.integration.saga.shop import Shop
 from tests.support.emulator import stop
-from tests.support.services import RunningWorker, running_worker
+from tests.support.services import RunningWorker, start_worker
 from tests.support.waiting import eventually
 
 ORDERS = 12
-
-
-@pytest.fixture
-def inventory_worker(inventory_env: dict[str, str], logs: Path) -> Iterator[RunningWorker]:
-    with running_worker("inventory.entrypoints.worker", inventory_env, logs / "crash-inv.log") as w:
-        yield w
-
-
-def _start_payment_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "payment.entrypoints.worker"],
-            env=os.environ | env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def _steps_done(log: Path) -> int:
@@ -52,7 +30,7 @@ def test_a_killed_worker_restarted_lets_every_order_finish(
 ) -> None:
     product_id, sku = shop.product(on_hand=ORDERS)
     log = logs / "crash-payment.log"
-    worker = _start_payment_worker(service_env, log)
+    worker = start_worker("payment.entrypoints.worker", service_env, log)
     try:
         with ThreadPoolExecutor(8) as pool:
             customers = list(pool.map(lambda _: shop.customer(), range(ORDERS)))
@@ -65,7 +43,7 @@ def test_a_killed_worker_restarted_lets_every_order_finish(
             worker.send_signal(signal.SIGKILL)
             worker.wait()
             done_before = _steps_done(log)
-            worker = _start_payment_worker(service_env, log)
+            worker = start_worker("payment.entrypoints.worker", service_env, log)
             finished = list(
                 pool.map(
                     lambda args: shop.finished(args[0], args[1], timeout=300),
