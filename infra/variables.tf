@@ -227,7 +227,7 @@ variable "office_hours" {
 }
 
 variable "saga_step_timeout_seconds" {
-  description = "How long the order saga waits for each step's answer, by the service that runs the step; past it the order is compensated and cancelled with reason TIMEOUT (ConfirmOrder and CapturePayment are first asked twice more, as the order may already show CONFIRMED). Payment waits longest: a card network can be slow to answer. Each must outlast a worker's restart (a message a killed worker held comes back after 10 s)."
+  description = "How long the order saga waits for each step's answer, by the service that runs the step; past it the order is compensated and cancelled with reason TIMEOUT (from ConfirmOrder on, and in every compensation, a step is first asked twice more: the order may already show CONFIRMED, and the answer was most likely only late). Payment waits longest: a card network can be slow to answer. Each must outlast a worker's restart (a message a killed worker held comes back after 10 s)."
   type        = object({ inventory = number, payment = number, ordering = number })
   default     = { inventory = 120, payment = 300, ordering = 120 }
   validation {

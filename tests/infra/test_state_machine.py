@@ -147,17 +147,18 @@ def test_steps_carry_the_order(saga: dict[str, Any]) -> None:
     assert tasks(saga)["CancelOrder"]["Parameters"]["MessageBody"]["reason.$"] == "$.cancel_reason"
 
 
-def test_retries_back_off_on_transient_errors_and_on_timeouts_once_the_order_may_be_confirmed(
+def test_retries_back_off_on_transient_errors_and_on_timeouts_from_the_confirmation_on(
     saga: dict[str, Any],
 ) -> None:
-    # From ConfirmOrder on, the order may show CONFIRMED: a timeout there most likely lost the
-    # answer of a step that happened, so the (idempotent) step is asked again before the order
-    # is undone. Earlier, a timeout is compensated at once and the order cancelled.
-    may_be_confirmed = {"ConfirmOrder", "CapturePayment"}
+    # Before the confirmation a timeout is compensated at once and the order cancelled. From
+    # ConfirmOrder on the order may show CONFIRMED, and a compensation must end: there a timeout
+    # most likely lost the answer of a step that happened, so the (idempotent) step is asked
+    # again first.
+    compensated_at_once = {"ReserveStock", "AuthorizePayment"}
     for name, state in tasks(saga).items():
         retries = state["Retry"]
         retried = [retry["ErrorEquals"] for retry in retries]
-        expected = [["Transient"]] + ([["States.Timeout"]] if name in may_be_confirmed else [])
+        expected = [["Transient"]] + ([] if name in compensated_at_once else [["States.Timeout"]])
         assert retried == expected, name
         for retry in retries:
             assert isinstance(retry["BackoffRate"], float), f"{name}: BackoffRate must be 2.0"
@@ -178,8 +179,8 @@ def test_happy_path(saga: dict[str, Any]) -> None:
     [
         ("ReserveStock", "OutOfStock", [], "OUT_OF_STOCK"),
         ("ReserveStock", "Transient", [], "FAILED"),
-        # A step that timed out may still have happened: undo it as well (for ConfirmOrder and
-        # CapturePayment, once their retries are spent).
+        # A step that timed out may still have happened: undo it as well (from ConfirmOrder
+        # on, once its retries are spent).
         ("ReserveStock", "States.Timeout", ["ReleaseStock"], "TIMEOUT"),
         ("AuthorizePayment", "PaymentDeclined", ["ReleaseStock"], "PAYMENT_DECLINED"),
         ("AuthorizePayment", "States.Timeout", ["VoidPayment", "ReleaseStock"], "TIMEOUT"),
