@@ -6,7 +6,7 @@ from typing import Any, ClassVar, cast
 import pytest
 from botocore.exceptions import ClientError
 
-from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.dynamo import DynamoUnitOfWork, TransactionFailedError
 from servicekit.messaging.envelope import Event
 
 
@@ -17,18 +17,33 @@ class Sent(Event):
 
 
 class FakeDynamo:
-    def __init__(self, error: str | None = None) -> None:
+    """Answers each call with the next of `errors` (None: stored), then stores."""
+
+    def __init__(self, *errors: str | list[str] | None) -> None:
         self.calls: list[list[dict[str, Any]]] = []
-        self.error = error
+        self.errors = list(errors)
 
     async def transact_write_items(self, *, TransactItems: list[dict[str, Any]]) -> None:  # noqa: N803
         self.calls.append(TransactItems)
-        if self.error is not None:
-            raise ClientError({"Error": {"Code": self.error, "Message": ""}}, "TransactWriteItems")
+        error = self.errors.pop(0) if self.errors else None
+        if error is None:
+            return
+        if isinstance(error, str):
+            raise ClientError({"Error": {"Code": error, "Message": ""}}, "TransactWriteItems")
+        # A cancelled transaction, with one reason per item as DynamoDB gives them.
+        raise ClientError(
+            {
+                "Error": {"Code": "TransactionCanceledException", "Message": ""},
+                "CancellationReasons": [{"Code": code} for code in error],
+            },
+            "TransactWriteItems",
+        )
 
 
 def _uow(client: FakeDynamo) -> DynamoUnitOfWork:
-    return DynamoUnitOfWork(cast(Any, client), "things", source="test")
+    uow = DynamoUnitOfWork(cast(Any, client), "things", source="test")
+    uow.retry_delays = (0, 0)
+    return uow
 
 
 async def test_state_outbox_and_inbox_items_go_in_one_transaction() -> None:
@@ -58,12 +73,55 @@ async def test_state_outbox_and_inbox_items_go_in_one_transaction() -> None:
 
 
 async def test_a_failed_condition_stores_nothing_and_empties_the_unit() -> None:
-    client = FakeDynamo("TransactionCanceledException")
+    client = FakeDynamo(["None", "ConditionalCheckFailed"])
     uow = _uow(client)
+    uow.write({"Put": {"TableName": "things", "Item": {"pk": {"S": "A"}, "sk": {"S": "B"}}}})
     uow.claim("m-1", "handler")
     assert await uow.commit() is False
-    client.error = None
     assert await uow.commit() is True
+    assert len(client.calls) == 1
+
+
+async def test_a_conflict_or_throttling_is_tried_again_and_then_stored() -> None:
+    client = FakeDynamo(["TransactionConflict", "None"], ["None", "ThrottlingError"])
+    uow = _uow(client)
+    uow.write({"Put": {"TableName": "things", "Item": {"pk": {"S": "A"}, "sk": {"S": "B"}}}})
+    uow.claim("m-1", "handler")
+    assert await uow.commit() is True
+    assert len(client.calls) == 3
+    assert client.calls[0] == client.calls[2]  # the same writes, conditions and all
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        ["TransactionConflict", "None"],
+        ["None", "ProvisionedThroughputExceeded"],
+        ["ThrottlingError", "ThrottlingError"],
+        # A condition failed, but another item's conflict may be why: nothing is decided.
+        ["ConditionalCheckFailed", "TransactionConflict"],
+    ],
+)
+async def test_a_cancellation_that_does_not_pass_raises_instead_of_reading_as_done(
+    reasons: list[str],
+) -> None:
+    client = FakeDynamo(reasons, reasons, reasons, reasons)
+    uow = _uow(client)
+    uow.write({"Put": {"TableName": "things", "Item": {"pk": {"S": "A"}, "sk": {"S": "B"}}}})
+    uow.claim("m-1", "handler")
+    with pytest.raises(TransactionFailedError) as raised:
+        await uow.commit()
+    assert raised.value.reasons == tuple(reasons)
+    assert len(client.calls) == 1 + len(uow.retry_delays)
+
+
+@pytest.mark.parametrize("reasons", [["None", "ValidationError"], []])
+async def test_a_cancellation_that_cannot_pass_raises_at_once(reasons: list[str]) -> None:
+    client = FakeDynamo(reasons)
+    uow = _uow(client)
+    uow.claim("m-1", "handler")
+    with pytest.raises(TransactionFailedError):
+        await uow.commit()
     assert len(client.calls) == 1
 
 

@@ -5,8 +5,10 @@ messages as soon as they are stored, and the outbox relay sends only what that m
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -19,6 +21,35 @@ if TYPE_CHECKING:
 
 # How long a handled message's id is remembered: far longer than SQS keeps redelivering it.
 INBOX_TTL_SECONDS = 14 * 86400
+
+# The one reason a cancelled transaction means "a condition does not hold": the message was
+# handled before (its inbox item exists), or a state write's condition failed (another write
+# won, the item is not what the change expects). Every other reason means nothing was decided.
+CONDITION_FAILED = "ConditionalCheckFailed"
+# Reasons that pass on their own: the same writes are tried again at once, a few times.
+_PASSING = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+class TransactionFailedError(Exception):
+    """DynamoDB cancelled the transaction for a reason other than a failed condition (a
+    conflict with another transaction, throttling, an invalid write): nothing was stored and
+    nothing was decided, so the work must be tried again, never taken as done."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        super().__init__(f"transaction cancelled: {', '.join(reasons) or 'no reason given'}")
+        self.reasons = tuple(reasons)
+
+
+def cancellation_reasons(response: Any) -> tuple[str, ...]:
+    """The code of each item's reason in a `TransactionCanceledException` response, in the
+    order of the request's items (`None` for an item that was not the cause)."""
+    return tuple(str(r.get("Code", "None")) for r in response.get("CancellationReasons") or ())
+
+
+def condition_failed(reasons: Sequence[str]) -> bool:
+    """Whether a transaction was cancelled only because conditions did not hold."""
+    causes = {code for code in reasons if code != "None"}
+    return causes == {CONDITION_FAILED}
 
 
 class Transaction(Protocol):
@@ -34,7 +65,8 @@ class Transaction(Protocol):
         ...
 
     async def commit(self) -> bool:
-        """Store what was gathered, all or nothing; False if a condition failed."""
+        """Store what was gathered, all or nothing; False if a condition failed. Any other
+        cancellation raises `TransactionFailedError`."""
         ...
 
 
@@ -44,6 +76,9 @@ class DynamoUnitOfWork:
     Reads go straight to the table; subclasses attach their repositories in `__init__`.
     With `direct`, what `publish()` gathered is sent right after the commit.
     """
+
+    # Pauses before trying a transaction again that a conflict or throttling cancelled.
+    retry_delays: tuple[float, ...] = (0.05, 0.2)
 
     def __init__(
         self,
@@ -98,21 +133,38 @@ class DynamoUnitOfWork:
 
     async def commit(self) -> bool:
         """Store everything gathered in one transaction; False, storing nothing, if a
-        condition failed. The unit of work is empty afterwards, ready for another try. Once
-        stored, its messages are sent at once if it has a `DirectPublisher`."""
+        condition failed (a claimed message handled before, a state write whose condition no
+        longer holds). Any other cancellation raises `TransactionFailedError`, after trying
+        again a few times if it was a conflict or throttling. The unit of work is empty
+        afterwards, ready for another try. Once stored, its messages are sent at once if it
+        has a `DirectPublisher`."""
         writes, self._writes = self._writes, []
         outbox, self._outbox = self._outbox, []
         if not writes:
             return True
-        try:
-            await self.client.transact_write_items(TransactItems=writes)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
+        if not await self._transact(writes):
+            return False
         if self._direct is not None and outbox:
             await self._direct.send([dict(put["Put"]["Item"]) for put in outbox])
         return True
+
+    async def _transact(self, writes: list[TransactWriteItemTypeDef]) -> bool:
+        pauses = list(self.retry_delays)
+        while True:
+            try:
+                await self.client.transact_write_items(TransactItems=writes)
+                return True
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = cancellation_reasons(exc.response)
+                if condition_failed(reasons):
+                    return False
+                # A conflict or throttling decided nothing: taken as "already done", the
+                # message would be acknowledged and its effect lost.
+                if not pauses or not _PASSING & set(reasons):
+                    raise TransactionFailedError(reasons) from exc
+            await asyncio.sleep(pauses.pop(0))
 
 
 class DynamoRepository:
