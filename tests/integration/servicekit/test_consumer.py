@@ -1,10 +1,13 @@
 """The kit's queue consumer against the emulator: every message handled is deleted (in
-batches), none comes back, and a failed one is handed back for another try."""
+batches), none comes back, and a failed one is handed back for another try, later each time."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -63,7 +66,7 @@ async def test_handled_messages_are_deleted_and_a_failed_one_comes_back(
         if len(handled) == 40:
             all_handled.set()
 
-    settings = ConsumerSettings(wait_seconds=1, retry_delay_seconds=1)
+    settings = ConsumerSettings(wait_seconds=1, retry_delays=(1,))
     consumer = QueueConsumer(sqs, url, handler, settings)
     stop = asyncio.Event()
     running = asyncio.create_task(consumer.run(stop))
@@ -72,3 +75,47 @@ async def test_handled_messages_are_deleted_and_a_failed_one_comes_back(
     await running
     assert sorted(handled, key=int) == [str(n) for n in range(40)]  # 7 on its second try
     assert await _left(sqs, url) == (0, 0)  # nothing waits to come back
+
+
+async def test_a_failing_message_comes_back_later_each_time_and_is_not_dead_lettered(
+    queue: tuple[Any, str],
+) -> None:
+    sqs, url = queue
+    dlq_url = (await sqs.create_queue(QueueName=f"consumer-dlq-{uuid.uuid4().hex[:8]}"))["QueueUrl"]
+    try:
+        dlq_arn = (await sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"]))[
+            "Attributes"
+        ]["QueueArn"]
+        policy = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}
+        await sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(policy)}
+        )
+        await sqs.send_message(QueueUrl=url, MessageBody="order")
+        tries: list[tuple[int, float]] = []
+        handled = asyncio.Event()
+
+        async def handler(message: ReceivedMessage) -> None:
+            tries.append((message.receive_count, time.monotonic()))
+            if len(tries) < 5:  # an outage that lasts through four tries
+                raise ConnectionError("the database is down")
+            handled.set()
+
+        # The shape of the production schedule, scaled down to seconds.
+        delays = (1, 2, 4, 6)
+        settings = ConsumerSettings(wait_seconds=1, retry_delays=delays)
+        consumer = QueueConsumer(sqs, url, handler, settings)
+        stop = asyncio.Event()
+        running = asyncio.create_task(consumer.run(stop))
+        await asyncio.wait_for(handled.wait(), 40)
+        stop.set()
+        await running
+    finally:
+        left_in_dlq = await _left(sqs, dlq_url)
+        await sqs.delete_queue(QueueUrl=dlq_url)
+    assert [count for count, _ in tries] == [1, 2, 3, 4, 5]
+    gaps = [later - earlier for (_, earlier), (_, later) in itertools.pairwise(tries)]
+    for gap, delay in zip(gaps, delays, strict=True):
+        # Never sooner than its delay; later by no more than a long poll and a round trip.
+        assert delay - 0.3 <= gap <= delay + 2.5, (gaps, delays)
+    assert await _left(sqs, url) == (0, 0)
+    assert left_in_dlq == (0, 0)

@@ -1,10 +1,19 @@
 """The kit's queue consumer: never holds more than it can handle, deletes what succeeded (in
-batches), hands failures back soon, and drains what it holds when stopped."""
+batches), hands failures back later after each failed try (in batches), and drains what it
+holds when stopped."""
 
 import asyncio
+from collections import Counter
 from typing import Any, cast
 
-from servicekit.messaging.consumer import ConsumerSettings, QueueConsumer, ReceivedMessage
+import pytest
+
+from servicekit.messaging.consumer import (
+    ConsumerSettings,
+    PoisonMessageError,
+    QueueConsumer,
+    ReceivedMessage,
+)
 
 
 class FakeQueue:
@@ -32,13 +41,14 @@ class FakeQueue:
         self.deleted += [entry["ReceiptHandle"] for entry in kwargs["Entries"]]
         return {"Successful": [{"Id": entry["Id"]} for entry in kwargs["Entries"]]}
 
-    async def change_message_visibility(self, **kwargs: Any) -> None:
-        self.returned.append((kwargs["ReceiptHandle"], kwargs["VisibilityTimeout"]))
+    async def change_message_visibility_batch(self, **kwargs: Any) -> dict[str, Any]:
+        self.returned += [(e["ReceiptHandle"], e["VisibilityTimeout"]) for e in kwargs["Entries"]]
+        return {"Successful": [{"Id": entry["Id"]} for entry in kwargs["Entries"]]}
 
 
-def _consumer(queue: FakeQueue, handler: Any, concurrency: int = 2) -> QueueConsumer:
-    settings = ConsumerSettings(concurrency=concurrency, batch_size=10, retry_delay_seconds=3)
-    return QueueConsumer(cast(Any, queue), "url", handler, settings)
+def _consumer(queue: Any, handler: Any, concurrency: int = 2, **settings: Any) -> QueueConsumer:
+    configured = ConsumerSettings(concurrency=concurrency, batch_size=10, **settings)
+    return QueueConsumer(cast(Any, queue), "url", handler, configured)
 
 
 async def _run_for(seconds: float, consumer: QueueConsumer) -> None:
@@ -77,9 +87,9 @@ async def test_a_failed_message_is_handed_back_soon_and_not_deleted() -> None:
         if message.body == "bad":
             raise RuntimeError("boom")
 
-    await _run_for(0.05, _consumer(queue, handler))
+    await _run_for(0.05, _consumer(queue, handler, retry_delays=(3, 9)))
     assert queue.deleted == ["r-0"]
-    assert queue.returned == [("r-1", 3)]
+    assert queue.returned == [("r-1", 3)]  # received once: the first delay
 
 
 async def test_stopping_drains_what_is_being_handled() -> None:
@@ -154,3 +164,134 @@ async def test_a_failed_deletion_is_logged_and_not_fatal() -> None:
 
     await _run_for(0.05, _consumer(queue, handler))
     assert handled == ["a", "b"]  # SQS hands them back later; handlers are idempotent
+
+
+def test_the_delay_grows_with_the_receive_count_and_then_stays() -> None:
+    settings = ConsumerSettings()
+    assert [settings.retry_delay(n) for n in range(1, 7)] == [5, 15, 30, 60, 60, 60]
+    assert settings.retry_delay(0) == 5  # a count SQS did not give: the first try
+    # Tried five times before the dead-letter queue takes it: the fifth try comes after
+    # a 60 s outage plus a stopping task's 30 s.
+    assert sum(settings.retry_delay(n) for n in range(1, 5)) >= 60 + 30
+
+
+class ClockedQueue:
+    """An SQS queue on a fake clock, that dead-letters a message at its receive after
+    `max_receives`. A receive with nothing visible moves the clock on to the next message
+    that shows again, as a long poll would wait for it."""
+
+    def __init__(self, bodies: list[str], max_receives: int = 5) -> None:
+        self.now = 0.0
+        self.max_receives = max_receives
+        self.bodies = {f"m-{i}": body for i, body in enumerate(bodies)}
+        self.visible_at = dict.fromkeys(self.bodies, 0.0)
+        self.receives: Counter[str] = Counter()
+        self.received_at: list[tuple[str, float]] = []
+        self.delays: list[int] = []
+        self.visibility_calls = 0
+        self.dead: list[str] = []
+        self.deleted: list[str] = []
+
+    async def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        await asyncio.sleep(0.005)  # a round trip: what the consumer sent meanwhile lands
+        if not self.visible_at:
+            return {"Messages": []}
+        self.now = max(self.now, min(self.visible_at.values()))
+        due = [m for m, at in sorted(self.visible_at.items()) if at <= self.now]
+        messages = []
+        for message_id in due[: kwargs["MaxNumberOfMessages"]]:
+            self.receives[message_id] += 1
+            if self.receives[message_id] > self.max_receives:
+                self.dead.append(message_id)
+                del self.visible_at[message_id]
+                continue
+            self.visible_at[message_id] = self.now + kwargs["VisibilityTimeout"]
+            self.received_at.append((message_id, self.now))
+            messages.append(
+                {
+                    "MessageId": message_id,
+                    "ReceiptHandle": message_id,
+                    "Body": self.bodies[message_id],
+                    "Attributes": {"ApproximateReceiveCount": str(self.receives[message_id])},
+                }
+            )
+        return {"Messages": messages}
+
+    async def change_message_visibility_batch(self, **kwargs: Any) -> dict[str, Any]:
+        self.visibility_calls += 1
+        for entry in kwargs["Entries"]:
+            self.delays.append(entry["VisibilityTimeout"])
+            self.visible_at[entry["ReceiptHandle"]] = self.now + entry["VisibilityTimeout"]
+        return {"Successful": [{"Id": entry["Id"]} for entry in kwargs["Entries"]]}
+
+    async def delete_message_batch(self, **kwargs: Any) -> dict[str, Any]:
+        for entry in kwargs["Entries"]:
+            self.deleted.append(entry["ReceiptHandle"])
+            self.visible_at.pop(entry["ReceiptHandle"], None)
+        return {"Successful": [{"Id": entry["Id"]} for entry in kwargs["Entries"]]}
+
+
+def _failing_until(queue: ClockedQueue, outage_ends: float) -> Any:
+    async def handler(message: ReceivedMessage) -> None:
+        if queue.now < outage_ends:
+            raise ConnectionError("the database is down")
+
+    return handler
+
+
+async def test_a_sixty_second_outage_dead_letters_nothing() -> None:
+    queue = ClockedQueue(["order"])
+    await _run_for(0.2, _consumer(queue, _failing_until(queue, outage_ends=60)))
+    assert queue.delays == [5, 15, 30, 60]
+    assert queue.received_at == [("m-0", t) for t in (0, 5, 20, 50, 110)]
+    assert queue.deleted == ["m-0"]  # handled on its fifth try, after the outage
+    assert queue.dead == []
+
+
+async def test_a_short_fixed_delay_would_have_dead_lettered_it() -> None:
+    queue = ClockedQueue(["order"])
+    handler = _failing_until(queue, outage_ends=60)
+    await _run_for(0.2, _consumer(queue, handler, retry_delays=(2,)))
+    assert queue.dead == ["m-0"]
+    assert queue.deleted == []
+
+
+async def test_a_poison_message_is_not_held_back() -> None:
+    queue = ClockedQueue(["not a message"])
+
+    async def handler(message: ReceivedMessage) -> None:
+        raise PoisonMessageError("never handled")
+
+    await _run_for(0.2, _consumer(queue, handler, poison_delay_seconds=1))
+    assert queue.delays == [1] * 5
+    assert queue.dead == ["m-0"]
+
+
+async def test_delays_share_round_trips_under_load() -> None:
+    queue = ClockedQueue([f"b{i}" for i in range(25)])
+    await _run_for(0.05, _consumer(queue, _failing_until(queue, 1), concurrency=16))
+    assert len(queue.delays) >= 25
+    assert queue.visibility_calls < len(queue.delays)  # not one round trip per message
+
+
+@pytest.mark.parametrize("refusal", ["raise", "refuse"])
+async def test_a_lost_delay_is_logged_and_not_fatal(refusal: str) -> None:
+    queue = FakeQueue(["bad", "good"])
+
+    async def lost(**kwargs: Any) -> dict[str, Any]:
+        if refusal == "raise":
+            raise ConnectionError("queue unreachable")
+        return {
+            "Failed": [{"Id": e["Id"], "Code": "ReceiptHandleIsInvalid"} for e in kwargs["Entries"]]
+        }
+
+    queue.change_message_visibility_batch = lost  # type: ignore[method-assign]
+    handled: list[str] = []
+
+    async def handler(message: ReceivedMessage) -> None:
+        if message.body == "bad":
+            raise RuntimeError("boom")
+        handled.append(message.body)
+
+    await _run_for(0.05, _consumer(queue, handler))
+    assert handled == ["good"]  # the message comes back after its receive's visibility

@@ -1,8 +1,11 @@
 """Consuming an SQS queue: long polling, batches, bounded concurrency, visibility extension
-for slow handlers, delete on success (in batches), redelivery on failure, and a graceful drain.
+for slow handlers, delete on success (in batches), redelivery on failure, later after each
+failed try (in batches), and a graceful drain.
 
 A message that keeps failing is moved to the queue's dead-letter queue by SQS itself once it
-has been received `maxReceiveCount` times; the consumer just keeps going.
+has been received `maxReceiveCount` times; the consumer just keeps going. How long a failed
+message waits before its next try grows with how often it was received, so that the tries
+SQS allows are spread over longer than an outage of what the handlers depend on.
 """
 
 from __future__ import annotations
@@ -10,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import structlog
 from pydantic import ValidationError
@@ -86,28 +89,43 @@ class ConsumerSettings:
     # Kept short, and extended while a handler works: a message held by a worker that died
     # comes back to the others after this long. The saga's local step timeouts count on it.
     visibility_timeout: int = 10
-    # A failed message comes back after this long rather than after the full visibility timeout.
-    retry_delay_seconds: int = 2
+    # How long a failed message stays away before its next try, by how many times it has been
+    # received (the last repeats). Every queue dead-letters at its fifth receive, so a message
+    # is tried at 0, 5, 20, 50 and 110 s: the first retry is quick, and the last comes after a
+    # 60 s outage of PostgreSQL or DynamoDB, plus the 30 s a stopping task may take to finish
+    # (ECS's stopTimeout; compose's stop grace is shorter), plus 20 s to spare.
+    retry_delays: tuple[int, ...] = (5, 15, 30, 60)
+    # A message that can never be handled goes to the dead-letter queue soon, out of the way.
+    poison_delay_seconds: int = 2
+
+    def retry_delay(self, receive_count: int) -> int:
+        """Seconds a message that failed on its `receive_count`-th receive stays away."""
+        return self.retry_delays[min(max(receive_count, 1), len(self.retry_delays)) - 1]
 
 
-class _Deletions:
-    """Deletes handled messages in batches, with no waiting: the first receipt goes out at once,
-    and those that arrive while a batch is on its way go out together in the next.
+T = TypeVar("T")
 
-    A message whose deletion is lost (the process dies first, or SQS refuses) is received again,
-    and handlers are idempotent: it only costs a redelivery."""
 
-    _MAX_BATCH = 10  # SQS's limit for DeleteMessageBatch
+class _Batches(Generic[T]):
+    """Sends SQS batch calls with no waiting: the first entry goes out at once, and those that
+    arrive while a batch is on its way go out together in the next.
+
+    An entry that is lost (the process dies first, or SQS refuses) costs little: a message
+    whose deletion is lost is received again, one whose delay is lost comes back after the
+    receive's visibility timeout instead, and handlers are idempotent."""
+
+    _MAX_BATCH = 10  # SQS's limit for a batch call
+    _WHAT = "batch"  # what the logs call a failed call
 
     def __init__(self, sqs: SQSClient, queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
-        self._waiting: list[str] = []
+        self._waiting: list[T] = []
         self._sending: asyncio.Task[None] | None = None
 
-    def add(self, receipt: str) -> None:
-        """Delete the message received with `receipt`, soon."""
-        self._waiting.append(receipt)
+    def add(self, entry: T) -> None:
+        """Send `entry`, soon."""
+        self._waiting.append(entry)
         if self._sending is None or self._sending.done():
             self._sending = asyncio.create_task(self._send())
 
@@ -116,20 +134,49 @@ class _Deletions:
         while self._sending is not None and not self._sending.done():
             await self._sending
 
+    async def _call(self, batch: list[T]) -> Mapping[str, Any]:
+        raise NotImplementedError
+
     async def _send(self) -> None:
         while self._waiting:
             batch = self._waiting[: self._MAX_BATCH]
             del self._waiting[: self._MAX_BATCH]
             try:
-                response = await self._sqs.delete_message_batch(
-                    QueueUrl=self._queue_url,
-                    Entries=[{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(batch)],
-                )
-            except Exception as exc:  # SQS redelivers them; their handlers are idempotent
-                log.warning("delete_failed", count=len(batch), error=repr(exc))
+                response = await self._call(batch)
+            except Exception as exc:  # see the class's docstring
+                log.warning(f"{self._WHAT}_failed", count=len(batch), error=repr(exc))
                 continue
             if failed := response.get("Failed"):
-                log.warning("delete_refused", count=len(failed), codes=[f["Code"] for f in failed])
+                log.warning(
+                    f"{self._WHAT}_refused", count=len(failed), codes=[f["Code"] for f in failed]
+                )
+
+
+class _Deletions(_Batches[str]):
+    """Deletes handled messages, by receipt, in batches."""
+
+    _WHAT = "delete"
+
+    async def _call(self, batch: list[str]) -> Mapping[str, Any]:
+        return await self._sqs.delete_message_batch(
+            QueueUrl=self._queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(batch)],
+        )
+
+
+class _Delays(_Batches[tuple[str, int]]):
+    """Hides failed messages, each (receipt, seconds) for its own delay, in batches."""
+
+    _WHAT = "retry_delay"
+
+    async def _call(self, batch: list[tuple[str, int]]) -> Mapping[str, Any]:
+        return await self._sqs.change_message_visibility_batch(
+            QueueUrl=self._queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": receipt, "VisibilityTimeout": seconds}
+                for i, (receipt, seconds) in enumerate(batch)
+            ],
+        )
 
 
 class QueueConsumer:
@@ -150,6 +197,7 @@ class QueueConsumer:
         self._slots = asyncio.Semaphore(self._settings.concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._deletions = _Deletions(sqs, queue_url)
+        self._delays = _Delays(sqs, queue_url)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Receive and handle until `stop` is set, then finish what is in flight."""
@@ -176,10 +224,10 @@ class QueueConsumer:
         await self.drain()
 
     async def drain(self) -> None:
-        """Wait for the messages being handled, and for their deletion."""
+        """Wait for the messages being handled, and for their deletion or delay."""
         if self._in_flight:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
-        await self._deletions.flush()
+        await asyncio.gather(self._deletions.flush(), self._delays.flush())
 
     async def _receive(self, count: int) -> list[dict[str, Any]]:
         response = await self._sqs.receive_message(
@@ -212,21 +260,23 @@ class QueueConsumer:
         try:
             await self._handler(received)
         except Exception as exc:
-            outcome = "poison" if isinstance(exc, PoisonMessageError) else "failed"
+            poison = isinstance(exc, PoisonMessageError)
+            outcome = "poison" if poison else "failed"
+            delay = (
+                self._settings.poison_delay_seconds
+                if poison
+                else self._settings.retry_delay(received.receive_count)
+            )
             log.warning(
                 "message_failed",
                 message_id=received.message_id,
                 receives=received.receive_count,
-                poison=isinstance(exc, PoisonMessageError),
+                poison=poison,
+                retry_in_seconds=delay,
                 error=repr(exc),
             )
             extender.cancel()
-            with contextlib.suppress(Exception):
-                await self._sqs.change_message_visibility(
-                    QueueUrl=self._queue_url,
-                    ReceiptHandle=receipt,
-                    VisibilityTimeout=self._settings.retry_delay_seconds,
-                )
+            self._delays.add((receipt, delay))
         else:
             extender.cancel()
             self._deletions.add(receipt)
