@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from inventory.adapters.orm import metadata, reservations
 from inventory.domain import commands
 from inventory.domain.errors import OutOfStockError, ReservationReleasedError
-from inventory.domain.model import ReservationStatus
+from inventory.domain.model import Line, ReservationStatus
 from inventory.service_layer import handlers, queries
 from inventory.service_layer.unit_of_work import SqlUnitOfWork
 from inventory.settings import InventorySettings
@@ -196,5 +196,97 @@ async def test_holds_past_the_expiry_are_released(engine: AsyncEngine) -> None:
     released = await handlers.release_expired_holds(sweep, SqlUnitOfWork(engine))
     assert [r.order_id for r in released] == [stale]
     assert await _level(engine, sku) == (10, 3)
-    assert await _statuses(engine, stale) == {"RELEASED"}
+    assert await _statuses(engine, stale) == {"EXPIRED"}
     assert await handlers.release_expired_holds(sweep, SqlUnitOfWork(engine)) == []
+
+
+async def _sweep(engine: AsyncEngine, *orders: str) -> None:
+    """Age the orders' holds past the expiry and run the sweep on them."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(reservations)
+            .where(reservations.c.order_id.in_(orders))
+            .values(created_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    sweep = commands.ReleaseExpiredHolds(datetime.now(UTC) - timedelta(minutes=30), limit=1000)
+    swept = await handlers.release_expired_holds(sweep, SqlUnitOfWork(engine))
+    assert set(orders) <= {r.order_id for r in swept}
+
+
+async def _shortfall(engine: AsyncEngine, order_id: str) -> dict[str, int]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT sku, shortfall FROM reservation_lines WHERE order_id = :o"),
+            {"o": order_id},
+        )
+        return {row.sku: row.shortfall for row in rows}
+
+
+async def test_a_confirmation_redriven_after_the_expiry_takes_the_units_once(
+    engine: AsyncEngine,
+) -> None:
+    sku, order_id = await stocked(engine, 10), _order()
+    await handlers.reserve_stock(reserve(order_id, **{sku: 4}), SqlUnitOfWork(engine))
+    await _sweep(engine, order_id)
+    assert await _level(engine, sku) == (10, 0)  # the hold is given back, the order may yet come
+
+    confirmed = commands.CommitReservation(uuid.uuid4(), order_id)
+    for _ in range(2):  # the redrive, and a redelivery of it
+        await handlers.commit_reservation(confirmed, SqlUnitOfWork(engine))
+    again = commands.CommitReservation(uuid.uuid4(), order_id)  # another copy of the event
+    await handlers.commit_reservation(again, SqlUnitOfWork(engine))
+    assert await _level(engine, sku) == (6, 0)
+    assert await _statuses(engine, order_id) == {"COMMITTED"}
+    assert await _shortfall(engine, order_id) == {sku: 0}
+
+
+async def test_a_late_confirmation_of_units_sold_again_takes_what_is_left_and_records_the_rest(
+    engine: AsyncEngine,
+) -> None:
+    mug, tea = await stocked(engine, 5), await stocked(engine, 5)
+    late, other = _order(), _order()
+    await handlers.reserve_stock(reserve(late, **{mug: 4, tea: 1}), SqlUnitOfWork(engine))
+    await _sweep(engine, late)
+    await handlers.reserve_stock(reserve(other, **{mug: 3}), SqlUnitOfWork(engine))
+
+    confirmed = commands.CommitReservation(uuid.uuid4(), late)
+    committed = await handlers.commit_reservation(confirmed, SqlUnitOfWork(engine))
+    assert committed is not None
+    assert committed.shortfall == (Line(mug, 2),)
+    # Two mugs were left beside the three another order holds: taken; that order's hold is
+    # untouched, and nothing is counted that is not there.
+    assert [await _level(engine, sku) for sku in (mug, tea)] == [(3, 3), (4, 0)]
+    assert await _shortfall(engine, late) == {mug: 2, tea: 0}
+    # The saga compensating the order later puts back what it took, not what it lacked.
+    await handlers.release_stock(commands.ReleaseStock(late), SqlUnitOfWork(engine))
+    assert [await _level(engine, sku) for sku in (mug, tea)] == [(5, 3), (5, 0)]
+
+
+async def test_late_confirmations_racing_new_orders_never_oversell(engine: AsyncEngine) -> None:
+    sku = await stocked(engine, 10)
+    expired = [_order() for _ in range(5)]
+    for order_id in expired:
+        await handlers.reserve_stock(reserve(order_id, **{sku: 2}), SqlUnitOfWork(engine))
+    await _sweep(engine, *expired)
+
+    async def new_order() -> bool:
+        try:
+            await handlers.reserve_stock(reserve(_order(), **{sku: 1}), SqlUnitOfWork(engine))
+        except OutOfStockError:
+            return False
+        return True
+
+    async def confirm(order_id: str) -> None:
+        event = commands.CommitReservation(uuid.uuid4(), order_id)
+        await handlers.commit_reservation(event, SqlUnitOfWork(engine))
+
+    outcomes = await asyncio.gather(
+        *(new_order() for _ in range(10)), *(confirm(order_id) for order_id in expired)
+    )
+    held = sum(1 for outcome in outcomes[:10] if outcome)
+    on_hand, reserved = await _level(engine, sku)
+    taken = 10 - on_hand
+    short = sum([sum((await _shortfall(engine, o)).values()) for o in expired])
+    assert reserved == held <= on_hand  # every new hold is backed by a unit on hand
+    assert taken + short == 10  # each confirmed unit was taken, or is counted short
+    assert taken + held <= 10

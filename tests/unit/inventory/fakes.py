@@ -43,6 +43,13 @@ class FakeStock:
         )
         return True
 
+    async def take(self, sku: str, quantity: int) -> int:
+        current = self.rows.get(sku)
+        taken = 0 if current is None else min(quantity, current.available)
+        if taken > 0:
+            await self.move(StockMovement(sku, -taken, 0))
+        return taken
+
     async def move(self, movement: StockMovement) -> None:
         current = self.rows[movement.sku]
         moved = replace(

@@ -160,3 +160,70 @@ async def test_holds_older_than_the_expiry_are_released() -> None:
     assert await handlers.release_expired_holds(commands.ReleaseExpiredHolds(cutoff), uow) == []
     assert uow.level("MUG-1") == (9, 1)  # "done" took one, "new" holds one
     assert uow.reservation_rows["new"].status is ReservationStatus.HELD
+
+
+async def _expire(uow: FakeUnitOfWork, *orders: str) -> None:
+    """Age the orders' holds past the expiry and run the sweep."""
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    for order in orders:
+        uow.reservation_rows[order] = replace(uow.reservation_rows[order], created_at=hour_ago)
+    cutoff = datetime.now(UTC) - timedelta(minutes=30)
+    swept = await handlers.release_expired_holds(commands.ReleaseExpiredHolds(cutoff), uow)
+    assert sorted(r.order_id for r in swept) == sorted(orders)
+
+
+async def test_a_confirmation_after_the_expiry_still_takes_the_units_once() -> None:
+    uow = FakeUnitOfWork().stocked(MUG_1=5, TEA_2=5)
+    await handlers.reserve_stock(_reserve("o-1", MUG_1=2, TEA_2=1), uow)
+    await _expire(uow, "o-1")
+    assert uow.reservation_rows["o-1"].status is ReservationStatus.EXPIRED
+    assert (uow.level("MUG-1"), uow.level("TEA-2")) == ((5, 0), (5, 0))
+
+    event = commands.CommitReservation(uuid.uuid4(), "o-1")  # redriven from the DLQ
+    committed = await handlers.commit_reservation(event, uow)
+    assert committed is not None
+    assert (committed.status, committed.shortfall) == (ReservationStatus.COMMITTED, ())
+    assert (uow.level("MUG-1"), uow.level("TEA-2")) == ((3, 0), (4, 0))
+    assert await handlers.commit_reservation(event, uow) is None  # redelivered
+    other = commands.CommitReservation(uuid.uuid4(), "o-1")
+    assert await handlers.commit_reservation(other, uow) == committed  # another copy
+    assert (uow.level("MUG-1"), uow.level("TEA-2")) == ((3, 0), (4, 0))
+
+
+async def test_a_late_confirmation_takes_only_what_no_order_holds_and_records_the_rest() -> None:
+    uow = FakeUnitOfWork().stocked(MUG_1=5)
+    await handlers.reserve_stock(_reserve("o-1", MUG_1=4), uow)
+    await _expire(uow, "o-1")
+    await handlers.reserve_stock(_reserve("o-2", MUG_1=3), uow)  # the units, sold again
+
+    event = commands.CommitReservation(uuid.uuid4(), "o-1")
+    committed = await handlers.commit_reservation(event, uow)
+    assert committed is not None
+    assert committed.status is ReservationStatus.COMMITTED
+    assert committed.shortfall == (Line("MUG-1", 2),)
+    assert uow.level("MUG-1") == (3, 3)  # two taken; o-2 still holds its three
+    assert uow.reservation_rows["o-1"].shortfall == (Line("MUG-1", 2),)
+    # Compensated later, it gives back the two it took, no more.
+    await handlers.release_stock(commands.ReleaseStock("o-1"), uow)
+    assert uow.level("MUG-1") == (5, 3)
+
+
+async def test_after_the_saga_released_an_expired_hold_a_late_confirmation_takes_nothing() -> None:
+    uow = FakeUnitOfWork().stocked(MUG_1=5)
+    await handlers.reserve_stock(_reserve("o-1", MUG_1=2), uow)
+    await _expire(uow, "o-1")
+    released = await handlers.release_stock(commands.ReleaseStock("o-1"), uow)
+    assert released.status is ReservationStatus.RELEASED
+    after = await handlers.commit_reservation(commands.CommitReservation(uuid.uuid4(), "o-1"), uow)
+    assert after is not None
+    assert after.status is ReservationStatus.RELEASED
+    assert uow.level("MUG-1") == (5, 0)
+
+
+async def test_a_reservation_asked_again_after_the_expiry_is_refused() -> None:
+    uow = FakeUnitOfWork().stocked(MUG_1=5)
+    await handlers.reserve_stock(_reserve("o-1", MUG_1=2), uow)
+    await _expire(uow, "o-1")
+    with pytest.raises(ReservationReleasedError):
+        await handlers.reserve_stock(_reserve("o-1", MUG_1=2), uow)
+    assert uow.level("MUG-1") == (5, 0)

@@ -1,3 +1,5 @@
+import pytest
+
 from inventory.domain.model import (
     Line,
     Reservation,
@@ -40,3 +42,33 @@ def test_only_a_hold_can_be_committed_and_nothing_is_released_twice() -> None:
         assert reservation.release() == (reservation, [])
     assert rejected.lines == ()
     assert rejected.short_skus == ("MUG-1",)
+
+
+def test_an_expired_hold_gives_its_units_back_and_awaits_a_late_confirmation() -> None:
+    expired, moves = Reservation.hold("o-1", [Line("MUG-1", 2)]).expire()
+    assert expired.status is ReservationStatus.EXPIRED
+    assert moves == [StockMovement("MUG-1", on_hand=0, reserved=-2)]
+    assert expired.expire() == (expired, [])  # only a hold expires
+    assert expired.commit() == (expired, [])  # nothing is held to commit
+    released, moves = expired.release()  # the saga compensated after all: nothing to give
+    assert (released.status, moves) == (ReservationStatus.RELEASED, [])
+    assert released.commit_late({"MUG-1": 2}) == released  # a release is final
+
+
+def test_a_late_confirmation_keeps_what_it_could_not_take_as_its_shortfall() -> None:
+    expired, _ = Reservation.hold("o-1", [Line("MUG-1", 2), Line("TEA-2", 3)]).expire()
+    whole = expired.commit_late({"MUG-1": 2, "TEA-2": 3})
+    assert (whole.status, whole.shortfall) == (ReservationStatus.COMMITTED, ())
+    short = expired.commit_late({"MUG-1": 2, "TEA-2": 1})
+    assert (short.status, short.shortfall) == (ReservationStatus.COMMITTED, (Line("TEA-2", 2),))
+    # Released, it puts back on hand what it took, not what it was short of.
+    released, moves = short.release()
+    assert released.status is ReservationStatus.RELEASED
+    assert moves == [StockMovement("MUG-1", 2, 0), StockMovement("TEA-2", 1, 0)]
+    assert short.commit_late({"MUG-1": 2, "TEA-2": 3}) == short  # committed once
+
+
+def test_a_late_confirmation_cannot_take_more_than_its_lines() -> None:
+    expired, _ = Reservation.hold("o-1", [Line("MUG-1", 2)]).expire()
+    with pytest.raises(ValueError, match="MUG-1"):
+        expired.commit_late({"MUG-1": 3})

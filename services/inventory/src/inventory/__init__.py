@@ -5,9 +5,10 @@ What it keeps (PostgreSQL, schema `inventory`):
 - `stock`: per SKU, `on_hand` (units in the warehouse) and `reserved` (held for orders not yet
   confirmed); `available = on_hand - reserved` never drops below zero, checked by the
   database as well as by every claim.
-- `reservations` / `reservation_lines`: per order, its status (HELD, COMMITTED, RELEASED or
-  REJECTED) and per (order, SKU) the units it holds; `inbox`: the events already handled;
-  `outbox`: the events it publishes, written with the change they describe.
+- `reservations` / `reservation_lines`: per order, its status (HELD, COMMITTED, RELEASED,
+  REJECTED or EXPIRED) and per (order, SKU) the units it holds, and the `shortfall` a late
+  confirmation could not take; `inbox`: the events already handled; `outbox`: the events it
+  publishes, written with the change they describe.
 
 How it changes:
 
@@ -24,9 +25,20 @@ How it changes:
   already committed; with nothing to release it succeeds, and marks the order so that a late
   `ReserveStock` for it is refused (`ReservationReleased`) instead of holding stock forever.
 - `ordering.OrderConfirmed` (on `inventory-events`) commits the order's held units: they leave
-  `on_hand` and `reserved`. A confirmation of an order released meanwhile takes nothing.
-- The worker releases holds neither committed nor released after `RESERVATION_TTL_SECONDS`
-  (30 minutes by default), sweeping every `SWEEP_INTERVAL_SECONDS`.
+  `on_hand` and `reserved`. A confirmation of an order the saga released meanwhile takes
+  nothing.
+- The worker gives back holds neither committed nor released after `RESERVATION_TTL_SECONDS`
+  (30 minutes by default), sweeping every `SWEEP_INTERVAL_SECONDS`: a saga that died must not
+  hold stock forever. Such a hold becomes EXPIRED, not RELEASED, because the order may still
+  have been confirmed: its `OrderConfirmed` was dead-lettered and redriven later, or its saga
+  was slower than the expiry. That late confirmation still takes the order's units, from what
+  is on hand and held by no other order, once (the inbox, and a COMMITTED reservation commits
+  nothing more). What is no longer there (sold again after the sweep) is neither taken from
+  other orders' holds nor counted below zero: it is kept as the line's `shortfall` (a release
+  gives back only what was taken) and logged as an error (`confirmed_order_short`), for a
+  person to settle (restock, or refund the order). A saga's `ReleaseStock` of an expired hold
+  has nothing to give back and makes it RELEASED, so a confirmation arriving after that takes
+  nothing.
 
 What it publishes (on `inventory-events`, through its outbox, in the step's own transaction,
 once per change: a redelivered command that changes nothing publishes nothing):

@@ -10,7 +10,7 @@ from servicekit.messaging.outbox import outbox_table
 
 metadata = sa.MetaData(schema="inventory")
 
-STATUSES = "('HELD', 'COMMITTED', 'RELEASED', 'REJECTED')"
+STATUSES = "('HELD', 'COMMITTED', 'RELEASED', 'REJECTED', 'EXPIRED')"
 
 stock = sa.Table(
     "stock",
@@ -60,7 +60,12 @@ reservation_lines = sa.Table(
     sa.Column("sku", sa.Text, primary_key=True),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
+    # Units a late confirmation found no longer on hand (see `Reservation.shortfall`).
+    sa.Column("shortfall", sa.Integer, nullable=False, server_default="0"),
     sa.CheckConstraint("quantity > 0", name="reservation_lines_quantity_positive"),
+    sa.CheckConstraint(
+        "shortfall >= 0 AND shortfall <= quantity", name="reservation_lines_shortfall_in_range"
+    ),
     sa.CheckConstraint(f"status IN {STATUSES}", name="reservation_lines_status_known"),
 )
 

@@ -36,6 +36,11 @@ class StockRepository(Protocol):
         """Reserve `quantity` if that many are available; False, changing nothing, if not."""
         ...
 
+    async def take(self, sku: str, quantity: int) -> int:
+        """Take up to `quantity` units off on hand, of those no order holds; how many it
+        took (none of a SKU not counted)."""
+        ...
+
     async def move(self, movement: StockMovement) -> None:
         """Apply a movement the domain decided on."""
         ...
@@ -140,6 +145,20 @@ class SqlStockRepository:
         )
         return result.first() is not None
 
+    async def take(self, sku: str, quantity: int) -> int:
+        # Locked, so that no claim slips in between reading what is free and taking it.
+        free = (
+            await self._connection.execute(
+                select(stock.c.on_hand - stock.c.reserved)
+                .where(stock.c.sku == sku)
+                .with_for_update()
+            )
+        ).scalar()
+        taken = min(quantity, free or 0)
+        if taken > 0:
+            await self.move(StockMovement(sku, -taken, 0))
+        return taken
+
     async def move(self, movement: StockMovement) -> None:
         await self._connection.execute(
             update(stock)
@@ -215,17 +234,24 @@ class SqlReservationRepository:
         return None if row is None else await self._with_lines(row)
 
     async def _with_lines(self, row: Any) -> Reservation:
-        lines = await self._connection.execute(
-            select(reservation_lines.c.sku, reservation_lines.c.quantity)
-            .where(reservation_lines.c.order_id == row.order_id)
-            .order_by(reservation_lines.c.sku)
-        )
+        lines = (
+            await self._connection.execute(
+                select(
+                    reservation_lines.c.sku,
+                    reservation_lines.c.quantity,
+                    reservation_lines.c.shortfall,
+                )
+                .where(reservation_lines.c.order_id == row.order_id)
+                .order_by(reservation_lines.c.sku)
+            )
+        ).all()
         return Reservation(
             order_id=row.order_id,
             status=ReservationStatus(row.status),
             lines=tuple(Line(line.sku, line.quantity) for line in lines),
             short_skus=tuple(row.short_skus),
             created_at=row.created_at,
+            shortfall=tuple(Line(line.sku, line.shortfall) for line in lines if line.shortfall),
         )
 
     async def save(self, reservation: Reservation) -> None:
@@ -239,3 +265,12 @@ class SqlReservationRepository:
             .where(reservation_lines.c.order_id == reservation.order_id)
             .values(status=reservation.status.value)
         )
+        for short in reservation.shortfall:
+            await self._connection.execute(
+                update(reservation_lines)
+                .where(
+                    reservation_lines.c.order_id == reservation.order_id,
+                    reservation_lines.c.sku == short.sku,
+                )
+                .values(shortfall=short.quantity)
+            )

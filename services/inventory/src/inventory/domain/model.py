@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -70,6 +70,10 @@ class ReservationStatus(enum.StrEnum):
     COMMITTED = "COMMITTED"  # the order is confirmed: the units left `on_hand`
     RELEASED = "RELEASED"  # given back; also what a release leaves when nothing was held
     REJECTED = "REJECTED"  # the order could not be reserved; nothing is held
+    # Held past the expiry, its units given back to `available`: its saga most likely died.
+    # Unlike RELEASED, the order may still be confirmed (its confirmation came late, or from
+    # the dead-letter queue): it then takes its units from what is left (`commit_late`).
+    EXPIRED = "EXPIRED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,9 @@ class Reservation:
     lines: tuple[Line, ...] = ()
     short_skus: tuple[str, ...] = ()
     created_at: datetime = field(default_factory=_now)
+    # Of a reservation committed late: per SKU, the units its order was confirmed for that
+    # were no longer there to take (sold again after the expiry gave them back).
+    shortfall: tuple[Line, ...] = ()
 
     @classmethod
     def hold(cls, order_id: str, lines: Iterable[Line]) -> Reservation:
@@ -99,15 +106,35 @@ class Reservation:
             self, status=ReservationStatus.REJECTED, lines=(), short_skus=tuple(short_skus)
         )
 
+    def taken(self, line: Line) -> int:
+        """Units of `line` the order took when committed: all, less any shortfall."""
+        return line.quantity - sum(s.quantity for s in self.shortfall if s.sku == line.sku)
+
     def release(self) -> tuple[Reservation, list[StockMovement]]:
-        """Give the units back: held ones to `available`, committed ones to `on_hand`."""
+        """Give the units back: held ones to `available`, committed ones to `on_hand` (what
+        was taken of them). An expired hold gave its units back already; released, a late
+        confirmation of its order no longer takes them."""
         if self.status is ReservationStatus.HELD:
             moves = [StockMovement(line.sku, 0, -line.quantity) for line in self.lines]
         elif self.status is ReservationStatus.COMMITTED:
-            moves = [StockMovement(line.sku, line.quantity, 0) for line in self.lines]
+            moves = [
+                StockMovement(line.sku, self.taken(line), 0)
+                for line in self.lines
+                if self.taken(line)
+            ]
+        elif self.status is ReservationStatus.EXPIRED:
+            moves = []
         else:
             return self, []
         return replace(self, status=ReservationStatus.RELEASED), moves
+
+    def expire(self) -> tuple[Reservation, list[StockMovement]]:
+        """Held past the expiry: give the units back to `available`, as a release does, but
+        leave the order able to take them again if it turns out confirmed."""
+        if self.status is not ReservationStatus.HELD:
+            return self, []
+        moves = [StockMovement(line.sku, 0, -line.quantity) for line in self.lines]
+        return replace(self, status=ReservationStatus.EXPIRED), moves
 
     def commit(self) -> tuple[Reservation, list[StockMovement]]:
         """The order is confirmed: held units leave the warehouse's count."""
@@ -115,3 +142,18 @@ class Reservation:
             return self, []
         moves = [StockMovement(line.sku, -line.quantity, -line.quantity) for line in self.lines]
         return replace(self, status=ReservationStatus.COMMITTED), moves
+
+    def commit_late(self, taken: Mapping[str, int]) -> Reservation:
+        """The order of an expired hold is confirmed after all: it took `taken` units of each
+        SKU from what was left on hand (never from other orders' holds, decided where the rows
+        live), and what it could not take is its shortfall."""
+        if self.status is not ReservationStatus.EXPIRED:
+            return self
+        shortfall = []
+        for line in self.lines:
+            got = taken.get(line.sku, 0)
+            if not 0 <= got <= line.quantity:
+                raise ValueError(f"took {got} of {line.quantity} units of {line.sku}")
+            if got < line.quantity:
+                shortfall.append(Line(line.sku, line.quantity - got))
+        return replace(self, status=ReservationStatus.COMMITTED, shortfall=tuple(shortfall))

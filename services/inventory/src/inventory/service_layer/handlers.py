@@ -45,7 +45,7 @@ def _answer_again(reservation: Reservation | None) -> Reservation:
         raise LookupError("an order id that is claimed has its reservation, but this has none")
     if reservation.status is ReservationStatus.REJECTED:
         raise OutOfStockError(reservation.order_id, reservation.short_skus)
-    if reservation.status is ReservationStatus.RELEASED:
+    if reservation.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
         raise ReservationReleasedError(reservation.order_id)
     return reservation
 
@@ -108,8 +108,9 @@ async def release_stock(cmd: commands.ReleaseStock, uow: UnitOfWork) -> Reservat
 async def commit_reservation(
     cmd: commands.CommitReservation, uow: UnitOfWork
 ) -> Reservation | None:
-    """The order is confirmed: its held units leave the stock. None if the event was handled
-    before or the order holds nothing here."""
+    """The order is confirmed: its held units leave the stock; if its hold expired meanwhile,
+    it takes them from what is left on hand, and what is not there is its shortfall. None if
+    the event was handled before or the order holds nothing here."""
     async with uow:
         if not await uow.claim(str(cmd.event_id), "commit_reservation"):
             return None
@@ -117,23 +118,36 @@ async def commit_reservation(
         if reservation is None:
             await uow.commit()
             return None
-        committed, moves = reservation.commit()
-        await _store(uow, reservation, committed, moves)
+        if reservation.status is ReservationStatus.EXPIRED:
+            committed = await _commit_late(uow, reservation)
+        else:
+            committed, moves = reservation.commit()
+            await _store(uow, reservation, committed, moves)
         await uow.commit()
+    return committed
+
+
+async def _commit_late(uow: UnitOfWork, reservation: Reservation) -> Reservation:
+    # The expiry gave these units back and other orders may have reserved them since: take
+    # only what nobody holds, SKUs in sorted order as every writer locks them.
+    taken = {line.sku: await uow.stock.take(line.sku, line.quantity) for line in reservation.lines}
+    committed = reservation.commit_late(taken)
+    await uow.reservations.save(committed)
     return committed
 
 
 async def release_expired_holds(
     cmd: commands.ReleaseExpiredHolds, uow: UnitOfWork
 ) -> list[Reservation]:
-    """Release holds older than `cmd.held_before`, one transaction each, up to `cmd.limit`."""
+    """Give back holds older than `cmd.held_before`, one transaction each, up to `cmd.limit`;
+    each is left EXPIRED, so that its order, if confirmed late, still takes its units."""
     released: list[Reservation] = []
     while len(released) < cmd.limit:
         async with uow:
             reservation = await uow.reservations.next_expired(cmd.held_before)
             if reservation is None:
                 break
-            after, moves = reservation.release()
+            after, moves = reservation.expire()
             await _store(uow, reservation, after, moves)
             await uow.commit()
         released.append(after)
