@@ -146,6 +146,11 @@ class Measures:
         self.saga_step = seconds(
             "shop.saga.step.duration", "Time a saga step took in its worker, by step and outcome"
         )
+        self.outbox_parked = meter.create_counter(
+            "shop.outbox.parked",
+            unit="{message}",
+            description="Messages a relay set aside after the broker refused them, by store",
+        )
 
 
 @cache

@@ -84,10 +84,26 @@ def _trace(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outbox_parked(args: argparse.Namespace) -> int:
-    from shopctl.outbox import list_parked
+def _is_schema(target: str) -> bool:
+    """True when `target` names a PostgreSQL schema, False for a DynamoDB table."""
+    from shopctl.topology import load_topology
 
-    parked = list_parked(client("dynamodb"), args.table)
+    topology = load_topology()
+    if target in topology.schemas:
+        return True
+    if target in {table.name for table in topology.tables}:
+        return False
+    names = ", ".join([*topology.schemas, *(t.name for t in topology.tables)])
+    raise SystemExit(f"shopctl: {target!r} is no declared outbox; one of {names}")
+
+
+def _outbox_parked(args: argparse.Namespace) -> int:
+    from shopctl.outbox import database_from_environment, list_parked, list_parked_rows
+
+    if _is_schema(args.target):
+        parked = list_parked_rows(database_from_environment(), args.target)
+    else:
+        parked = list_parked(client("dynamodb"), args.target)
     print(f"{'message id':<38} {'type':<32} {'attempts':>8}  {'parked at':<32} last error")
     for item in parked:
         print(
@@ -98,10 +114,13 @@ def _outbox_parked(args: argparse.Namespace) -> int:
 
 
 def _outbox_retry(args: argparse.Namespace) -> int:
-    from shopctl.outbox import retry_parked
+    from shopctl.outbox import database_from_environment, retry_parked, retry_parked_rows
 
-    moved = retry_parked(client("dynamodb"), args.table, args.message_id)
-    print(f"{moved} parked items moved back to {args.table}'s outbox")
+    if _is_schema(args.target):
+        moved = retry_parked_rows(database_from_environment(), args.target, args.message_id)
+    else:
+        moved = retry_parked(client("dynamodb"), args.target, args.message_id)
+    print(f"{moved} parked items moved back to {args.target}'s outbox")
     return 0
 
 
@@ -159,18 +178,21 @@ def _parser() -> argparse.ArgumentParser:
     move.set_defaults(run=_dlq_redrive)
 
     outbox = commands.add_parser(
-        "outbox", help="inspect and retry a DynamoDB outbox's parked items"
+        "outbox",
+        help="inspect and retry the parked messages of an outbox: a DynamoDB table's "
+        "(baskets, payments) or a PostgreSQL schema's (catalog, ordering, inventory; "
+        "reached by DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD)",
     )
     outbox_commands = outbox.add_subparsers(required=True, metavar="ACTION")
     parked = outbox_commands.add_parser(
-        "parked", help="the items TABLE's relays parked, with their last error"
+        "parked", help="the messages OUTBOX's relays parked, with their last error"
     )
-    parked.add_argument("table", metavar="TABLE")
+    parked.add_argument("target", metavar="OUTBOX", help="a table or a schema")
     parked.set_defaults(run=_outbox_parked)
     retry = outbox_commands.add_parser(
-        "retry", help="move TABLE's parked items back to its outbox, to be sent again"
+        "retry", help="put OUTBOX's parked messages back in its outbox, to be sent again"
     )
-    retry.add_argument("table", metavar="TABLE")
+    retry.add_argument("target", metavar="OUTBOX", help="a table or a schema")
     retry.add_argument("--message-id", help="only the item of this message")
     retry.set_defaults(run=_outbox_retry)
     return parser

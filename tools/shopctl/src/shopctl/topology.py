@@ -57,6 +57,8 @@ class Topology:
     tables: tuple[Table, ...]
     identity: Identity
     state_machines: tuple[StateMachine, ...] = ()
+    # The PostgreSQL schemas, one per service that owns one.
+    schemas: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, data: dict[str, Any], base: Path = Path()) -> Topology:
@@ -90,6 +92,7 @@ class Topology:
                 StateMachine(m["name"], base / m["definition"])
                 for m in data.get("state_machines", [])
             ),
+            schemas=tuple(s["name"] for s in data.get("schemas", [])),
         )
 
 

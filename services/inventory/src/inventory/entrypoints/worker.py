@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from inventory.adapters.orm import outbox
+from inventory.adapters.orm import inbox, outbox
 from inventory.contracts import consumed
 from inventory.contracts.events import OUT_OF_STOCK
 from inventory.domain import commands
@@ -24,6 +24,7 @@ from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
 from servicekit.messaging.envelope import Envelope
+from servicekit.messaging.inbox import InboxPurge
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
@@ -138,6 +139,7 @@ async def compose(worker: Worker[InventorySettings]) -> None:
     await worker.consume(events_url, event_router(new_uow))
     worker.run(lambda stop: sweep_expired_holds(settings, new_uow, stop))
     worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
+    worker.run(InboxPurge(engine, inbox).run)
 
 
 def main() -> None:

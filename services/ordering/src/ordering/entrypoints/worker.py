@@ -19,7 +19,7 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ordering.adapters.orm import outbox
+from ordering.adapters.orm import inbox, outbox
 from ordering.adapters.saga import SagaStarter, StepFunctionsSaga
 from ordering.contracts import saga
 from ordering.contracts.consumed import (
@@ -37,6 +37,7 @@ from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from ordering.settings import OrderingSettings
 from servicekit.codes import CURRENCY_PATTERN
 from servicekit.messaging.envelope import Envelope
+from servicekit.messaging.inbox import InboxPurge
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaSteps
@@ -194,6 +195,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
     )
     await worker.consume(events_url, step_outcomes(lambda: SqlUnitOfWork(engine)))
     worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
+    worker.run(InboxPurge(engine, inbox).run)
 
 
 def main() -> None:

@@ -19,10 +19,12 @@ Two paths send an item, and leases keep them apart:
   partitions at once, publishes what is due in batches, and deletes what went out in
   batches; it stops sweeping a partition well before its lease could run out mid-batch.
 
-An item the broker refuses is retried with exponential backoff (`lease_until` is its next try);
-after `max_attempts` refusals it is parked: moved, in one transaction, to `OUTBOX#PARKED` with
-its last error and attempt count, logged as `outbox_item_parked` with a running count, and
-listed by `shopctl outbox parked`. It no longer holds up anything behind it.
+What becomes of each item the relay sends is decided by the relay core both outboxes share
+(`relay.RelayCore`): an item the broker refuses is retried with exponential backoff
+(`lease_until` is its next try); after `max_attempts` refusals it is parked: moved, in one
+transaction, to `OUTBOX#PARKED` with its last error and attempt count, logged as
+`outbox_item_parked` with a running count, and listed by `shopctl outbox parked`. It no longer
+holds up anything behind it.
 
 Why not DynamoDB Streams (a stream on the table, read by a Lambda or an EventBridge Pipe)?
 A stream would send without polling, but it puts the publishing in another runtime (a Lambda
@@ -42,7 +44,7 @@ import contextlib
 import time
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +52,7 @@ import structlog
 from botocore.exceptions import ClientError
 
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.outbox import Publisher
-from servicekit.messaging.publisher import PublishResult
+from servicekit.messaging.relay import Claimed, Park, Publisher, RelayCore, Retry, RetryPolicy
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -143,47 +144,6 @@ async def delete_items(client: DynamoDBClient, table: str, items: Sequence[Item]
     )
 
 
-async def publish_isolated(
-    publisher: Publisher, messages: Sequence[tuple[str, str, str]]
-) -> PublishResult:
-    """Publish `messages`; if the whole call fails, each alone, so that one message the broker
-    can never take (too large, malformed) fails by itself and not its batch. A failure the
-    broker may recover from (no connection, throttling, a server error) is raised."""
-    try:
-        return await publisher.publish(messages)
-    except Exception as exc:
-        if not _is_refusal(exc):
-            raise
-        if len(messages) == 1:
-            return PublishResult([], [messages[0][0]], {messages[0][0]: repr(exc)})
-    results = await asyncio.gather(
-        *(publisher.publish([m]) for m in messages), return_exceptions=True
-    )
-    published: list[str] = []
-    failed: list[str] = []
-    errors: dict[str, str] = {}
-    for message, result in zip(messages, results, strict=True):
-        if isinstance(result, BaseException):
-            if not _is_refusal(result):
-                raise result
-            failed.append(message[0])
-            errors[message[0]] = repr(result)
-        else:
-            published += result.published
-            failed += result.failed
-            errors |= result.errors
-    return PublishResult(published, failed, errors)
-
-
-def _is_refusal(exc: BaseException) -> bool:
-    """True for the broker refusing the request itself (a 4xx that is not throttling)."""
-    if not isinstance(exc, ClientError):
-        return False
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    return 400 <= status < 500 and "Throttl" not in code
-
-
 class DirectPublisher:
     """Sends a unit of work's messages right after it commits, and deletes their outbox items.
 
@@ -229,11 +189,25 @@ def _id(item: Item) -> str:
     return message_id
 
 
+def _claimed(item: Item) -> Claimed:
+    return Claimed(*_message(item), attempts=int(item.get("attempts", {"N": "0"})["N"]))
+
+
+@contextlib.contextmanager
+def _gone_meanwhile() -> Iterator[None]:
+    """Ignore a write refused because the item went meanwhile (retried by hand, or sent)."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in {
+            "ConditionalCheckFailedException",
+            "TransactionCanceledException",
+        }:
+            raise
+
+
 class DynamoOutboxRelay:
     """Sweeps a table's outbox: sends what the committing processes did not, until stopped."""
-
-    # Items this process has parked, for the running count in `outbox_item_parked`.
-    parked_total = 0
 
     def __init__(
         self,
@@ -251,17 +225,16 @@ class DynamoOutboxRelay:
     ) -> None:
         self._client = client
         self._table = table
-        self._publisher = publisher
+        self._core = RelayCore(
+            publisher,
+            table,
+            RetryPolicy(max_attempts, base_backoff_seconds, max_backoff_seconds),
+        )
         self._partitions = [f"OUTBOX#{i}" for i in range(partitions)]
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._lease_seconds = lease_seconds
-        self._max_attempts = max_attempts
-        self._base_backoff = base_backoff_seconds
-        self._max_backoff = max_backoff_seconds
         self.owner = f"relay-{uuid.uuid4().hex}"
-        self._outages = 0  # consecutive sweeps that found the broker down, to back off further
-        self._outage_seen = False
         self._held: dict[str, float] = {}  # partition -> until when this relay holds it
         self._next_try: dict[str, float] = {}  # partition -> when to try to take it again
 
@@ -271,12 +244,8 @@ class DynamoOutboxRelay:
         now = time.time()
         held = await asyncio.gather(*(self._hold(pk, now) for pk in self._partitions))
         mine = [pk for pk, ok in zip(self._partitions, held, strict=True) if ok]
-        self._outage_seen = False
         taken = sum(await asyncio.gather(*(self._sweep(pk, now) for pk in mine)))
-        if self._outage_seen:
-            self._outages += 1
-        elif taken:
-            self._outages = 0
+        self._core.sweep_done(taken)
         return taken
 
     async def _hold(self, pk: str, now: float) -> bool:
@@ -319,18 +288,12 @@ class DynamoOutboxRelay:
         return len(due)
 
     async def _send(self, claimed: list[Item]) -> None:
-        try:
-            result = await publish_isolated(self._publisher, [_message(i) for i in claimed])
-        except Exception as exc:  # the broker is unreachable: back off, count no attempt
-            log.warning("outbox_publish_failed", error=repr(exc), count=len(claimed))
-            self._outage_seen = True
-            await asyncio.gather(*(self._back_off(i, repr(exc), counted=False) for i in claimed))
-            return
-        sent = set(result.published)
-        await delete_items(self._client, self._table, [i for i in claimed if _id(i) in sent])
-        refused = [i for i in claimed if _id(i) not in sent]
+        settlement = await self._core.settle([_claimed(i) for i in claimed])
+        by_id = {_id(i): i for i in claimed}
+        await delete_items(self._client, self._table, [by_id[m] for m in settlement.sent])
         await asyncio.gather(
-            *(self._back_off(i, result.errors.get(_id(i), "refused")) for i in refused)
+            *(self._back_off(by_id[r.message_id], r) for r in settlement.retry),
+            *(self._park(by_id[p.message_id], p) for p in settlement.park),
         )
 
     async def _due(self, pk: str, now: float) -> list[Item]:
@@ -347,15 +310,9 @@ class DynamoOutboxRelay:
         )
         return list(response.get("Items", []))
 
-    async def _back_off(self, item: Item, error: str, *, counted: bool = True) -> None:
-        """Try `item` again later, or park it once it has failed `max_attempts` times."""
-        attempts = int(item.get("attempts", {"N": "0"})["N"]) + (1 if counted else 0)
-        try:
-            if attempts >= self._max_attempts:
-                await self._park(item, attempts, error)
-                return
-            steps = min(max(attempts, self._outages), 16)
-            delay = min(self._max_backoff, self._base_backoff * 2**steps)
+    async def _back_off(self, item: Item, retry: Retry) -> None:
+        """Leave `item` for its next try; its lease says when."""
+        with _gone_meanwhile():
             await self._client.update_item(
                 TableName=self._table,
                 Key=_key(item),
@@ -363,49 +320,36 @@ class DynamoOutboxRelay:
                 "last_error = :error",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={
-                    ":until": {"N": f"{time.time() + delay:.3f}"},
-                    ":attempts": {"N": str(attempts)},
-                    ":error": {"S": error[:1000]},
+                    ":until": {"N": f"{time.time() + retry.delay:.3f}"},
+                    ":attempts": {"N": str(retry.attempts)},
+                    ":error": {"S": retry.error},
                 },
             )
-        except ClientError as exc:  # the item went meanwhile (retried by hand, or sent)
-            if exc.response["Error"]["Code"] not in {
-                "ConditionalCheckFailedException",
-                "TransactionCanceledException",
-            }:
-                raise
 
-    async def _park(self, item: Item, attempts: int, error: str) -> None:
+    async def _park(self, item: Item, park: Park) -> None:
+        """Move `item` to `OUTBOX#PARKED` with its count and last error, in one transaction."""
         parked = {k: v for k, v in item.items() if k not in {"lease_until", "lease_owner"}}
         parked |= {
             "pk": {"S": PARKED_PK},
             "home_pk": item["pk"],
-            "attempts": {"N": str(attempts)},
-            "last_error": {"S": error[:1000]},
+            "attempts": {"N": str(park.attempts)},
+            "last_error": {"S": park.error},
             "parked_at": {"S": datetime.now(UTC).isoformat()},
         }
-        await self._client.transact_write_items(
-            TransactItems=[
-                {
-                    "Delete": {
-                        "TableName": self._table,
-                        "Key": _key(item),
-                        "ConditionExpression": "attribute_exists(pk)",
-                    }
-                },
-                {"Put": {"TableName": self._table, "Item": parked}},
-            ]
-        )
-        DynamoOutboxRelay.parked_total += 1
-        log.error(
-            "outbox_item_parked",
-            table=self._table,
-            message_id=_id(item),
-            message_type=item["type"]["S"],
-            attempts=attempts,
-            error=error[:200],
-            parked_total=DynamoOutboxRelay.parked_total,
-        )
+        with _gone_meanwhile():
+            await self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": _key(item),
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": parked}},
+                ]
+            )
+            self._core.parked(park)
 
     async def release(self) -> None:
         """Give up the partitions this relay holds, so that another takes them at once."""

@@ -1,11 +1,30 @@
 """The inbox for PostgreSQL consumers: a handler records the message id in the same
-transaction as its effect, so a redelivered message is recognised and changes nothing."""
+transaction as its effect, so a redelivered message is recognised and changes nothing.
+
+Rows are kept for `INBOX_RETENTION` and then purged by the worker (`InboxPurge`): a message
+id only needs remembering while a copy of the message can still arrive. A copy lives 4 days
+in its queue, and in its dead-letter queue up to 14 days from when it was first sent (the
+longest SQS keeps anything; moving it there keeps its age); `shopctl dlq redrive` sends it
+anew, to wait up to 4 more days in its queue: 18 days at most from first sending to last
+delivery. Three weeks is the redrive window plus a week, and covers that with days to
+spare. A copy that came later still (dead-lettered and redriven again and again, by hand)
+would be handled as new.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+import asyncio
+import contextlib
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = structlog.get_logger(__name__)
+
+INBOX_RETENTION = timedelta(days=21)
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -16,6 +35,8 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("message_id", String(100), primary_key=True),
         Column("handler", String(100), primary_key=True),
         Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # The purge reads the oldest rows only, never the whole table.
+        Index("inbox_handled_at_idx", "handled_at"),
     )
 
 
@@ -31,3 +52,67 @@ async def claim_message(
         .returning(inbox.c.message_id)
     )
     return result.first() is not None
+
+
+class InboxPurge:
+    """Deletes a schema's inbox rows older than the retention, until stopped.
+
+    Each batch is one short transaction of at most `batch_size` rows, skipping any row a
+    handler holds, with a pause between batches: handlers never wait on the purge for
+    long, and a backlog of old rows is worked through rather than deleted in one go.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        inbox: Table,
+        *,
+        retention: timedelta = INBOX_RETENTION,
+        batch_size: int = 1000,
+        interval_seconds: float = 3600.0,
+        pause_seconds: float = 0.2,
+    ) -> None:
+        self._engine = engine
+        self._inbox = inbox
+        self._retention = retention
+        self._batch_size = batch_size
+        self._interval = interval_seconds
+        self._pause = pause_seconds
+
+    async def purge_once(self) -> int:
+        """Delete one batch of expired rows; return how many went."""
+        i = self._inbox
+        expired = (
+            select(i.c.message_id, i.c.handler)
+            .where(i.c.handled_at < func.now() - self._retention)
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                i.delete().where(tuple_(i.c.message_id, i.c.handler).in_(expired))
+            )
+        return int(result.rowcount or 0)
+
+    async def purge(self, stop: asyncio.Event) -> int:
+        """Delete expired rows batch by batch until none is left or `stop` is set."""
+        purged = 0
+        while not stop.is_set():
+            deleted = await self.purge_once()
+            purged += deleted
+            if deleted < self._batch_size:
+                break
+            await asyncio.sleep(self._pause)
+        return purged
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Purge now and every `interval_seconds` until `stop` is set."""
+        while not stop.is_set():
+            try:
+                purged = await self.purge(stop)
+                if purged:
+                    log.info("inbox_purged", schema=self._inbox.schema, count=purged)
+            except Exception as exc:  # the database is down: try again at the next round
+                log.warning("inbox_purge_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._interval)

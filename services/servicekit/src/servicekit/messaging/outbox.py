@@ -6,20 +6,28 @@ without sending a row twice at once), publishes them, and marks them sent in the
 transaction. A relay killed after publishing and before committing leaves the rows unsent:
 they go out again, and consumers' inboxes absorb the duplicate. It wakes on `NOTIFY`, so an
 event leaves as soon as its transaction commits, and polls as a fallback.
+
+What becomes of each row is decided by the relay core both outboxes share (`relay.RelayCore`):
+a row the broker refuses fails alone, not its batch, and is tried again with exponential
+backoff (`next_attempt_at`); after `max_attempts` refusals it is parked (`parked_at`, with
+`attempts` and `last_error`), logged as `outbox_item_parked`, and left for
+`shopctl outbox parked|retry`; the rows behind it go on. Each batch's outcome is written in
+three statements at most (sent, backed off, parked), in the claiming transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
-from typing import Protocol
 
 import structlog
 from sqlalchemy import (
     Column,
     DateTime,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -27,21 +35,31 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    Values,
+    column,
     func,
     select,
     text,
     update,
+    values,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.publisher import PublishResult
+from servicekit.messaging.relay import (
+    Claimed,
+    Park,
+    Publisher,
+    RelayCore,
+    Retry,
+    RetryPolicy,
+    Settlement,
+)
 
 log = structlog.get_logger(__name__)
 
-
-class Publisher(Protocol):
-    async def publish(self, messages: Sequence[tuple[str, str, str]]) -> PublishResult: ...
+# Where a row stands: unsent (and due at `next_attempt_at`), sent, or parked.
+UNSENT = "published_at IS NULL AND parked_at IS NULL"
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -58,11 +76,12 @@ def outbox_table(metadata: MetaData) -> Table:
         Column(
             "next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()
         ),
-        Index(
-            "outbox_unsent_idx",
-            "next_attempt_at",
-            postgresql_where=text("published_at IS NULL"),
-        ),
+        # The broker's last word on a row it refused or could not be reached for.
+        Column("last_error", Text),
+        # Set when the row was refused `max_attempts` times: no relay sends it until a person
+        # retries it (`shopctl outbox retry`).
+        Column("parked_at", DateTime(timezone=True)),
+        Index("outbox_unsent_idx", "next_attempt_at", postgresql_where=text(UNSENT)),
     )
 
 
@@ -100,59 +119,75 @@ class OutboxRelay:
         *,
         batch_size: int = 50,
         poll_seconds: float = 5.0,
+        max_attempts: int = 10,
+        base_backoff_seconds: float = 0.5,
         max_backoff_seconds: float = 60.0,
         retention: timedelta = timedelta(days=1),
     ) -> None:
         self._engine = engine
         self._outbox = outbox
-        self._publisher = publisher
+        self._core = RelayCore(
+            publisher,
+            str(outbox.schema),
+            RetryPolicy(max_attempts, base_backoff_seconds, max_backoff_seconds),
+        )
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
-        self._max_backoff = max_backoff_seconds
         self._retention = retention
         self._wake = asyncio.Event()
 
     async def relay_once(self) -> int:
-        """Claim, publish and mark one batch; return how many rows were claimed."""
+        """Claim, publish and settle one batch; return how many rows were claimed."""
         o = self._outbox
         async with self._engine.begin() as connection:
             rows = (
                 await connection.execute(
-                    select(o.c.id, o.c.type, o.c.body)
-                    .where(o.c.published_at.is_(None), o.c.next_attempt_at <= func.now())
+                    select(o.c.id, o.c.type, o.c.body, o.c.attempts)
+                    .where(text(UNSENT), o.c.next_attempt_at <= func.now())
                     .order_by(o.c.created_at)
                     .limit(self._batch_size)
                     .with_for_update(skip_locked=True)
                 )
             ).all()
             if not rows:
+                self._core.sweep_done(0)
                 return 0
-            messages = [(str(row.id), row.type, row.body) for row in rows]
-            try:
-                result = await self._publisher.publish(messages)
-            except Exception as exc:  # the broker is down: back off, keep everything
-                log.warning("outbox_publish_failed", error=repr(exc), count=len(rows))
-                result = PublishResult([], [m[0] for m in messages])
-            if result.published:
-                await connection.execute(
-                    update(o).where(o.c.id.in_(result.published)).values(published_at=func.now())
-                )
-            if result.failed:
-                await self._back_off(connection, result.failed)
+            claimed = [Claimed(str(r.id), r.type, r.body, r.attempts) for r in rows]
+            settlement = await self._core.settle(claimed)
+            await self._write(connection, settlement)
+        # Told once the transaction holds: a rolled-back park parked nothing.
+        for park in settlement.park:
+            self._core.parked(park)
+        self._core.sweep_done(len(rows))
         return len(rows)
 
-    async def _back_off(self, connection: AsyncConnection, ids: Sequence[str]) -> None:
-        """One statement for every failed row: count the attempt, try again later."""
+    async def _write(self, connection: AsyncConnection, settlement: Settlement) -> None:
+        """One statement for the sent rows, one for those to try again, one for the parked."""
         o = self._outbox
-        delay = func.least(self._max_backoff, 0.5 * func.power(2, func.least(o.c.attempts, 16)))
-        await connection.execute(
-            update(o)
-            .where(o.c.id.in_(ids))
-            .values(
-                attempts=o.c.attempts + 1,
-                next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, delay),
+        if settlement.sent:
+            ids = [uuid.UUID(m) for m in settlement.sent]
+            await connection.execute(
+                update(o).where(o.c.id.in_(ids)).values(published_at=func.now())
             )
-        )
+        if settlement.retry:
+            retry = _rows("retry", settlement.retry)
+            await connection.execute(
+                update(o)
+                .where(o.c.id == retry.c.id)
+                .values(
+                    attempts=retry.c.attempts,
+                    last_error=retry.c.error,
+                    next_attempt_at=func.now()
+                    + func.make_interval(0, 0, 0, 0, 0, 0, retry.c.delay),
+                )
+            )
+        if settlement.park:
+            park = _rows("park", settlement.park)
+            await connection.execute(
+                update(o)
+                .where(o.c.id == park.c.id)
+                .values(attempts=park.c.attempts, last_error=park.c.error, parked_at=func.now())
+            )
 
     async def purge(self) -> int:
         """Delete rows sent longer ago than the retention period."""
@@ -212,3 +247,19 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await connection.invalidate()  # a LISTENing connection goes back to no pool
             await connection.close()
+
+
+def _rows(name: str, decisions: Sequence[Retry] | Sequence[Park]) -> Values:
+    """A batch's decisions as a `VALUES` list to update the outbox from, in one statement."""
+    return values(
+        column("id", Uuid),
+        column("attempts", Integer),
+        column("delay", Double),
+        column("error", Text),
+        name=name,
+    ).data(
+        [
+            (uuid.UUID(d.message_id), d.attempts, d.delay if isinstance(d, Retry) else 0.0, d.error)
+            for d in decisions
+        ]
+    )

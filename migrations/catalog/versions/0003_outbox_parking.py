@@ -1,0 +1,46 @@
+"""The outbox parks a row the broker refused ten times: its last error, and when it was
+parked. The unsent index leaves parked rows out, so the relay's claim never reads them.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "catalog"
+
+
+def upgrade() -> None:
+    op.add_column("outbox", sa.Column("last_error", sa.Text()), schema=SCHEMA)
+    op.add_column("outbox", sa.Column("parked_at", sa.DateTime(timezone=True)), schema=SCHEMA)
+    op.drop_index("outbox_unsent_idx", "outbox", schema=SCHEMA)
+    op.create_index(
+        "outbox_unsent_idx",
+        "outbox",
+        ["next_attempt_at"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("published_at IS NULL AND parked_at IS NULL"),
+    )
+
+
+def downgrade() -> None:
+    # A parked row becomes unsent again: the relay before this revision retries it forever.
+    op.drop_index("outbox_unsent_idx", "outbox", schema=SCHEMA)
+    op.drop_column("outbox", "parked_at", schema=SCHEMA)
+    op.drop_column("outbox", "last_error", schema=SCHEMA)
+    op.create_index(
+        "outbox_unsent_idx",
+        "outbox",
+        ["next_attempt_at"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
