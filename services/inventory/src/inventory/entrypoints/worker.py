@@ -85,9 +85,14 @@ def event_router(new_uow: NewUnitOfWork) -> MessageRouter:
         reservation = await handlers.commit_reservation(command, new_uow())
         status = None if reservation is None else reservation.status
         if status is not None and status is not ReservationStatus.COMMITTED:
-            # Released before the confirmation arrived: compensated after ConfirmOrder, or held
-            # past the expiry. Nothing is taken from stock that is not held.
+            # Released by the saga before the confirmation arrived (it compensated after
+            # ConfirmOrder): nothing is taken from stock that is not held.
             log.warning("confirmed_order_not_held", order_id=command.order_id, status=status.value)
+        if reservation is not None and reservation.shortfall:
+            # Confirmed after its hold expired, and some of its units were sold again since:
+            # more was sold than there is. A person settles it (restock, or refund the order).
+            short = {line.sku: line.quantity for line in reservation.shortfall}
+            log.error("confirmed_order_short", order_id=command.order_id, short=short)
         reservation_status = None if status is None else status.value
         return {"order_id": command.order_id, "reservation": reservation_status}
 
