@@ -1,12 +1,65 @@
-"""Dead-letter queues: what is in them, and sending it back to be handled again."""
+"""Dead-letter queues: what is in them, and sending it back to be handled again.
+
+What `show` prints is masked: a dead saga command still carries its task token (with which
+anyone can answer the step), a dead `PlaceOrder` its payment token, a saga's input its secret.
+Only their last characters are shown, enough to tell two messages apart.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from shopctl.topology import Topology
+
+# The words of a field's name (snake_case or camelCase) that make its value a secret.
+_SECRET_WORDS = frozenset(
+    {"token", "secret", "proof", "password", "signature", "credential", "credentials", "hmac"}
+)
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+# In a body that is not JSON: a secret-named field and its value, quoted or not.
+_SECRET_IN_TEXT = re.compile(
+    r"""(?P<name>["']?[\w-]*(?:token|secret|proof|password|signature|credentials?)[\w-]*["']?"""
+    r"""\s*[:=]\s*["']?)(?P<value>[^"'\s,;}&]+)""",
+    re.IGNORECASE,
+)
+# A value shorter than this is masked whole: its last four characters would be too much of it.
+_SHOWN_FROM = 16
+
+
+def _is_secret(name: str) -> bool:
+    return any(word.lower() in _SECRET_WORDS for word in _WORDS.findall(name))
+
+
+def _mask_value(value: str) -> str:
+    return "…" + value[-4:] if len(value) >= _SHOWN_FROM else "…"
+
+
+def _mask_all(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _mask_all(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask_all(item) for item in value]
+    if value is None or isinstance(value, bool):
+        return value
+    return _mask_value(str(value))
+
+
+def masked(body: Any) -> Any:
+    """`body` with the value of every secret-named field masked, at any depth (of a body that
+    is not JSON, every `name: value` or `name=value` that looks like one)."""
+    if isinstance(body, dict):
+        return {
+            key: _mask_all(value) if _is_secret(str(key)) else masked(value)
+            for key, value in body.items()
+        }
+    if isinstance(body, list):
+        return [masked(item) for item in body]
+    if isinstance(body, str):
+        return _SECRET_IN_TEXT.sub(lambda m: m.group("name") + _mask_value(m.group("value")), body)
+    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +102,8 @@ def list_dead_letters(sqs: Any, topology: Topology) -> list[DeadLetters]:
 def show_dead_letters(
     sqs: Any, topology: Topology, queue: str, limit: int = 10
 ) -> list[dict[str, Any]]:
-    """Up to `limit` messages of `queue`'s dead-letter queue; they stay there."""
+    """Up to `limit` messages of `queue`'s dead-letter queue, their secrets masked; they stay
+    there."""
     url = _url(sqs, _source(topology, queue))
     response = sqs.receive_message(
         QueueUrl=url,
@@ -70,7 +124,7 @@ def show_dead_letters(
                 "receive_count": message.get("Attributes", {}).get("ApproximateReceiveCount"),
                 "sent": message.get("Attributes", {}).get("SentTimestamp"),
                 "type": message.get("MessageAttributes", {}).get("type", {}).get("StringValue"),
-                "body": body,
+                "body": masked(body),
             }
         )
     return shown
