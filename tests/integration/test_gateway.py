@@ -1,6 +1,7 @@
-"""The gateway's own errors are problem documents: nginx runs the shop's configuration, with
-its upstreams pointed at local stand-ins (one that refuses connections, one that never
-answers) and its limits and timeouts shortened so that each error can be provoked quickly.
+"""The gateway's own errors are problem documents, and what it forwards is its own word:
+nginx runs the shop's configuration, with its upstreams pointed at local stand-ins (one that
+refuses connections, one that never answers, one that answers with the headers it received)
+and its limits and timeouts shortened so that each error can be provoked quickly.
 
 Skipped where nginx is not installed (Debian: `apt-get install nginx-light`)."""
 
@@ -14,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ PROBLEM = "application/problem+json"
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
 
 
-def local_config(directory: Path, port: int, refusing: int, silent: int) -> Path:
+def local_config(directory: Path, port: int, refusing: int, silent: int, echoing: int) -> Path:
     """The shop's gateway configuration, runnable here without root or container names."""
     text = CONFIG.read_text()
     replacements = [
@@ -40,6 +42,7 @@ def local_config(directory: Path, port: int, refusing: int, silent: int) -> Path
         (r"access_log /dev/stdout json", f"access_log {directory}/access.log json"),
         (r"listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
         (r"server catalog-api:8000;", f"server 127.0.0.1:{silent};"),
+        (r"server notification-api:8000;", f"server 127.0.0.1:{echoing};"),
         (r"server [a-z]+-api:8000;", f"server 127.0.0.1:{refusing};"),
         (r"proxy_read_timeout 30s;", "proxy_read_timeout 1s;"),
         (r"zone=writes:10m rate=\d+r/s;", "zone=writes:10m rate=1r/m;"),
@@ -72,15 +75,35 @@ def _silent_upstream(port: int, stop_serving: threading.Event) -> None:
             connection.close()
 
 
+class _Echo(BaseHTTPRequestHandler):
+    """Answers every request with the header lines it received, as `[name, value]` pairs."""
+
+    protocol_version = "HTTP/1.1"  # the gateway keeps its upstream connections alive
+
+    def do_GET(self) -> None:
+        body = json.dumps([[name.lower(), value] for name, value in self.headers.items()])
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     assert NGINX is not None
     directory = tmp_path_factory.mktemp("gateway")
     port, refusing, silent = free_port(), free_port(), free_port()
-    config = local_config(directory, port, refusing, silent)
+    echo = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    config = local_config(directory, port, refusing, silent, echo.server_address[1])
     stop_serving = threading.Event()
     upstream = threading.Thread(target=_silent_upstream, args=(silent, stop_serving), daemon=True)
     upstream.start()
+    echoing = threading.Thread(target=echo.serve_forever, daemon=True)
+    echoing.start()
     process = subprocess.Popen(
         [
             NGINX,
@@ -111,6 +134,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         stop(process, grace=5)
         stop_serving.set()
         upstream.join(5)
+        echo.shutdown()
+        echo.server_close()
 
 
 def _send(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -147,7 +172,7 @@ def _assert_problem(answer: tuple[int, dict[str, str], bytes], status: int) -> d
 
 def test_the_configuration_is_valid(tmp_path: Path) -> None:
     assert NGINX is not None
-    config = local_config(tmp_path, free_port(), free_port(), free_port())
+    config = local_config(tmp_path, free_port(), free_port(), free_port(), free_port())
     checked = subprocess.run(
         [NGINX, "-t", "-p", str(tmp_path), "-c", str(config), "-e", str(tmp_path / "error.log")],
         capture_output=True,
@@ -211,3 +236,39 @@ def test_too_many_writes_is_a_429_problem(gateway: int) -> None:
             _assert_problem((status, headers, body), 429)
             assert headers["retry-after"] == "1"
     assert 429 in statuses
+
+
+def _forwarded(port: int, *headers: str) -> list[tuple[str, str]]:
+    """The header lines the service behind the gateway received for a GET with `headers`."""
+    status, _, body = _send(port, _request("GET", "/notifications", *headers))
+    assert status == 200, body
+    return [(name, value) for name, value in json.loads(body)]
+
+
+def test_a_clients_trace_context_and_baggage_do_not_reach_the_service(gateway: int) -> None:
+    received = _forwarded(
+        gateway,
+        "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "tracestate: vendor=chosen-by-the-client",
+        "baggage: user.id=admin,role=admin",
+        "Traceparent: 00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01",
+    )
+    names = {name for name, _ in received}
+    assert not names & {"traceparent", "tracestate", "baggage"}, received
+    assert "x-request-id" in names  # what the gateway means to send still goes through
+
+
+def test_the_forwarded_address_and_scheme_are_the_gateways_own_observation(
+    gateway: int,
+) -> None:
+    received = _forwarded(
+        gateway,
+        "X-Forwarded-For: 203.0.113.9, 198.51.100.7",
+        "X-Forwarded-Proto: https",
+        "Forwarded: for=203.0.113.9;proto=https",
+    )
+    assert [value for name, value in received if name == "x-forwarded-for"] == ["127.0.0.1"]
+    assert [value for name, value in received if name == "x-forwarded-proto"] == ["http"]
+    assert "forwarded" not in {name for name, _ in received}
+    plain = _forwarded(gateway)
+    assert [value for name, value in plain if name == "x-forwarded-for"] == ["127.0.0.1"]

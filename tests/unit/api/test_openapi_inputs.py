@@ -110,3 +110,12 @@ def test_every_error_is_documented_as_a_problem_document(name: str) -> None:
             for status, response in responses.items():
                 if status[0] in "45":
                     assert response["content"] == problem, f"{method} {path} {status}"
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_operation_with_a_body_documents_its_413(name: str) -> None:
+    spec = APPS[name]().openapi()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert "413" in operation["responses"], f"{method} {path}"

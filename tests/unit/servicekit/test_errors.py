@@ -4,11 +4,11 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 
 from servicekit.cursors import decode_cursor, encode_cursor
-from servicekit.errors import PROBLEM_JSON, Problem, install_problem_handlers
+from servicekit.errors import MAX_LISTED_ERRORS, PROBLEM_JSON, Problem, install_problem_handlers
 from servicekit.logging import RequestContextMiddleware
 
 
@@ -24,6 +24,12 @@ class Order(BaseModel):
     lines: list[Line]
 
 
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+
+
 def _app() -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
@@ -32,6 +38,10 @@ def _app() -> FastAPI:
     @app.post("/orders")
     async def create(order: Order, page: Annotated[int, Query(ge=1)] = 1) -> dict[str, int]:
         return {"lines": len(order.lines)}
+
+    @app.post("/strict")
+    async def strict(body: Strict) -> str:
+        return body.name
 
     @app.get("/conflict")
     async def conflict() -> None:
@@ -78,6 +88,36 @@ async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> No
         ("lines[1].quantity", "body"),
         ("page", "query"),
     }
+
+
+async def test_a_validation_error_lists_so_many_fields_and_counts_the_rest(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/orders", json={"lines": [{"quantity": 0}] * 500})
+    assert response.status_code == 422
+    body = response.json()
+    assert len(body["errors"]) == MAX_LISTED_ERRORS
+    assert body["more_errors"] == 500 - MAX_LISTED_ERRORS
+    assert body["errors"][0]["field"] == "lines[0].quantity"
+    assert body["detail"].endswith(f", and {500 - MAX_LISTED_ERRORS} more")
+    few = (await client.post("/orders", json={"lines": [{"quantity": 0}]})).json()
+    assert "more_errors" not in few
+
+
+async def test_unknown_fields_are_named_never_echoed(client: httpx.AsyncClient) -> None:
+    secret = "4111111111111111-" + "v" * 5000
+    long_key = "k" * 5000
+    response = await client.post(
+        "/strict", json={"name": "x", "card": secret, long_key: secret, "nested": {"a": secret}}
+    )
+    assert response.status_code == 422
+    assert "4111111111111111" not in response.text
+    assert len(response.text) < 2000
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields[0] == "card"
+    assert "nested" in fields
+    assert any(f.startswith("kkkk") and f.endswith("\u2026") and len(f) <= 64 for f in fields)
+    assert all(set(e) == {"field", "in", "message", "code"} for e in response.json()["errors"])
 
 
 async def test_a_body_that_is_not_json_is_a_415(client: httpx.AsyncClient) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import uvicorn
 from fastapi import APIRouter, FastAPI
 
+from servicekit.body_limit import MAX_BODY_BYTES, BodyLimitMiddleware, document_body_limit
 from servicekit.errors import document_problems, install_problem_handlers, map_errors
 from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
@@ -32,10 +33,11 @@ def create_service_app(
     errors: DomainErrors | None = None,
     version: str = "1.0.0",
     description: str = "",
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """An app with problem+json errors, request ids, health routes, the service's `router` and
-    docs under its prefix; `errors` is the service's error base and its table of statuses (see
-    `map_errors`)."""
+    """An app with problem+json errors, request ids, a cap on request bodies, health routes, the
+    service's `router` and docs under its prefix; `errors` is the service's error base and its
+    table of statuses (see `map_errors`)."""
     prefix = router.prefix
     app = FastAPI(
         title=title,
@@ -56,6 +58,8 @@ def create_service_app(
         },
     )
     install_problem_handlers(app)
+    # Inside the request context, so that a refused body's 413 carries the request id.
+    app.add_middleware(BodyLimitMiddleware, limit=max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router())
     app.include_router(router)
@@ -65,7 +69,8 @@ def create_service_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(generate_openapi())
+            documented = document_problems(generate_openapi())
+            app.openapi_schema = document_body_limit(documented, max_body_bytes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -83,8 +88,10 @@ def serve(app: FastAPI, settings: ServiceSettings, **uvicorn_options: Any) -> No
         port=settings.port,
         log_config=None,
         access_log=False,
+        # X-Forwarded-For and X-Forwarded-Proto are taken only from the gateway's addresses:
+        # from anyone else they would let a client choose the address the service sees.
         proxy_headers=True,
-        forwarded_allow_ips="*",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
         # Longer than the load balancer's idle timeout (60 s, infra/modules/alb): the balancer
         # closes an idle connection first, so it never sends a request into one the service

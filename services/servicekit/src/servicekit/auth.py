@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import httpx
 import jwt
+import structlog
 from fastapi import Depends, Request
 
 from servicekit.errors import Problem
 from servicekit.provisions import provided
 
 _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shop"'}
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age=(\d{1,9})(?:$|[,\s])", re.IGNORECASE)
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,40 +47,77 @@ class KeysUnavailableError(Exception):
 class JwksCache:
     """Signing keys fetched from a JWKS URL without blocking the event loop.
 
-    An unknown key id triggers one refetch (keys rotate), at most once per `min_refresh`
-    seconds, so a flood of forged key ids cannot turn into a flood of fetches. A fetch that
-    fails counts as a fetch: until the next one is due, an unknown key id is answered with
-    that failure instead of another request to a key endpoint that is down.
+    A key set is kept for `max_age` seconds, or for as long as the response's
+    `Cache-Control: max-age` says, within `min_refresh` and `max_age`: a key the identity
+    provider withdrew stops being trusted within that time. An unknown key id triggers one
+    refetch (keys rotate), at most once per `min_refresh` seconds, so a flood of forged key ids
+    cannot turn into a flood of fetches. A fetch that fails counts as a fetch: until the next
+    one is due, an unknown key id is answered with that failure instead of another request to
+    a key endpoint that is down. While the endpoint is down, the last keys fetched stay in use
+    for `keep_stale` seconds past their time, since the provider rarely withdraws a key and
+    refusing every caller at once is sure harm; after that, every token is refused with
+    the failure (a 503).
     """
 
-    def __init__(self, url: str, http: httpx.AsyncClient, min_refresh: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        http: httpx.AsyncClient,
+        min_refresh: float = 30.0,
+        *,
+        max_age: float = 3600.0,
+        keep_stale: float = 6 * 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._url = url
         self._http = http
         self._min_refresh = min_refresh
+        self._max_age = max(max_age, min_refresh)
+        self._keep_stale = keep_stale
+        self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = float("-inf")
+        self._fresh_until = float("-inf")  # then fetched again before use
+        self._usable_until = float("-inf")  # then refused if no fetch has succeeded since
+        self._tried_at = float("-inf")
         self._failure: KeysUnavailableError | None = None
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> jwt.PyJWK | None:
-        """The key with id `kid`, fetching the set when it is not known yet; raises
-        `KeysUnavailableError` while the set cannot be fetched."""
-        if (found := self._keys.get(kid)) is not None:
+        """The key with id `kid`, fetching the set when it is not known yet or has expired;
+        raises `KeysUnavailableError` while the set cannot be fetched and no good one is
+        recent enough."""
+        if (found := self._keys.get(kid)) is not None and self._clock() < self._fresh_until:
             return found
         async with self._lock:
-            if kid not in self._keys:
-                if time.monotonic() - self._fetched_at >= self._min_refresh:
-                    self._fetched_at = time.monotonic()
-                    self._failure = None
-                    try:
-                        self._keys = await self._fetch()
-                    except KeysUnavailableError as exc:
-                        self._failure = exc
-                if self._failure is not None:
-                    raise self._failure
+            now = self._clock()
+            due = now >= self._fresh_until or kid not in self._keys
+            if due and now - self._tried_at >= self._min_refresh:
+                await self._refresh()
+            if self._clock() >= self._usable_until or (
+                kid not in self._keys and self._failure is not None
+            ):
+                raise self._failure or KeysUnavailableError(f"no keys from {self._url} yet")
         return self._keys.get(kid)
 
-    async def _fetch(self) -> dict[str, jwt.PyJWK]:
+    async def _refresh(self) -> None:
+        self._tried_at = self._clock()
+        try:
+            keys, lifetime = await self._fetch()
+        except KeysUnavailableError as exc:
+            log.warning("jwks_refresh_failed", url=self._url, error=str(exc))
+            self._failure = exc
+            return
+        self._keys, self._failure = keys, None
+        self._fresh_until = self._clock() + lifetime
+        self._usable_until = self._fresh_until + self._keep_stale
+
+    def _lifetime(self, response: httpx.Response) -> float:
+        found = _MAX_AGE.search(response.headers.get("cache-control", ""))
+        if found is None:
+            return self._max_age
+        return min(max(float(found.group(1)), self._min_refresh), self._max_age)
+
+    async def _fetch(self) -> tuple[dict[str, jwt.PyJWK], float]:
         try:
             response = await self._http.get(self._url, timeout=5.0)
             response.raise_for_status()
@@ -92,7 +135,7 @@ class JwksCache:
                 continue  # a key we cannot use cannot have signed a token we accept
             if key.key_id:
                 keys[key.key_id] = key
-        return keys
+        return keys, self._lifetime(response)
 
 
 class TokenVerifier:

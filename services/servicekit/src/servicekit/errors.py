@@ -21,6 +21,13 @@ PROBLEM_JSON = "application/problem+json"
 
 log = structlog.get_logger(__name__)
 
+# A validation error lists this many fields, and counts the rest: a body of a thousand bad
+# lines gets a short answer that names the first ones.
+MAX_LISTED_ERRORS = 20
+# A field is named as the client spelled it, and an unknown key may be as long as the body.
+_MAX_NAME_PART = 64
+_MAX_MESSAGE = 200
+
 # Each status's title and the slug of its default problem type.
 _KINDS = {
     400: ("Bad request", "bad-request"),
@@ -62,7 +69,11 @@ class ProblemDocument(BaseModel):
     detail: str
     instance: str = Field(description="The path of the request")
     errors: list[FieldError] | None = Field(
-        default=None, description="Each field a validation error names"
+        default=None,
+        description=f"The fields a validation error names: the first {MAX_LISTED_ERRORS}",
+    )
+    more_errors: int | None = Field(
+        default=None, ge=1, description="How many more fields it names than `errors` lists"
     )
 
 
@@ -86,6 +97,7 @@ class Problem(Exception):  # noqa: N818 - it is the problem document, raised
         title: str | None = None,
         headers: Mapping[str, str] | None = None,
         errors: Sequence[dict[str, Any]] | None = None,
+        more_errors: int = 0,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -94,6 +106,7 @@ class Problem(Exception):  # noqa: N818 - it is the problem document, raised
         self.title = title or _title(status)
         self.headers = dict(headers) if headers else None
         self.errors = list(errors) if errors else None
+        self.more_errors = more_errors
 
 
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
@@ -107,9 +120,15 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
     }
     if problem.errors:
         body["errors"] = problem.errors
+    if problem.more_errors:
+        body["more_errors"] = problem.more_errors
     return JSONResponse(
         body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON
     )
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -117,23 +136,31 @@ def _field_name(loc: Sequence[Any]) -> str:
     # element says where it came from and is reported separately.
     name = ""
     for part in loc[1:]:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            part = _shortened(str(part), _MAX_NAME_PART)
+            name += f".{part}" if name else part
     return name or str(loc[0])
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _validation_errors(exc: RequestValidationError) -> tuple[list[dict[str, Any]], int]:
+    """The first `MAX_LISTED_ERRORS` errors, each naming its field and the rule it breaks,
+    and how many more there are. Never the input: pydantic keeps the value it refused (for
+    an unknown field, whatever the client put there), which is the client's own data at best."""
+    found = exc.errors()
     errors = []
-    for error in exc.errors():
+    for error in found[:MAX_LISTED_ERRORS]:
         loc = error.get("loc", ())
         errors.append(
             {
                 "field": _field_name(loc),
                 "in": loc[0] if loc else "body",
-                "message": error.get("msg", "invalid"),
+                "message": _shortened(str(error.get("msg", "invalid")), _MAX_MESSAGE),
                 "code": error.get("type", "invalid"),
             }
         )
-    return errors
+    return errors, max(0, len(found) - MAX_LISTED_ERRORS)
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
@@ -150,11 +177,12 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             request, Problem(415, "Send the body as JSON, with Content-Type: application/json.")
         )
-    errors = _validation_errors(exc)
+    errors, more = _validation_errors(exc)
     fields = ", ".join(sorted({e["field"] for e in errors}))
+    detail = f"Invalid request: {fields}" + (f", and {more} more" if more else "")
     return problem_response(
         request,
-        Problem(422, f"Invalid request: {fields}", slug="validation-error", errors=errors),
+        Problem(422, detail, slug="validation-error", errors=errors, more_errors=more),
     )
 
 

@@ -17,6 +17,10 @@ class ServiceSettings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - the container's port is what gets published
     port: int = 8000
     aws_region: str = "us-east-1"
+    # The addresses (or networks, comma-separated) of the proxies in front of the API: the
+    # gateway locally, the load balancer's subnets in AWS. Only a request from one of them has
+    # its X-Forwarded-For and X-Forwarded-Proto believed. Loopback alone unless set.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
     # JWT verification. In AWS all three come from the deployment; locally they may be left
     # empty and discovered from the emulator's Cognito by the user pool's name.

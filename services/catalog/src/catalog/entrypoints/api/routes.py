@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated
 
@@ -30,23 +31,49 @@ router = APIRouter(prefix="/catalog", tags=["catalog"])
 
 IfMatch = Annotated[
     str | None,
-    Header(max_length=64, description="The product's ETag, as returned by a previous read"),
+    Header(
+        max_length=64,
+        description=(
+            'The product\'s ETag, as a read returned it (`"3"`), or `*`. Compared strongly: '
+            'a weak ETag (`W/"3"`) or one this service never issued matches no version '
+            "(412); a value that is not one entity tag is a 400."
+        ),
+    ),
     OneLine,
 ]
+
+# RFC 9110, section 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, where etagc is any
+# visible ASCII character but DQUOTE, or obs-text (bytes above 0x7F; taken here as any
+# character above it, whatever the bytes were decoded as).
+_ENTITY_TAG = re.compile(r'(W/)?"([^\x00-\x20"\x7f]*)"')
 
 
 def _etag(product: Product) -> str:
     return f'"{product.version}"'
 
 
-def _expected_version(if_match: str | None) -> int | None:
-    """The version an `If-Match` header names; None for `*` or no header."""
-    if if_match is None or if_match.strip() == "*":
+def version_in_if_match(if_match: str | None) -> int | None:
+    """The version an `If-Match` header names; None for `*` or no header. A 400 problem when
+    it is not one entity tag, a 412 when it is one that cannot match a version."""
+    if if_match is None:
         return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    value = if_match.strip(" \t")
+    if value == "*":
+        return None
+    tag = _ENTITY_TAG.fullmatch(value)
+    if tag is None:
+        # Empty, unquoted, several tags: a malformed precondition is the client's mistake to
+        # fix (400), not a version that went stale (412), which a client retries after a read.
+        raise Problem(
+            400, 'If-Match must be the product\'s ETag as a read returned it, such as "3", or *.'
+        )
+    weak, opaque = tag.groups()
+    # If-Match compares strongly (RFC 9110, section 13.1.1): a weak tag matches nothing. This
+    # service's tags are ASCII digits; str.isdigit() alone also takes "²" (int() refuses it)
+    # and "٣" (int() reads it as 3).
+    if weak or not (opaque.isascii() and opaque.isdigit()):
         raise Problem(412, "If-Match does not name a version of this product.")
-    return int(value)
+    return int(opaque)
 
 
 def _render(product: Product, status_code: int = 200, **headers: str) -> Response:
@@ -111,7 +138,7 @@ async def update_product(
 ) -> Response:
     if if_match is None:
         raise Problem(428, "Send If-Match with the product's ETag to change it.")
-    expected = _expected_version(if_match)
+    expected = version_in_if_match(if_match)
     if expected is None:
         raise Problem(428, "If-Match must name the product's version, not '*'.")
     cmd = commands.UpdateProduct(
@@ -130,7 +157,7 @@ async def change_price(
         product_id=product_id,
         price=body.price,
         currency=body.currency,
-        expected_version=_expected_version(if_match),
+        expected_version=version_in_if_match(if_match),
     )
     return _render(await handlers.change_price(cmd, uow))
 
@@ -143,6 +170,6 @@ async def change_price(
 async def deactivate_product(
     product_id: uuid.UUID, uow: Uow, _: AdminUser, if_match: IfMatch = None
 ) -> Response:
-    cmd = commands.DeactivateProduct(product_id, _expected_version(if_match))
+    cmd = commands.DeactivateProduct(product_id, version_in_if_match(if_match))
     product = await handlers.deactivate_product(cmd, uow)
     return Response(status_code=204, headers={"ETag": _etag(product)})
