@@ -106,6 +106,8 @@ class NoopSaga:
             "currency": "EUR",
             "payment_token": "tok_visa",
             "traceparent": None,
+            # The state machine hashes it into each command's proof; the no-op checks none.
+            "secret": "0" * 64,
         }
         arn: str = self._sfn.start_execution(
             stateMachineArn=self.arn, name=order_id, input=json.dumps(order)

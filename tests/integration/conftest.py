@@ -17,6 +17,7 @@ from shopctl.identity import local_token
 from shopctl.topology import Topology, load_topology
 from tests.support.emulator import running_emulator
 from tests.support.postgres import Database, fresh_database
+from tests.support.saga import SAGA_KEY
 from tests.support.services import (
     RunningService,
     RunningWorker,
@@ -58,7 +59,11 @@ def topology(aws_endpoint: str) -> Topology:
 
 @pytest.fixture(scope="session")
 def service_env(topology: Topology) -> dict[str, str]:
-    return {"AUTH_USER_POOL_NAME": topology.identity.user_pool, "LOG_LEVEL": "INFO"}
+    return {
+        "AUTH_USER_POOL_NAME": topology.identity.user_pool,
+        "LOG_LEVEL": "INFO",
+        "SAGA_KEY": SAGA_KEY,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from inventory.domain.model import Line
 from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork
 from shopctl.aws import client
+from tests.support.saga import secret
 
 
 def new_sku() -> str:
@@ -53,6 +54,7 @@ def saga_input(order_id: str, **by_sku: int) -> dict[str, Any]:
         "total": f"{sum(by_sku.values())}.00",
         "currency": "EUR",
         "traceparent": None,
+        "secret": secret(order_id),
     }
 
 

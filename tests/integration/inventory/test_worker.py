@@ -23,6 +23,7 @@ from tests.integration.inventory.support import (
     send,
 )
 from tests.support.postgres import Database
+from tests.support.saga import KEY
 from tests.support.services import ROOT, RunningWorker, running_worker
 from tests.support.waiting import eventually
 
@@ -175,8 +176,13 @@ def test_the_saga_hears_out_of_stock_and_nothing_is_held(
 
 
 def _forged(command: str, order_id: str, **by_sku: int) -> dict[str, Any]:
-    """A step command with a token the state machine never issued: a replay or a forgery."""
-    return {"command": command, "task_token": uuid.uuid4().hex * 4} | saga_input(order_id, **by_sku)
+    """A step command as the shop's execution would send it, proof and all, but with a token
+    the state machine does not wait on: a replay."""
+    token = uuid.uuid4().hex * 4
+    proof = KEY.proof(order_id, command, token)
+    return {"command": command, "task_token": token, "proof": proof} | saga_input(
+        order_id, **by_sku
+    )
 
 
 def test_commands_the_state_machine_did_not_send_change_nothing(

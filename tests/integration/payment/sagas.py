@@ -11,6 +11,7 @@ from typing import Any
 
 from shopctl.aws import client
 from tests.integration.events import user_id
+from tests.support.saga import proof_expression, secret
 from tests.support.waiting import eventually
 
 
@@ -18,6 +19,7 @@ def _task(command: str, queue_url: str, timeout: int, then: dict[str, Any]) -> d
     body: dict[str, Any] = {
         "command": command,
         "task_token.$": "$$.Task.Token",
+        "proof.$": proof_expression(),
         "order_id.$": "$.order_id",
         "user_id.$": "$.user_id",
         "lines.$": "$.lines",
@@ -107,6 +109,7 @@ class Saga:
             "total": "49.90",
             "currency": "EUR",
             "payment_token": "tok_visa",
+            "secret": secret(order_id),
             **fields,
         }
         self._sfn.start_execution(stateMachineArn=self.arn, name=order_id, input=json.dumps(order))

@@ -13,6 +13,7 @@ import pytest
 from shopctl.aws import client
 from tests.integration.events import queue_depth, user_id
 from tests.integration.payment.sagas import PublishedEvents, Saga
+from tests.support.saga import KEY
 from tests.support.services import RunningWorker
 from tests.support.waiting import eventually
 
@@ -77,7 +78,8 @@ def test_a_declined_card_fails_the_step_with_payment_declined(
 def test_an_amount_over_the_limit_is_declined(
     forward: Saga, published: PublishedEvents, alice: dict[str, str]
 ) -> None:
-    order_id = forward.start(alice, total="10000.01")
+    dear = [{"product_id": "p-1", "sku": "RING-1", "quantity": 1, "unit_price": "10000.01"}]
+    order_id = forward.start(alice, lines=dear, total="10000.01")
     outcome = forward.outcome(order_id)
     assert (outcome["status"], outcome["error"]) == ("FAILED", "PaymentDeclined")
     assert published.types(order_id, 1) == ["payment.PaymentDeclined"]
@@ -195,10 +197,13 @@ def test_replayed_commands_change_nothing(
 
 
 def _send_command(queue_url: str, command: str, order_id: str, user: str) -> None:
-    """A command as the state machine sends it, with a token it no longer waits on."""
+    """A command as the state machine sent it, proof and all, replayed after its task ended:
+    its token is one the state machine no longer waits on."""
+    token = f"stale-{order_id}-{command}"
     body = {
         "command": command,
-        "task_token": f"stale-{order_id}-{command}",
+        "task_token": token,
+        "proof": KEY.proof(order_id, command, token),
         "order_id": order_id,
         "user_id": user,
         "lines": [],

@@ -1,8 +1,12 @@
-"""Step commands that the state machine did not send change nothing.
+"""Step commands that the shop's own execution for the order did not send change nothing.
 
-Whoever can write to a command queue can make up a command for any step of any order. Each
-worker checks the command's task token with Step Functions before its step changes anything;
-a confirmed, captured order stays exactly as it was when every compensation is forged for it.
+Whoever can write to a command queue can make up a command for any step of any order, and
+whoever can start a state machine holds task tokens that Step Functions waits on. So the
+forgeries here carry real tokens, from an attacker's own state machine on the same emulator,
+which sends the shop's command shape to the shop's queues: once without a proof, once with the
+proof computed as the shop's state machine computes it but from a secret the attacker made up.
+A confirmed, captured order stays exactly as it was when every step and compensation is forged
+for it, and the attacker's executions are never answered.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pytest
 from shopctl.aws import client
 from tests.integration.events import queue_depth, user_id
 from tests.integration.saga.shop import Shop
+from tests.support.saga import proof_expression
 from tests.support.waiting import eventually
 
 FORGEABLE = {
@@ -30,13 +35,52 @@ def _workers(saga_workers: None) -> None:
     """Every saga step has its worker."""
 
 
-def _forge(queue: str, command: str, order: dict[str, Any], customer: str) -> None:
-    body = {
+def _attackers_machine(proof: str | None) -> str:
+    """A state machine of the attacker's own: one task that sends the command its input names,
+    to the queue its input names, with a genuine task token, and waits for an answer."""
+    body: dict[str, Any] = {
+        "command.$": "$.command",
+        "task_token.$": "$$.Task.Token",
+        "order_id.$": "$.order_id",
+        "user_id.$": "$.user_id",
+        "lines.$": "$.lines",
+        "total.$": "$.total",
+        "currency.$": "$.currency",
+        "payment_token.$": "$.payment_token",
+        # A reason the domain would accept for a confirmed order: only the proof stands between.
+        "reason": "FAILED",
+        "traceparent": None,
+    }
+    if proof is not None:
+        body["proof.$"] = proof
+    definition = {
+        "StartAt": "Forge",
+        "States": {
+            "Forge": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl.$": "$.queue_url", "MessageBody": body},
+                "TimeoutSeconds": 300,
+                "End": True,
+            }
+        },
+    }
+    created = client("stepfunctions").create_state_machine(
+        name=f"attacker-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::000000000000:role/attacker",
+    )
+    return str(created["stateMachineArn"])
+
+
+def _forge(machine: str, queue: str, command: str, order: dict[str, Any], me: str) -> str:
+    """Start the attacker's execution that sends `command` for `order`; its ARN."""
+    url = client("sqs").get_queue_url(QueueName=queue)["QueueUrl"]
+    attack = {
+        "queue_url": url,
         "command": command,
-        # Shaped like a real token, issued by nobody.
-        "task_token": uuid.uuid4().hex * 4,
         "order_id": order["id"],
-        "user_id": customer,
+        "user_id": me,
         "lines": [
             {k: line[k] for k in ("product_id", "sku", "quantity", "unit_price")}
             for line in order["lines"]
@@ -44,15 +88,20 @@ def _forge(queue: str, command: str, order: dict[str, Any], customer: str) -> No
         "total": order["total"],
         "currency": order["currency"],
         "payment_token": "tok_visa",
-        "reason": "CANCELLED_BY_CUSTOMER",
-        "traceparent": None,
+        # The shop's secret for this order is in its execution's input, which the attacker
+        # cannot read: this one is made up.
+        "secret": uuid.uuid4().hex * 2,
     }
-    sqs = client("sqs")
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    started = client("stepfunctions").start_execution(
+        stateMachineArn=machine, input=json.dumps(attack)
+    )
+    return str(started["executionArn"])
 
 
-def test_forged_commands_for_every_step_change_nothing(shop: Shop) -> None:
+@pytest.mark.parametrize("proof", [None, proof_expression()], ids=["no-proof", "made-up-secret"])
+def test_commands_with_real_tokens_from_another_state_machine_change_nothing(
+    shop: Shop, proof: str | None
+) -> None:
     me = shop.customer()
     product_id, sku = shop.product(on_hand=5)
     order_id = shop.check_out(me, product_id, 2)
@@ -72,9 +121,12 @@ def test_forged_commands_for_every_step_change_nothing(shop: Shop) -> None:
     )
     order = shop.finished(me, order_id)
 
-    for queue, commands in FORGEABLE.items():
-        for command in commands:
-            _forge(queue, command, order, user_id(me))
+    machine = _attackers_machine(proof)
+    executions = [
+        _forge(machine, queue, command, order, user_id(me))
+        for queue, commands in FORGEABLE.items()
+        for command in commands
+    ]
     # Each forged command is taken off its queue once its worker has refused it.
     eventually(
         lambda: all(queue_depth(queue) == 0 for queue in FORGEABLE),
@@ -84,3 +136,9 @@ def test_forged_commands_for_every_step_change_nothing(shop: Shop) -> None:
     assert shop.finished(me, order_id) == order
     assert shop.payment(me, order_id) == payment
     assert shop.stock(sku) == stock
+    # Refused, not answered: the attacker's tokens were live all along, and still are.
+    sfn = client("stepfunctions")
+    statuses = {sfn.describe_execution(executionArn=arn)["status"] for arn in executions}
+    assert statuses == {"RUNNING"}
+    for arn in executions:
+        sfn.stop_execution(executionArn=arn)

@@ -7,7 +7,7 @@ import pytest
 from inventory.entrypoints.worker import event_router, order_key, saga_steps
 from servicekit.messaging.consumer import PoisonMessageError, ReceivedMessage
 from servicekit.messaging.router import MessageRouter
-from servicekit.testing import FakeStepFunctions, envelope, received
+from servicekit.testing import SAGA_KEY, FakeStepFunctions, envelope, proven, received
 from tests.unit.inventory.fakes import FakeUnitOfWork
 
 
@@ -24,12 +24,12 @@ def _command(command: str, order_id: str, **quantities: int) -> ReceivedMessage:
         "total": "10.00",
         "currency": "EUR",
     }
-    return ReceivedMessage("m-1", json.dumps(body), 1)
+    return ReceivedMessage("m-1", json.dumps(proven(body)), 1)
 
 
 def _run(uow: FakeUnitOfWork) -> tuple[FakeStepFunctions, MessageRouter]:
     sfn = FakeStepFunctions()
-    return sfn, MessageRouter().saga(saga_steps(cast(Any, sfn), lambda: uow))
+    return sfn, MessageRouter().saga(saga_steps(cast(Any, sfn), SAGA_KEY, lambda: uow))
 
 
 async def test_a_reservation_answers_success_and_a_short_one_out_of_stock() -> None:

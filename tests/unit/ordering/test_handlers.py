@@ -16,7 +16,7 @@ from ordering.domain.errors import (
 )
 from ordering.domain.model import CancelReason, Order, OrderLine, OrderStatus, TimelineEntry
 from ordering.service_layer import handlers
-from servicekit.testing import FakeSqlUnitOfWork
+from servicekit.testing import SAGA_KEY, FakeSqlUnitOfWork
 
 
 class FakeOrders:
@@ -131,6 +131,38 @@ async def test_only_the_owner_may_cancel_and_not_once_confirmed() -> None:
         await handlers.request_cancellation(commands.RequestCancellation(order.id, "alice"), uow)
 
 
+@pytest.mark.parametrize(
+    "reason",
+    [
+        CancelReason.OUT_OF_STOCK,
+        CancelReason.PAYMENT_DECLINED,
+        CancelReason.CANCELLED_BY_CUSTOMER,
+        CancelReason.INVALID_ORDER,
+    ],
+)
+async def test_a_confirmed_order_is_not_cancelled_for_what_came_before_it(
+    reason: CancelReason,
+) -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    confirmed = await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
+    with pytest.raises(OrderNotCancellableError):
+        await handlers.cancel_order(commands.CancelOrder(order.id, reason), uow)
+    assert await uow.orders.get(order.id) == confirmed
+    assert [e.TYPE for e in uow.published] == [OrderPlaced.TYPE, OrderConfirmed.TYPE]
+
+
+@pytest.mark.parametrize("reason", [CancelReason.TIMEOUT, CancelReason.FAILED])
+async def test_a_confirmed_order_is_undone_when_what_came_after_it_failed(
+    reason: CancelReason,
+) -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)
+    await handlers.confirm_order(commands.ConfirmOrder(order.id), uow)
+    cancelled = await handlers.cancel_order(commands.CancelOrder(order.id, reason), uow)
+    assert (cancelled.status, cancelled.reason) == (OrderStatus.CANCELLED, reason)
+
+
 async def test_cancelling_twice_publishes_once() -> None:
     uow, saga = FakeUnitOfWork(), FakeSaga()
     order = await handlers.place_order(_place(), uow, saga)
@@ -142,7 +174,7 @@ async def test_cancelling_twice_publishes_once() -> None:
 async def test_the_saga_input_carries_the_order_with_money_as_strings() -> None:
     uow = FakeUnitOfWork()
     order = await handlers.place_order(_place(), uow, FakeSaga())
-    sent = json.loads(saga_input(order, "tok_visa"))
+    sent = json.loads(saga_input(order, "tok_visa", SAGA_KEY))
     [line] = order.lines
     assert sent == {
         "order_id": str(order.id),
@@ -160,7 +192,10 @@ async def test_the_saga_input_carries_the_order_with_money_as_strings() -> None:
         "payment_token": "tok_visa",
         # Always present, as the state machine's paths require; null outside any trace.
         "traceparent": None,
+        # The execution's own secret, from which the state machine proves each command.
+        "secret": SAGA_KEY.secret(str(order.id)),
     }
+    assert SAGA_KEY.secret(str(uuid.uuid4())) != sent["secret"]
 
 
 def _step(order_id: uuid.UUID, message_id: str = "e1") -> commands.RecordStep:

@@ -3,14 +3,16 @@
 import json
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from payment.adapters.provider import SimulatedProvider
+from payment.domain.errors import AuthorizationMismatchError
 from payment.entrypoints.worker import step_handler
 from servicekit.messaging.consumer import Handler, PoisonMessageError, ReceivedMessage
-from servicekit.testing import FakeStepFunctions
+from servicekit.testing import SAGA_KEY, FakeStepFunctions, proven
 from tests.unit.payment.fakes import LIMIT, FakeAttempts, FakePayments
 
 
@@ -27,7 +29,7 @@ def payments() -> FakePayments:
 @pytest.fixture
 def handle(sfn: FakeStepFunctions, payments: FakePayments) -> Handler:
     provider = SimulatedProvider(FakeAttempts(), LIMIT)
-    return step_handler(sfn, lambda: payments, provider)  # type: ignore[arg-type]
+    return step_handler(sfn, SAGA_KEY, lambda: payments, provider)  # type: ignore[arg-type]
 
 
 _tokens: Iterator[int] = iter(range(1_000_000))
@@ -47,7 +49,9 @@ def _message(
         "payment_token": token,
         **overrides,
     }
-    return ReceivedMessage(message_id=uuid.uuid4().hex, body=json.dumps(body), receive_count=1)
+    return ReceivedMessage(
+        message_id=uuid.uuid4().hex, body=json.dumps(proven(body)), receive_count=1
+    )
 
 
 async def test_an_authorization_answers_success(handle: Handler, sfn: FakeStepFunctions) -> None:
@@ -123,6 +127,7 @@ async def test_capturing_nothing_fails_with_a_named_error(
         ("currency", "euro"),
         ("total", "0"),
         ("total", "1e40"),
+        ("total", "19.99"),  # not what its lines cost (2 x 10.00)
     ],
 )
 async def test_a_malformed_command_fails_its_task_rather_than_retrying(
@@ -137,3 +142,16 @@ async def test_a_malformed_command_fails_its_task_rather_than_retrying(
 async def test_a_command_for_another_service_is_poison(handle: Handler) -> None:
     with pytest.raises(PoisonMessageError):
         await handle(_message("ReserveStock", str(uuid.uuid4())))
+
+
+async def test_an_authorization_stored_for_another_amount_is_not_this_order_s(
+    handle: Handler, sfn: FakeStepFunctions, payments: FakePayments
+) -> None:
+    order_id = str(uuid.uuid4())
+    await handle(_message("AuthorizePayment", order_id))  # 2 x 10.00
+    cheaper = [{"product_id": "p", "sku": "MUG-1", "quantity": 1, "unit_price": "0.01"}]
+    with pytest.raises(AuthorizationMismatchError):  # left unanswered: its task times out
+        await handle(_message("AuthorizePayment", order_id, lines=cheaper, total="0.01"))
+    assert len(sfn.answers) == 1
+    [payment] = payments.rows.values()
+    assert payment.amount == Decimal("20.00")

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import SagaSteps
 from servicekit.telemetry import metrics_pipeline
-from servicekit.testing import FakeStepFunctions, received
+from servicekit.testing import SAGA_KEY, FakeStepFunctions, proven, received
 
 READER = InMemoryMetricReader()
 
@@ -54,10 +54,13 @@ async def test_saga_steps_are_measured_by_step_and_outcome() -> None:
         return None
 
     sfn = FakeStepFunctions(issued={"live"})
-    steps = SagaSteps(cast(Any, sfn), {}, correlate_by="parcel_id").step("Deliver", Parcel, deliver)
+    steps = SagaSteps(cast(Any, sfn), {}, correlate_by="parcel_id", key=SAGA_KEY).step(
+        "Deliver", Parcel, deliver
+    )
     handle = MessageRouter().saga(steps)
     for token in ("live", "forged", "forged"):
-        await handle(received({"command": "Deliver", "task_token": token, "parcel_id": "p"}))
+        command = {"command": "Deliver", "task_token": token, "parcel_id": "p"}
+        await handle(received(proven(command, "parcel_id")))
     points = _points(reader, "shop.saga.step.duration")
     assert points[(("outcome", "succeeded"), ("step", "Deliver"))] == 1
     assert points[(("outcome", "refused"), ("step", "Deliver"))] == 2

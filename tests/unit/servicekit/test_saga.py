@@ -5,13 +5,13 @@ from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from servicekit.logging import correlation_id_var
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.messaging.router import MessageRouter
-from servicekit.messaging.saga import SagaSteps, StepFailedError
-from servicekit.testing import FakeStepFunctions, received
+from servicekit.messaging.saga import SagaKey, SagaSteps, StepFailedError
+from servicekit.testing import SAGA_KEY, FakeStepFunctions, proven, received
 
 
 class Parcel(BaseModel):
@@ -38,12 +38,13 @@ def _router(sfn: Any, seen: list[str | None]) -> MessageRouter:
             raise StepFailedError("Empty", "nothing to deliver")
         return {"delivered": parcel.parcel_id}
 
-    steps = SagaSteps(sfn, {TooHeavyError: "TooHeavy"}, correlate_by="parcel_id")
+    steps = SagaSteps(sfn, {TooHeavyError: "TooHeavy"}, correlate_by="parcel_id", key=SAGA_KEY)
     return MessageRouter().saga(steps.step("Deliver", Parcel, deliver))
 
 
-def _command(weight: Any, name: str = "Deliver") -> dict[str, Any]:
-    return {"command": name, "task_token": "tok-1", "parcel_id": "p-1", "weight": weight}
+def _command(weight: Any, name: str = "Deliver", token: str = "tok-1") -> dict[str, Any]:
+    command = {"command": name, "task_token": token, "parcel_id": "p-1", "weight": weight}
+    return proven(command, "parcel_id")
 
 
 async def test_a_step_answers_success_with_its_output_in_the_saga_s_correlation() -> None:
@@ -108,7 +109,7 @@ async def test_a_command_whose_token_the_state_machine_did_not_issue_changes_not
     sfn, seen = FakeStepFunctions(issued={"tok-2"}), list[str | None]()
     await _router(sfn, seen)(received(_command(3)))  # acknowledged: it can never be run
     assert (seen, sfn.answers) == ([], [])
-    await _router(sfn, seen)(received(_command(3) | {"task_token": "tok-2"}))
+    await _router(sfn, seen)(received(_command(3, token="tok-2")))
     assert seen == ["p-1"]
     assert sfn.heartbeats == ["tok-2"]
     assert sfn.answers == [{"token": "tok-2", "output": {"delivered": "p-1"}}]
@@ -124,3 +125,42 @@ async def test_a_token_that_cannot_be_checked_now_is_checked_again_later() -> No
     with pytest.raises(ClientError):
         await _router(cast(Any, sfn), seen)(received(_command(3)))
     assert (seen, sfn.answers) == ([], [])
+
+
+def _unproven(**changes: Any) -> dict[str, Any]:
+    return _command(3) | changes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _unproven(proof=""),  # no proof at all
+        _unproven(proof="0" * 64),  # made up
+        _unproven(task_token="tok-2"),  # a proof for another task's token
+        _unproven(parcel_id="p-2"),  # a proof for another saga
+        _unproven(proof=_command(3, name="Return")["proof"]),  # a proof for another step
+        _unproven(proof=SagaKey(SecretStr("another-key-" * 4)).proof("p-1", "Deliver", "tok-1")),
+    ],
+    ids=["none", "made-up", "other-token", "other-saga", "other-step", "other-key"],
+)
+async def test_a_command_without_its_execution_s_proof_changes_nothing(
+    body: dict[str, Any],
+) -> None:
+    """Every token here is one the state machine waits on: the proof alone refuses them."""
+    sfn, seen = FakeStepFunctions(), list[str | None]()
+    await _router(sfn, seen)(received(body))  # acknowledged: it can never be run
+    assert (seen, sfn.heartbeats, sfn.answers) == ([], [], [])
+
+
+async def test_a_proof_is_accepted_in_either_case_as_the_state_machine_spells_it() -> None:
+    sfn, seen = FakeStepFunctions(), list[str | None]()
+    body = _command(3)
+    await _router(sfn, seen)(received(body | {"proof": body["proof"].upper()}))
+    assert seen == ["p-1"]
+
+
+def test_a_worker_refuses_to_start_with_a_short_key() -> None:
+    with pytest.raises(ValueError, match="SAGA_KEY"):
+        SagaKey(SecretStr("short"))
+    with pytest.raises(ValueError, match="SAGA_KEY"):
+        SagaKey(SecretStr(""))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from servicekit.settings import PostgresSettings, PublisherSettings
+from servicekit.settings import PostgresSettings, PublisherSettings, SagaSettings
 
 
-class InventorySettings(PostgresSettings, PublisherSettings):
+class InventorySettings(PostgresSettings, PublisherSettings, SagaSettings):
     """Settings of the inventory API and worker."""
 
     service_name: str = "inventory"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from servicekit.settings import PostgresSettings, PublisherSettings
+from servicekit.settings import PostgresSettings, PublisherSettings, SagaSettings
 
 
-class OrderingSettings(PostgresSettings, PublisherSettings):
+class OrderingSettings(PostgresSettings, PublisherSettings, SagaSettings):
     """Settings of the ordering API and worker."""
 
     service_name: str = "ordering"

@@ -7,10 +7,10 @@ from typing import Literal, Self
 
 from pydantic import model_validator
 
-from servicekit.settings import PublisherSettings
+from servicekit.settings import PublisherSettings, SagaSettings
 
 
-class PaymentSettings(PublisherSettings):
+class PaymentSettings(PublisherSettings, SagaSettings):
     """Settings of the payment API and worker."""
 
     service_name: str = "payment"

@@ -78,3 +78,12 @@ class PostgresSettings(ServiceSettings):
             port=self.db_port,
             database=self.db_name,
         )
+
+
+class SagaSettings(ServiceSettings):
+    """A service whose worker starts the order saga or runs its steps."""
+
+    # The shop's key for its saga executions (`servicekit.messaging.saga.SagaKey`): in AWS
+    # from Secrets Manager, given to the workers that start or run steps and to nothing else;
+    # empty in a process that needs none (an API), and a worker refuses to start without it.
+    saga_key: SecretStr = SecretStr("")

@@ -9,9 +9,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from botocore.exceptions import ClientError
+from pydantic import SecretStr
 
 from servicekit.messaging.consumer import ReceivedMessage
 from servicekit.messaging.envelope import Envelope, Message
+from servicekit.messaging.saga import SagaKey
 
 
 def received(body: Envelope | dict[str, Any] | str, receive_count: int = 1) -> ReceivedMessage:
@@ -149,3 +151,13 @@ class FakeSqlUnitOfWork:
         self.handled |= self._claimed
         self._pending, self._claimed = [], set()
         self.commits += 1
+
+
+# The saga key unit tests run their steps with.
+SAGA_KEY = SagaKey(SecretStr("unit-test-saga-key-0123456789abcdef"))
+
+
+def proven(command: dict[str, Any], saga_id: str = "order_id") -> dict[str, Any]:
+    """A step command with the proof the shop's execution for it would carry."""
+    proof = SAGA_KEY.proof(str(command[saga_id]), command["command"], command["task_token"])
+    return command | {"proof": proof}

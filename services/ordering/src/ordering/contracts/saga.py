@@ -31,9 +31,14 @@ class OrderSaga(_Saga):
     # continues the checkout's trace; null when tracing is off (the key is always there, as
     # the state machine's paths require it).
     traceparent: str | None
+    # The execution's secret (`servicekit.messaging.saga.SagaKey`), which the state machine
+    # hashes into each command's proof; no command carries it.
+    secret: str
 
     @classmethod
-    def of(cls, order: Order, payment_token: str, traceparent: str | None = None) -> Self:
+    def of(
+        cls, order: Order, payment_token: str, secret: str, traceparent: str | None = None
+    ) -> Self:
         return cls(
             order_id=order.id,
             user_id=order.user_id,
@@ -42,6 +47,7 @@ class OrderSaga(_Saga):
             currency=order.currency,
             payment_token=payment_token,
             traceparent=traceparent,
+            secret=secret,
         )
 
 

@@ -32,6 +32,12 @@ class CancelReason(enum.StrEnum):
     INVALID_ORDER = "INVALID_ORDER"
 
 
+# What the saga cancels a confirmed order for: its capture failed, or the confirmation's answer
+# was lost and every retry of it timed out. Any other reason names a failure before the
+# confirmation, which a confirmed order has left behind.
+UNDOES_CONFIRMATION = frozenset({CancelReason.TIMEOUT, CancelReason.FAILED})
+
+
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     product_id: uuid.UUID
@@ -112,7 +118,10 @@ class Order:
         return replace(self, status=OrderStatus.CONFIRMED, updated_at=_now())
 
     def cancel(self, reason: CancelReason) -> Order:
-        """Cancelled by the saga, after its compensations ran."""
-        if self.status is OrderStatus.CANCELLED:
+        """Cancelled by the saga, after its compensations ran. A confirmed order only for a
+        failure that came after its confirmation; a rejected one never had a saga."""
+        if self.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
             return self
+        if self.status is OrderStatus.CONFIRMED and reason not in UNDOES_CONFIRMATION:
+            raise OrderNotCancellableError(self.id, f"it is confirmed, and {reason} came before")
         return replace(self, status=OrderStatus.CANCELLED, reason=reason, updated_at=_now())

@@ -30,7 +30,7 @@ from ordering.contracts.consumed import (
     StockReservationRefused,
 )
 from ordering.domain import commands
-from ordering.domain.errors import OrderNotConfirmableError
+from ordering.domain.errors import OrderNotCancellableError, OrderNotConfirmableError
 from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
@@ -40,7 +40,7 @@ from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.inbox import InboxPurge
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.router import MessageRouter, Outcome
-from servicekit.messaging.saga import SagaSteps
+from servicekit.messaging.saga import SagaKey, SagaSteps
 from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
@@ -66,11 +66,15 @@ def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.Plac
     )
 
 
-# Ordering's failures, by the error name the state machine compensates by.
-FAILURES: dict[type[Exception], str] = {OrderNotConfirmableError: "CancelledByCustomer"}
+# Ordering's failures, by the error name the state machine compensates by. A cancellation the
+# domain refuses ends the execution in `CompensationFailed`, which pages a person.
+FAILURES: dict[type[Exception], str] = {
+    OrderNotConfirmableError: "CancelledByCustomer",
+    OrderNotCancellableError: "NotCancellable",
+}
 
 
-def saga_steps(sfn: SFNClient, engine: AsyncEngine) -> SagaSteps:
+def saga_steps(sfn: SFNClient, key: SagaKey, engine: AsyncEngine) -> SagaSteps:
     """The saga steps this service runs."""
 
     async def confirm(command: saga.ConfirmOrder) -> None:
@@ -86,7 +90,7 @@ def saga_steps(sfn: SFNClient, engine: AsyncEngine) -> SagaSteps:
         )
 
     return (
-        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
         .step("ConfirmOrder", saga.ConfirmOrder, confirm)
         .step("CancelOrder", saga.CancelOrder, cancel)
     )
@@ -176,6 +180,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
     (which only the state machine may send to), record the other steps' outcomes from
     `ordering-events`, and relay the outbox to ordering's topic."""
     settings, aws = worker.settings, worker.aws
+    key = SagaKey(settings.saga_key)
     engine = worker.engine()
     sfn = await aws.stepfunctions()
     machine_arn = await aws.state_machine_arn(
@@ -187,9 +192,9 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
     commands_url = await aws.queue_url(
         settings.ordering_commands_queue, settings.ordering_commands_queue_url
     )
-    starter = StepFunctionsSaga(sfn, machine_arn)
+    starter = StepFunctionsSaga(sfn, machine_arn, key)
     await worker.consume(checkouts_url, checkouts(lambda: SqlUnitOfWork(engine), starter))
-    await worker.consume(commands_url, MessageRouter().saga(saga_steps(sfn, engine)))
+    await worker.consume(commands_url, MessageRouter().saga(saga_steps(sfn, key, engine)))
     events_url = await aws.queue_url(
         settings.ordering_events_queue, settings.ordering_events_queue_url
     )

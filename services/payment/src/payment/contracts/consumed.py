@@ -15,8 +15,18 @@ class PaymentStep(BaseModel):
     order_id: str
 
 
+class Line(BaseModel):
+    """What an order's line costs: the authorization's amount is their sum."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    quantity: int
+    unit_price: Decimal
+
+
 class AuthorizePayment(PaymentStep):
     user_id: str
+    lines: list[Line]
     total: Decimal
     currency: str
     payment_token: str | None = None

@@ -30,6 +30,14 @@ class PaymentClosedError(PaymentError):
         super().__init__(f"Order {order_id} was compensated already; it takes no authorization.")
 
 
+class AuthorizationMismatchError(PaymentError):
+    """The order's stored authorization is for another amount, currency or customer than the
+    saga asks for: it is not this order's to capture."""
+
+    def __init__(self, order_id: uuid.UUID) -> None:
+        super().__init__(f"The authorization stored for order {order_id} is not the order's.")
+
+
 class ConcurrentUpdateError(PaymentError):
     def __init__(self, order_id: uuid.UUID) -> None:
         super().__init__(f"The payment for order {order_id} kept changing; try again.")

@@ -27,7 +27,7 @@ from servicekit.codes import CURRENCY_PATTERN
 from servicekit.messaging.consumer import Handler, ReceivedMessage
 from servicekit.messaging.dynamo_outbox import DirectPublisher, DynamoOutboxRelay
 from servicekit.messaging.router import MessageRouter
-from servicekit.messaging.saga import TRANSIENT, SagaSteps, StepFailedError
+from servicekit.messaging.saga import TRANSIENT, SagaKey, SagaSteps, StepFailedError
 from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
@@ -66,6 +66,9 @@ def _authorize(command: consumed.AuthorizePayment) -> commands.AuthorizePayment:
         amount = Decimal(0)
     if amount <= 0:
         raise StepFailedError("InvalidCommand", f"total {command.total}")
+    if amount != sum((line.unit_price * line.quantity for line in command.lines), Decimal(0)):
+        # The order's total is what its lines cost; a total of its own is no order's.
+        raise StepFailedError("InvalidCommand", f"total {command.total} is not its lines' sum")
     return commands.AuthorizePayment(
         order_id=_order_id(command),
         user_id=command.user_id,
@@ -80,7 +83,9 @@ def _answer(result: handlers.StepResult) -> dict[str, Any]:
     return {"order_id": str(result.order_id), "payment_status": result.outcome}
 
 
-def saga_steps(sfn: SFNClient, new_uow: NewUnitOfWork, provider: PaymentProvider) -> SagaSteps:
+def saga_steps(
+    sfn: SFNClient, key: SagaKey, new_uow: NewUnitOfWork, provider: PaymentProvider
+) -> SagaSteps:
     """The saga steps payment answers, by the command name the state machine sends."""
 
     async def authorize(c: consumed.AuthorizePayment) -> dict[str, Any]:
@@ -99,7 +104,7 @@ def saga_steps(sfn: SFNClient, new_uow: NewUnitOfWork, provider: PaymentProvider
         return _answer(await handlers.refund_payment(command, new_uow(), provider))
 
     return (
-        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
         .step("AuthorizePayment", consumed.AuthorizePayment, authorize)
         .step("CapturePayment", consumed.PaymentStep, capture)
         .step("VoidPayment", consumed.PaymentStep, void)
@@ -129,15 +134,18 @@ def acknowledge_unanswered(handler: Handler) -> Handler:
     return handle
 
 
-def step_handler(sfn: SFNClient, new_uow: NewUnitOfWork, provider: PaymentProvider) -> Handler:
+def step_handler(
+    sfn: SFNClient, key: SagaKey, new_uow: NewUnitOfWork, provider: PaymentProvider
+) -> Handler:
     """The queue handler for `payment-commands`."""
-    return acknowledge_unanswered(MessageRouter().saga(saga_steps(sfn, new_uow, provider)))
+    return acknowledge_unanswered(MessageRouter().saga(saga_steps(sfn, key, new_uow, provider)))
 
 
 async def compose(worker: Worker[PaymentSettings]) -> None:
     """Run the steps from `payment-commands`, publishing each step's events as it commits,
     and sweep the outbox for what that missed."""
     settings, aws = worker.settings, worker.aws
+    key = SagaKey(settings.saga_key)
     dynamodb = await aws.dynamodb()
     publisher = await worker.events_publisher()
     direct = DirectPublisher(dynamodb, settings.payments_table, publisher)
@@ -149,7 +157,7 @@ async def compose(worker: Worker[PaymentSettings]) -> None:
     queue_url = await aws.queue_url(
         settings.payment_commands_queue, settings.payment_commands_queue_url
     )
-    await worker.consume(queue_url, step_handler(await aws.stepfunctions(), new_uow, provider))
+    await worker.consume(queue_url, step_handler(await aws.stepfunctions(), key, new_uow, provider))
     worker.run(DynamoOutboxRelay(dynamodb, settings.payments_table, publisher).run)
 
 

@@ -13,6 +13,7 @@ from payment.adapters.provider import PaymentProvider
 from payment.contracts import events
 from payment.domain import commands
 from payment.domain.errors import (
+    AuthorizationMismatchError,
     ConcurrentUpdateError,
     PaymentClosedError,
     PaymentDeclinedError,
@@ -40,7 +41,16 @@ def idempotency_key(order_id: uuid.UUID, step: str) -> str:
     return f"{order_id}:{step}"
 
 
-def _authorization(payment: Payment, changed: bool) -> StepResult:
+def _authorization(
+    payment: Payment, changed: bool, cmd: commands.AuthorizePayment | None = None
+) -> StepResult:
+    if cmd is not None and (payment.amount, payment.currency, payment.user_id) != (
+        cmd.amount,
+        cmd.currency,
+        cmd.user_id,
+    ):
+        # Not answered: the step times out, and the saga's void gives the hold back.
+        raise AuthorizationMismatchError(payment.order_id)
     if payment.status is PaymentStatus.DECLINED:
         raise PaymentDeclinedError(payment.order_id, payment.decline_reason or "DECLINED")
     return StepResult(payment.order_id, PaymentStatus.AUTHORIZED.value, changed)
@@ -52,7 +62,7 @@ async def authorize_payment(
     """Hold the order's total with the provider, once per order; a decline is final."""
     stored = await uow.payments.get(cmd.order_id)
     if stored is not None:
-        return _authorization(stored, changed=False)
+        return _authorization(stored, changed=False, cmd=cmd)
     if await uow.payments.is_closed(cmd.order_id):
         raise PaymentClosedError(cmd.order_id)
     decision = await provider.authorize(cmd, idempotency_key(cmd.order_id, "AuthorizePayment"))
@@ -70,7 +80,7 @@ async def authorize_payment(
     # while the provider was deciding, or the write collided with another: look again.
     stored = await uow.payments.get(cmd.order_id)
     if stored is not None:
-        return _authorization(stored, changed=False)
+        return _authorization(stored, changed=False, cmd=cmd)
     if await uow.payments.is_closed(cmd.order_id):
         if decision.reference is not None:  # the order is being cancelled: give the hold back
             await provider.void(decision.reference, idempotency_key(cmd.order_id, "Closed"))

@@ -5,8 +5,15 @@ A step command names its step (`command`), carries the token to answer with (`ta
 and beside them the step's payload, which each service reads through its own model. A worker
 does its step in one local transaction, idempotently, and only then answers. If it dies in
 between, SQS redelivers the command: the step finds its own earlier result and answers again.
-Before anything changes, the worker makes sure the state machine issued the command's token and
-still waits on it; a command that fails that check is dropped.
+
+Before anything changes, a worker makes sure the command comes from the shop's own execution
+for that saga and that step (`SagaKey`): the execution is started with a secret derived from
+the shop's key and the saga's id, and the state machine hashes that secret with the step's name
+and the task's token into the command's `proof`. A token alone proves nothing (anyone who can
+start a state machine holds one); a proof for one token is worth nothing with another. Then it
+asks Step Functions whether it still waits on the token, so that a genuine command replayed
+after its step was answered changes nothing either. A command that fails either check is
+dropped unanswered.
 
 What a failure is called is declared once per service, like `map_errors` for HTTP: a table
 from exception type to the error name the state machine's Retry and Catch choose by.
@@ -14,6 +21,8 @@ from exception type to the error name the state machine's Retry and Catch choose
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -22,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import structlog
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from servicekit.logging import correlation_id_var
 from servicekit.messaging.consumer import Handler, PoisonMessageError, ReceivedMessage
@@ -44,6 +53,45 @@ StepOutput = Mapping[str, Any] | None
 Failures = Mapping[type[Exception], str]
 
 
+# Shorter keys are refused at start-up: the key is all that stands between a queue and a step.
+MIN_KEY_LENGTH = 32
+
+
+class SagaKey:
+    """The shop's key for its saga executions: what an execution is started with, and whether a
+    step command was sent by that execution's state for that step.
+
+    An execution's secret is HMAC-SHA256(key, saga id), hex; the state machine computes each
+    command's proof itself, as `States.Hash(States.Format('{}:{}:{}', $$.State.Name,
+    $$.Task.Token, $.secret), 'SHA-256')` (see `infra/statemachine/`), since an intrinsic
+    can hash but holds no key. The secret lives only in the execution's input; a proof binds it
+    to one task token, so reading a command yields nothing usable with any other token.
+    """
+
+    def __init__(self, key: SecretStr) -> None:
+        value = key.get_secret_value()
+        if len(value) < MIN_KEY_LENGTH:
+            raise ValueError(
+                f"SAGA_KEY must be set to at least {MIN_KEY_LENGTH} characters: step commands "
+                "cannot be told from forgeries without it"
+            )
+        self._key = value.encode()
+
+    def secret(self, saga_id: str) -> str:
+        """The secret an execution for `saga_id` is started with."""
+        return hmac.new(self._key, saga_id.encode(), hashlib.sha256).hexdigest()
+
+    def proof(self, saga_id: str, step: str, task_token: str) -> str:
+        """What the state machine puts in `step`'s command for the task `task_token`."""
+        text = f"{step}:{task_token}:{self.secret(saga_id)}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def proves(self, saga_id: str, step: str, task_token: str, proof: str) -> bool:
+        """Whether `proof` is the one the shop's execution for `saga_id` would send."""
+        expected = self.proof(saga_id, step, task_token)
+        return hmac.compare_digest(expected.encode(), proof.lower().encode())
+
+
 class StepCommand(BaseModel):
     """What every step command carries besides its payload."""
 
@@ -51,6 +99,8 @@ class StepCommand(BaseModel):
 
     command: str
     task_token: str = Field(min_length=1)
+    # The state machine's proof that its execution for this saga sent this step (`SagaKey`).
+    proof: str = Field(default="", max_length=64)
     # The trace of the execution's start, which the state machine copies into every command.
     traceparent: str | None = None
 
@@ -85,8 +135,11 @@ class SagaSteps:
     names the payload field that identifies one run of the saga in logs and onward messages.
     """
 
-    def __init__(self, sfn: SFNClient, failures: Failures, *, correlate_by: str) -> None:
+    def __init__(
+        self, sfn: SFNClient, failures: Failures, *, correlate_by: str, key: SagaKey
+    ) -> None:
         self._sfn = sfn
+        self._key = key
         self._failures = failures
         self._correlate_by = correlate_by
         self._steps: dict[str, _Step[Any]] = {}
@@ -119,23 +172,28 @@ class SagaSteps:
                         {f"shop.{self._correlate_by}": saga_id},
                     ),
                 ):
-                    await self._run(step, command, message.body)
+                    await self._run(step, command, saga_id, message.body)
             finally:
                 correlation_id_var.reset(token)
 
         return handle
 
-    async def _run(self, step: _Step[Any], command: StepCommand, body: str) -> None:
+    async def _run(self, step: _Step[Any], command: StepCommand, saga_id: str, body: str) -> None:
         started, outcome = time.monotonic(), "error"
         try:
-            outcome = await self._answered(step, command, body)
+            outcome = await self._answered(step, command, saga_id, body)
         finally:
             measures().saga_step.record(
                 time.monotonic() - started, {"step": command.command, "outcome": outcome}
             )
 
-    async def _answered(self, step: _Step[Any], command: StepCommand, body: str) -> str:
+    async def _answered(
+        self, step: _Step[Any], command: StepCommand, saga_id: str, body: str
+    ) -> str:
         """Run the step and answer the state machine; how it ended."""
+        if not self._key.proves(saga_id, command.command, command.task_token, command.proof):
+            log.warning("saga_command_refused", reason="proof")
+            return "refused"
         if not await self._issued(command.task_token):
             return "refused"
         try:
@@ -165,10 +223,10 @@ class SagaSteps:
     async def _issued(self, task_token: str) -> bool:
         """Whether the state machine is waiting for an answer with `task_token`.
 
-        Asked before the step changes anything: a command queue may be written by more than
-        the state machine (a misconfigured policy, a leaked credential), and a command whose
-        token the state machine never issued, or no longer waits on, must change nothing. A
-        heartbeat is the one call that asks without answering.
+        Asked after the proof, before the step changes anything: a genuine command replayed
+        after its task was answered or timed out carries a valid proof for a token nobody
+        waits on any more, and must change nothing. A heartbeat is the one call that asks
+        without answering.
         """
         try:
             await self._sfn.send_task_heartbeat(taskToken=task_token)
