@@ -14,6 +14,7 @@ from servicekit.messaging.consumer import (
     QueueConsumer,
     ReceivedMessage,
 )
+from shopctl.topology import Queue, load_topology
 
 
 class FakeQueue:
@@ -170,9 +171,15 @@ def test_the_delay_grows_with_the_receive_count_and_then_stays() -> None:
     settings = ConsumerSettings()
     assert [settings.retry_delay(n) for n in range(1, 7)] == [5, 15, 30, 60, 60, 60]
     assert settings.retry_delay(0) == 5  # a count SQS did not give: the first try
-    # Tried five times before the dead-letter queue takes it: the fifth try comes after
-    # a 60 s outage plus a stopping task's 30 s.
-    assert sum(settings.retry_delay(n) for n in range(1, 5)) >= 60 + 30
+
+
+@pytest.mark.parametrize("queue", load_topology().queues, ids=lambda queue: queue.name)
+def test_every_queues_last_try_comes_after_a_minutes_outage_and_a_stop(queue: Queue) -> None:
+    settings = ConsumerSettings()
+    # SQS dead-letters a message at the receive after its max_receive_count-th: the last try
+    # comes this long after the first, and must outlast 60 s plus a stopping task's 30 s.
+    last_try = sum(settings.retry_delay(n) for n in range(1, queue.max_receive_count))
+    assert last_try >= 60 + 30
 
 
 class ClockedQueue:
