@@ -27,7 +27,7 @@ from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.inbox import InboxPurge
 from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.router import MessageRouter, Outcome
-from servicekit.messaging.saga import SagaSteps
+from servicekit.messaging.saga import SagaKey, SagaSteps
 from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def order_key(order_id: str) -> str:
         return order_id
 
 
-def saga_steps(sfn: SFNClient, new_uow: NewUnitOfWork) -> SagaSteps:
+def saga_steps(sfn: SFNClient, key: SagaKey, new_uow: NewUnitOfWork) -> SagaSteps:
     """The saga steps the inventory runs, by command name."""
 
     async def reserve(command: consumed.ReserveStock) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def saga_steps(sfn: SFNClient, new_uow: NewUnitOfWork) -> SagaSteps:
         return {"reservation": reservation.status.value}
 
     return (
-        SagaSteps(sfn, FAILURES, correlate_by="order_id")
+        SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
         .step("ReserveStock", consumed.ReserveStock, reserve)
         .step("ReleaseStock", consumed.ReleaseStock, release)
     )
@@ -128,6 +128,7 @@ async def sweep_expired_holds(
 async def compose(worker: Worker[InventorySettings]) -> None:
     """Consume both queues, relay the outbox and sweep expired holds."""
     settings, aws = worker.settings, worker.aws
+    key = SagaKey(settings.saga_key)
     engine = worker.engine()
 
     def new_uow() -> UnitOfWork:
@@ -136,7 +137,7 @@ async def compose(worker: Worker[InventorySettings]) -> None:
     commands_url = await aws.queue_url(
         settings.inventory_commands_queue, settings.inventory_commands_queue_url
     )
-    steps = MessageRouter().saga(saga_steps(await aws.stepfunctions(), new_uow))
+    steps = MessageRouter().saga(saga_steps(await aws.stepfunctions(), key, new_uow))
     await worker.consume(commands_url, steps)
     events_url = await aws.queue_url(
         settings.inventory_events_queue, settings.inventory_events_queue_url
