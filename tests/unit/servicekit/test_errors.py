@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 
 from servicekit.cursors import decode_cursor, encode_cursor
+from servicekit.dynamo import TransactionFailedError
 from servicekit.errors import MAX_LISTED_ERRORS, PROBLEM_JSON, Problem, install_problem_handlers
 from servicekit.logging import RequestContextMiddleware
 
@@ -50,6 +51,10 @@ def _app() -> FastAPI:
     @app.get("/listing")
     async def listing(cursor: str) -> dict[str, str]:
         return decode_cursor(cursor)
+
+    @app.get("/busy")
+    async def busy() -> None:
+        raise TransactionFailedError(["None", "TransactionConflict"])
 
     @app.get("/boom")
     async def boom() -> None:
@@ -147,6 +152,16 @@ async def test_unexpected_errors_are_500_problems_without_internals(
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM_JSON
     assert "secret" not in response.text
+
+
+async def test_a_store_that_decided_nothing_is_a_503_to_try_again(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/busy")
+    assert (response.status_code, response.headers["retry-after"]) == (503, "1")
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["type"].endswith("/busy")
+    assert "TransactionConflict" not in response.text
 
 
 async def test_unknown_routes_are_404_problems(client: httpx.AsyncClient) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from servicekit.errors import BusyError
 from servicekit.messaging.dynamo_outbox import DirectPublisher, envelope_put
 from servicekit.messaging.envelope import Envelope, Message
 
@@ -30,7 +31,7 @@ CONDITION_FAILED = "ConditionalCheckFailed"
 _PASSING = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
-class TransactionFailedError(Exception):
+class TransactionFailedError(BusyError):
     """DynamoDB cancelled the transaction for a reason other than a failed condition (a
     conflict with another transaction, throttling, an invalid write): nothing was stored and
     nothing was decided, so the work must be tried again, never taken as done."""

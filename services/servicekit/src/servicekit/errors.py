@@ -85,6 +85,11 @@ def _slug(status: int) -> str:
     return _KINDS.get(status, ("Error", "error"))[1]
 
 
+class BusyError(Exception):
+    """A store could not take the change now (a conflict, throttling) and decided nothing:
+    the same request may succeed if sent again, so it is a 503 with `Retry-After`."""
+
+
 class Problem(Exception):  # noqa: N818 - it is the problem document, raised
     """An error a client may see; raise it anywhere below a route."""
 
@@ -191,6 +196,14 @@ async def _on_invalid_cursor(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request, Problem(422, str(exc), slug="validation-error", errors=[error])
     )
+
+
+async def _on_busy(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("store_busy", path=request.url.path, error=str(exc))
+    problem = Problem(
+        503, "The service is busy; try again.", slug="busy", headers={"Retry-After": "1"}
+    )
+    return problem_response(request, problem)
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -303,6 +316,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(InvalidCursorError, _on_invalid_cursor)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(BusyError, _on_busy)
     for database_error in (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError):
         app.add_exception_handler(database_error, _on_database_error)
     app.add_middleware(UnexpectedErrorMiddleware)
