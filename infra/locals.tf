@@ -20,6 +20,9 @@ locals {
     notification = { api_path = "/notifications", calls = [], sends_to = [], starts_saga = false, worker_scales_to_zero = true }
   }
 
+  # Per command queue a service sends to, the services that send to it.
+  senders_of_queue = { for queue in distinct(flatten([for service in values(local.services) : service.sends_to])) : queue => [for name, service in local.services : name if contains(service.sends_to, queue)] }
+
   # Per service, what the topology gives it.
   topic_of  = { for name in keys(local.services) : name => one([for topic in local.topology.topics : topic.name if topic.publisher == name]) }
   queues_of = { for name in keys(local.services) : name => [for queue in local.topology.queues : queue.name if queue.consumer == name] }

@@ -72,8 +72,13 @@ module "messaging" {
   queues      = local.topology.queues
   kms_key_arn = module.kms.messaging_key_arn
   alarm_email = var.alarm_email
-  # Only the state machine sends saga step commands.
-  command_senders = { for name in local.saga_queues : name => [module.workflow.role_arn] }
+  # Only the state machine sends saga step commands; a command queue a service
+  # sends to (ordering-checkouts: PlaceOrder) takes messages from that
+  # service's two task roles alone.
+  command_senders = merge(
+    { for name in local.saga_queues : name => [module.workflow.role_arn] },
+    { for queue, senders in local.senders_of_queue : queue => flatten([for name in senders : values(module.service[name].task_role_arns)]) },
+  )
 }
 
 module "workflow" {
@@ -88,6 +93,12 @@ module "workflow" {
   log_kms_key_arn       = module.kms.data_key_arn
   log_retention_days    = var.log_retention_days
   alarm_topic_arn       = module.messaging.alarm_topic_arn
+
+  # The signing key is a secret like the database's: under the data key.
+  secret_kms_key_arn            = module.kms.data_key_arn
+  saga_key                      = var.saga_key
+  saga_key_version              = var.saga_key_version
+  saga_key_recovery_window_days = var.deletion_protection ? 30 : 0
 }
 
 module "alb" {
@@ -196,6 +207,8 @@ module "service" {
     state_machine_arn = module.workflow.state_machine_arn
     starts_executions = each.value.starts_saga
     runs_steps        = local.runs_saga_steps[each.key]
+    key_arn           = module.workflow.saga_key_arn
+    key_version_id    = module.workflow.saga_key.version_id
   }
 
   data_kms_key_arn      = module.kms.data_key_arn

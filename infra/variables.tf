@@ -236,6 +236,28 @@ variable "saga_step_timeout_seconds" {
   }
 }
 
+variable "saga_key" {
+  description = "The saga's signing key (secret <prefix>-saga-key, given to the ordering, inventory and payment workers as SAGA_KEY). Needed only by an apply that writes it: the first one, and one that raises saga_key_version. Never stored in a plan or the state; README.md, \"Saga signing key\", has the command that makes one."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+  default     = null
+  validation {
+    condition     = var.saga_key == null || can(regex("^[A-Za-z0-9]{43,}$", var.saga_key))
+    error_message = "At least 43 letters and digits (256 bits)."
+  }
+}
+
+variable "saga_key_version" {
+  description = "Version of the saga's signing key: raising it writes saga_key into the secret as a new version, and the ordering, inventory and payment workers, whose task definitions name that version, are redeployed with it."
+  type        = number
+  default     = 1
+  validation {
+    condition     = var.saga_key_version >= 1 && floor(var.saga_key_version) == var.saga_key_version
+    error_message = "A whole number from 1."
+  }
+}
+
 variable "trace_sample_ratio" {
   description = "Share of new traces recorded and sent to X-Ray (0 to 1). A trace continues where it was started, so an order is traced whole or not at all. Above 0, a collector beside each process also sends its metrics to CloudWatch; 0 runs no collector (no traces, no metrics)."
   type        = number

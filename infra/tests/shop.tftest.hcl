@@ -12,6 +12,8 @@ mock_provider "aws" {
 
 variables {
   image_tag = "0123456789ab"
+  # A stand-in, shaped like a real key; the mock writes nothing.
+  saga_key = "TestOnlyNotASecretTestOnlyNotASecretTestOnlyNotASecret0123456789"
   # Distinct per service, so that a step given another service's timeout shows.
   saga_step_timeout_seconds = { inventory = 121, payment = 301, ordering = 122 }
 
@@ -28,6 +30,17 @@ variables {
     payment      = ["payment-commands"]
     notification = ["notification-events"]
   }
+  saga_queues = ["inventory-commands", "payment-commands", "ordering-commands"]
+  subscribed_topics = {
+    "basket-events"       = ["catalog-events", "ordering-events"]
+    "inventory-events"    = ["catalog-events", "ordering-events"]
+    "notification-events" = ["ordering-events", "payment-events"]
+    "ordering-events"     = ["inventory-events", "payment-events"]
+  }
+  # The workers given the saga's signing key: ordering signs, all three check.
+  saga_key_readers = ["inventory", "ordering", "payment"]
+  # Request headers the gateway drops before they reach a service.
+  dropped_headers = ["traceparent", "tracestate", "baggage"]
 }
 
 # The first deploy, as README.md gives it: the registries alone first (so
@@ -79,6 +92,11 @@ run "apply" {
   assert {
     condition     = module.api.authorizer.audience == toset([module.cognito.client_id]) && module.api.authorizer.issuer == module.cognito.issuer
     error_message = "The authorizer must check the user pool's issuer and the app client."
+  }
+
+  assert {
+    condition     = module.api.integration_request_parameters == tomap({ for header in var.dropped_headers : "remove:header.${header}" => "''" })
+    error_message = "The gateway drops inbound trace context (traceparent, tracestate, baggage) before a request reaches a service."
   }
 
   assert {
@@ -184,25 +202,180 @@ run "apply" {
     error_message = "A process publishes to its own service's topic only, uses the messaging key only, and answers saga tasks with nothing more than the three callbacks."
   }
 
+  # --- Queues: each admits its rightful senders, and no one else ----------
+
+  assert {
+    condition = toset(keys(module.messaging.queue_policy)) == toset(concat(keys(var.subscribed_topics), var.saga_queues, ["ordering-checkouts"])) && alltrue([
+      for queue, policy in module.messaging.queue_policy :
+      toset([for statement in policy.Statement : statement.Sid]) == toset(contains(keys(var.subscribed_topics), queue) ?
+        ["DenyInsecureTransport", "OnlyItsTopicsSend", "AllowSubscribedTopics"] :
+        ["DenyInsecureTransport", "OnlyItsSendersSend"]
+      )
+    ])
+    error_message = "Every queue refuses unencrypted transport, and every sender but its own: an event queue its topics' deliveries (which it allows), a command queue its senders' roles."
+  }
+
   assert {
     condition = alltrue([
-      for queue in ["inventory-commands", "payment-commands", "ordering-commands"] : [
+      for queue in var.saga_queues : [
         for statement in module.messaging.queue_policy[queue].Statement :
-        [statement.Effect, statement.Action, statement.Condition] if statement.Sid == "OnlyItsSendersSend"
+        [statement.Effect, statement.Principal, statement.Action, statement.Resource, statement.Condition] if statement.Sid == "OnlyItsSendersSend"
         ] == [[
-          "Deny", "sqs:SendMessage", { ArnNotEquals = { "aws:PrincipalArn" = [module.workflow.role_arn] } }
+          "Deny", "*", "sqs:SendMessage", module.messaging.queue[queue].arn, { ArnNotEquals = { "aws:PrincipalArn" = [module.workflow.role_arn] } }
       ]]
     ])
     error_message = "Only the state machine's role may send to the saga's command queues."
   }
 
   assert {
-    condition = alltrue([
-      for queue in ["basket-events", "ordering-checkouts"] : alltrue([
-        for statement in module.messaging.queue_policy[queue].Statement : statement.Sid != "OnlyItsSendersSend"
-      ])
+    condition = [
+      for statement in module.messaging.queue_policy["ordering-checkouts"].Statement :
+      [statement.Effect, statement.Principal, statement.Action, statement.Resource, statement.Condition] if statement.Sid == "OnlyItsSendersSend"
+      ] == [[
+        "Deny", "*", "sqs:SendMessage", module.messaging.queue["ordering-checkouts"].arn,
+        { ArnNotEquals = { "aws:PrincipalArn" = [module.service["basket"].task_role_arns.api, module.service["basket"].task_role_arns.worker] } }
+    ]]
+    error_message = "Only the basket's API and worker roles may send PlaceOrder to ordering-checkouts."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for queue, topics in var.subscribed_topics : [
+        [
+          for statement in module.messaging.queue_policy[queue].Statement :
+          [statement.Effect, statement.Principal, statement.Action, statement.Resource, keys(statement.Condition), try(keys(statement.Condition.ArnNotEquals), null)]
+          if statement.Sid == "OnlyItsTopicsSend"
+        ] == [["Deny", "*", "sqs:SendMessage", module.messaging.queue[queue].arn, ["ArnNotEquals"], ["aws:SourceArn"]]],
+        [
+          for statement in module.messaging.queue_policy[queue].Statement :
+          try(toset(statement.Condition.ArnNotEquals["aws:SourceArn"]), null) == toset([for topic in topics : module.messaging.topic[topic].arn])
+          if statement.Sid == "OnlyItsTopicsSend"
+        ],
+      ]
+    ]))
+    error_message = "An event queue denies every sender but SNS delivering for exactly the topics it subscribes to (a principal of the account sending directly included)."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for queue, topics in var.subscribed_topics : [
+        for statement in module.messaging.queue_policy[queue].Statement : [
+          [statement.Effect, statement.Principal, statement.Action, statement.Resource, keys(statement.Condition)] == ["Allow", { Service = "sns.amazonaws.com" }, "sqs:SendMessage", module.messaging.queue[queue].arn, ["ArnEquals"]],
+          try(toset(statement.Condition.ArnEquals["aws:SourceArn"]), null) == toset([for topic in topics : module.messaging.topic[topic].arn]),
+        ] if statement.Sid == "AllowSubscribedTopics"
+      ]
+    ]))
+    error_message = "An event queue allows SNS to deliver for exactly the topics it subscribes to."
+  }
+
+  assert {
+    condition = length(module.messaging.dead_letter_queue_policy) == 8 && alltrue([
+      for queue, policy in module.messaging.dead_letter_queue_policy :
+      toset([for statement in policy.Statement : statement.Sid]) == toset(["DenyInsecureTransport", "NoPrincipalSends"]) && [
+        for statement in policy.Statement : [statement.Effect, statement.Principal, statement.Action, statement.Resource, statement.Condition]
+        if statement.Sid == "NoPrincipalSends"
+      ] == [["Deny", "*", "sqs:SendMessage", module.messaging.dead_letter_queue[queue].arn, { BoolIfExists = { "aws:PrincipalIsAWSService" = "false" } }]]
     ])
-    error_message = "Queues that are not the saga's take messages from their subscriptions and senders' roles."
+    error_message = "No principal sends to a dead-letter queue: only SQS moves messages into it."
+  }
+
+  assert {
+    condition = length(module.messaging.dead_letter_sources) == 8 && alltrue([
+      for queue, policy in module.messaging.dead_letter_sources :
+      policy == { redrivePermission = "byQueue", sourceQueueArns = [module.messaging.queue[queue].arn] }
+    ])
+    error_message = "A dead-letter queue takes the messages of its own source queue only."
+  }
+
+  # --- The saga's signing key: three workers read it, nothing else ---------
+
+  assert {
+    condition = (
+      module.workflow.saga_key.name == "shop-${var.environment}-saga-key" &&
+      module.workflow.saga_key.kms_key_id == module.kms.data_key_arn &&
+      module.workflow.saga_key.secret_id == module.workflow.saga_key_arn &&
+      module.workflow.saga_key.version == var.saga_key_version &&
+      module.workflow.saga_key.value_in_state == false &&
+      module.workflow.saga_key.recovery_window_in_days == (var.environment == "dev" ? 0 : 30)
+    )
+    error_message = "The signing key is a secret under the data key, its value written only through the write-only argument (none in the state); dev can destroy and recreate it at once, prod keeps a deleted key 30 days."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, definition in service.task_definitions : [
+          for index, container in definition.containers : [
+            join(",", [for secret in try(container.secrets, []) : secret.name]) == (index == 0 && process == "worker" && contains(var.saga_key_readers, name) ? "SAGA_KEY" : (container.name == "migrate" ? "DB_PASSWORD" : "")),
+            !contains([for variable in container.environment : variable.name], "SAGA_KEY"),
+          ]
+        ]
+      ]
+    ]))
+    error_message = "SAGA_KEY is a secret of the ordering, inventory and payment workers' own containers and of no other container (never a plain variable); a migrate container has its DB_PASSWORD and nothing more."
+  }
+
+  assert {
+    condition = alltrue([
+      for name in var.saga_key_readers :
+      [for secret in module.service[name].task_definitions.worker.containers[0].secrets : secret.valueFrom] == ["${module.workflow.saga_key_arn}:::${module.workflow.saga_key.version_id}"]
+    ])
+    error_message = "SAGA_KEY is read from the signing key's secret, at the version the apply wrote."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for name, service in module.service : concat(
+        [
+          for process, execution in service.execution_policies : execution.role_arn if anytrue([
+            for statement in execution.policy.Statement :
+            statement.Effect == "Allow" &&
+            length(setintersection(flatten([statement.Action]), ["secretsmanager:GetSecretValue", "secretsmanager:*", "*"])) > 0 &&
+            length(setintersection(flatten([statement.Resource]), [module.workflow.saga_key_arn, "*"])) > 0
+          ])
+        ],
+        [
+          for process, policy in service.task_policies : service.task_definitions[process].task_role_arn if anytrue([
+            for statement in policy.Statement :
+            length(setintersection(flatten([statement.Action]), ["secretsmanager:GetSecretValue", "secretsmanager:*", "*"])) > 0
+          ])
+        ],
+      )
+      ])) == toset([
+      "arn:aws:iam::111122223333:role/inventory-worker-execution",
+      "arn:aws:iam::111122223333:role/ordering-worker-execution",
+      "arn:aws:iam::111122223333:role/payment-worker-execution",
+    ])
+    error_message = "Exactly the ordering, inventory and payment workers' execution roles may read the signing key; no task role reads a secret."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        service.task_definitions.api.execution_role_arn == service.execution_policies.api.role_arn,
+        service.task_definitions.worker.execution_role_arn == service.execution_policies.worker.role_arn,
+        service.execution_policies.api.role_arn != service.execution_policies.worker.role_arn,
+        [
+          for process, execution in service.execution_policies :
+          toset([for statement in execution.policy.Statement : statement.Sid]) == toset(concat(
+            ["AuthenticateToEcr", "PullOwnImages", "WriteOwnLogs"],
+            contains(var.schema_owners, name) ? ["ReadMasterSecretForMigrations"] : [],
+            process == "worker" && contains(var.saga_key_readers, name) ? ["ReadSagaKey"] : [],
+            contains(var.schema_owners, name) || (process == "worker" && contains(var.saga_key_readers, name)) ? ["DecryptSecrets"] : [],
+          ))
+        ],
+        [
+          for process, execution in service.execution_policies : [
+            for statement in execution.policy.Statement : (
+              statement.Sid == "ReadSagaKey" ? statement.Action == ["secretsmanager:GetSecretValue"] && statement.Resource == [module.workflow.saga_key_arn] :
+              statement.Sid == "DecryptSecrets" ? statement.Action == ["kms:Decrypt"] && statement.Resource == [module.kms.data_key_arn] && statement.Condition == { StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" } } :
+              true
+            )
+          ]
+        ],
+      ]
+    ]))
+    error_message = "Each process starts with its own execution role, which holds exactly what its task needs: the saga key's worker readers GetSecretValue on that one secret and kms:Decrypt on the data key through Secrets Manager only."
   }
 
   # --- The data key: usable by the table owners, through DynamoDB only ----
@@ -263,7 +436,7 @@ run "apply" {
           contains(definition.containers[0].environment, { name = "DB_USER", value = name }),
           contains(definition.containers[0].environment, { name = "DB_IAM_AUTH", value = "true" }),
           contains(definition.containers[1].environment, { name = "DB_GRANT_TO", value = name }),
-          !contains(keys(definition.containers[0]), "secrets"),
+          !contains([for secret in try(definition.containers[0].secrets, []) : secret.name], "DB_PASSWORD"),
         ]
       ]
     ]))

@@ -104,38 +104,74 @@ def test_subscriptions_are_the_declared_subscriptions(
 
 
 SAGA_QUEUES = {"inventory-commands", "payment-commands", "ordering-commands"}
+# Command queues a service sends to (the Terraform tests check whose roles).
+SENT_QUEUES = {"ordering-checkouts"}
 
 
-def test_queue_policies_admit_only_their_topics(parsed: Parsed, topology: dict[str, Any]) -> None:
+def test_queue_policies_admit_only_their_senders(parsed: Parsed, topology: dict[str, Any]) -> None:
     topic_ids = {
         key: item["id"]
         for key, item in messaging_resources(parsed, "aws_sns_topic", "this").items()
     }
     queues = messaging_resources(parsed, "aws_sqs_queue", "this")
     policies = messaging_resources(parsed, "aws_sqs_queue_policy", "this")
+    assert set(policies) == {queue["name"] for queue in topology["queues"]}
     for declared in topology["queues"]:
         name = declared["name"]
         statements = {s["Sid"]: s for s in json.loads(policies[name]["policy"])["Statement"]}
         deny = statements.pop("DenyInsecureTransport")
         assert deny["Effect"] == "Deny"
         assert deny["Resource"] == queues[name]["id"]
-        # The saga's command queues refuse every sender but the state machine (whose role the
-        # Terraform tests check); no other queue has such a statement.
-        senders_only = statements.pop("OnlyItsSendersSend", None)
-        if name in SAGA_QUEUES:
-            assert senders_only is not None, f"{name} takes commands from anyone"
-            assert (senders_only["Effect"], senders_only["Action"]) == ("Deny", "sqs:SendMessage")
-        else:
-            assert senders_only is None, name
         expected_topics = sorted(topic_ids[s["topic"]] for s in declared["subscriptions"])
         if not expected_topics:
+            # A command queue refuses every sender but its own (the state machine's role for
+            # the saga's queues, the basket's roles for checkouts; the Terraform tests check
+            # which roles), and allows nothing itself.
+            assert name in SAGA_QUEUES | SENT_QUEUES, f"{name} has neither topics nor senders"
+            senders_only = statements.pop("OnlyItsSendersSend", None)
+            assert senders_only is not None, f"{name} takes commands from anyone"
+            assert (senders_only["Effect"], senders_only["Principal"], senders_only["Action"]) == (
+                "Deny",
+                "*",
+                "sqs:SendMessage",
+            )
+            assert list(senders_only["Condition"]) == ["ArnNotEquals"]
+            assert list(senders_only["Condition"]["ArnNotEquals"]) == ["aws:PrincipalArn"]
             assert statements == {}, f"{name} subscribes to nothing yet admits {statements}"
             continue
+        # An event queue refuses every sender but SNS delivering for its topics, and allows that.
+        topics_only = statements.pop("OnlyItsTopicsSend")
         allow = statements.pop("AllowSubscribedTopics")
         assert statements == {}
+        assert (topics_only["Effect"], topics_only["Principal"], topics_only["Action"]) == (
+            "Deny",
+            "*",
+            "sqs:SendMessage",
+        )
+        assert list(topics_only["Condition"]) == ["ArnNotEquals"]
+        assert sorted(topics_only["Condition"]["ArnNotEquals"]["aws:SourceArn"]) == expected_topics
         assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
         assert allow["Action"] == "sqs:SendMessage"
         assert sorted(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == expected_topics
+
+
+def test_no_principal_sends_to_a_dead_letter_queue(
+    parsed: Parsed, topology: dict[str, Any]
+) -> None:
+    dead_letters = messaging_resources(parsed, "aws_sqs_queue", "dead_letter")
+    policies = messaging_resources(parsed, "aws_sqs_queue_policy", "dead_letter")
+    assert set(policies) == {queue["name"] for queue in topology["queues"]}
+    for name, policy in policies.items():
+        statements = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
+        assert set(statements) == {"DenyInsecureTransport", "NoPrincipalSends"}, name
+        deny = statements["NoPrincipalSends"]
+        assert (deny["Effect"], deny["Principal"], deny["Action"]) == (
+            "Deny",
+            "*",
+            "sqs:SendMessage",
+        )
+        assert deny["Resource"] == dead_letters[name]["id"]
+        assert deny["Condition"] == {"BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}
 
 
 def test_tables_are_the_declared_tables(parsed: Parsed, topology: dict[str, Any]) -> None:

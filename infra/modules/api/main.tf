@@ -86,6 +86,12 @@ resource "aws_apigatewayv2_integration" "alb" {
   connection_id          = aws_apigatewayv2_vpc_link.this.id
   payload_format_version = "1.0"
   timeout_milliseconds   = 30000
+
+  # Trace context from the internet is dropped: a request starts its own
+  # trace in the service it reaches. A caller must not choose the trace id
+  # or sampling decision the shop records, nor put baggage into every span
+  # and message downstream.
+  request_parameters = { for header in var.dropped_request_headers : "remove:header.${header}" => "''" }
 }
 
 resource "aws_apigatewayv2_route" "this" {

@@ -46,3 +46,8 @@ output "alb_ingress_from_vpc_link" {
     link_egress       = [aws_vpc_security_group_egress_rule.vpc_link_to_alb.security_group_id, aws_vpc_security_group_egress_rule.vpc_link_to_alb.referenced_security_group_id]
   }
 }
+
+output "integration_request_parameters" {
+  description = "How the integration changes each request before it reaches the load balancer."
+  value       = aws_apigatewayv2_integration.alb.request_parameters
+}

@@ -86,3 +86,9 @@ variable "log_kms_key_arn" {
   description = "Key that encrypts the access log group."
   type        = string
 }
+
+variable "dropped_request_headers" {
+  description = "Request headers the gateway removes before a request reaches the load balancer (lower case)."
+  type        = list(string)
+  default     = ["traceparent", "tracestate", "baggage"]
+}

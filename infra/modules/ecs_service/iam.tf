@@ -10,7 +10,15 @@ locals {
     }]
   })
 
-  execution_statements = concat(
+  # The saga's signing key goes to the worker of a service that starts the
+  # saga or runs its steps, through ECS secrets: only that worker's
+  # execution role reads it, and the API's never.
+  reads_saga_key = {
+    api    = false
+    worker = try(var.saga.starts_executions || var.saga.runs_steps, false)
+  }
+
+  execution_statements = { for process, reads_saga_key in local.reads_saga_key : process => concat(
     [
       {
         Sid      = "AuthenticateToEcr"
@@ -39,27 +47,41 @@ locals {
       Action   = ["secretsmanager:GetSecretValue"]
       Resource = [var.database.migrations.master_secret_arn]
     }],
-    var.database == null ? [] : [{
-      Sid       = "DecryptMasterSecret"
+    reads_saga_key ? [{
+      Sid      = "ReadSagaKey"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = [var.saga.key_arn]
+    }] : [],
+    # Both secrets are encrypted with the data key, which only Secrets
+    # Manager may use on the role's behalf.
+    var.database == null && !reads_saga_key ? [] : [{
+      Sid       = "DecryptSecrets"
       Effect    = "Allow"
       Action    = ["kms:Decrypt"]
       Resource  = [var.data_kms_key_arn]
       Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
     }],
-  )
+  ) }
 }
 
-# The execution role is what ECS itself uses to start the tasks: pull the
-# images, write the logs, read the master secret for the migrate container.
+# The execution roles are what ECS itself uses to start the tasks: pull the
+# images, write the logs, read the master secret for the migrate container
+# and, for the worker of a saga participant, the saga's signing key. One per
+# process, so that a secret one process needs is not readable for the other.
 resource "aws_iam_role" "execution" {
-  name               = "${local.full_name}-execution"
+  for_each = local.execution_statements
+
+  name               = "${local.full_name}-${each.key}-execution"
   assume_role_policy = local.ecs_tasks_trust
 }
 
 resource "aws_iam_role_policy" "execution" {
-  name   = "start-${var.name}-tasks"
-  role   = aws_iam_role.execution.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.execution_statements })
+  for_each = local.execution_statements
+
+  name   = "start-${var.name}-${each.key}-tasks"
+  role   = aws_iam_role.execution[each.key].id
+  policy = jsonencode({ Version = "2012-10-17", Statement = each.value })
 }
 
 # What a process of this service may do, one statement per kind of access.

@@ -131,6 +131,16 @@ locals {
     }
   }
 
+  # Secrets ECS reads (with the process's execution role) into the process's
+  # environment when a task starts: the saga's signing key, for the worker of
+  # a saga participant. The reference names the key's version
+  # (<arn>:<json key>:<stage>:<version id>), so a new key changes the task
+  # definitions and the workers that use it are redeployed together.
+  process_secrets = {
+    for process, reads_saga_key in local.reads_saga_key : process =>
+    reads_saga_key ? [{ name = "SAGA_KEY", valueFrom = "${var.saga.key_arn}:::${var.saga.key_version_id}" }] : []
+  }
+
   # The worker starts the saga's executions; the API only reads ordering's
   # own tables.
   process_environment = {
@@ -187,7 +197,7 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = each.value.cpu
   memory                   = each.value.memory
-  execution_role_arn       = aws_iam_role.execution.arn
+  execution_role_arn       = aws_iam_role.execution[each.key].arn
   task_role_arn            = aws_iam_role.task[each.key].arn
 
   runtime_platform {
@@ -232,6 +242,8 @@ resource "aws_ecs_task_definition" "this" {
           startPeriod = 30
         } : null
       },
+      # No "secrets" key at all where the process is given none.
+      { for key, secrets in { secrets = local.process_secrets[each.key] } : key => secrets if length(secrets) > 0 },
     )],
     var.database == null ? [] : [merge(local.container_base, local.migrate_container)],
     var.tracing == null ? [] : [merge(local.container_base, local.collector_container)],

@@ -33,14 +33,25 @@ output "task_policies" {
   value       = { for process, policy in aws_iam_role_policy.task : process => jsondecode(policy.policy) }
 }
 
+output "execution_policies" {
+  description = "Per process (api, worker), the execution role's ARN and policy document."
+  value = {
+    for process, policy in aws_iam_role_policy.execution : process => {
+      role_arn = aws_iam_role.execution[process].arn
+      policy   = jsondecode(policy.policy)
+    }
+  }
+}
+
 output "task_definitions" {
-  description = "Per process, the task role and the container definitions."
+  description = "Per process, the task and execution roles and the container definitions."
   value = {
     for process, definition in aws_ecs_task_definition.this : process => {
-      task_role_arn = definition.task_role_arn
-      cpu           = tonumber(definition.cpu)
-      memory        = tonumber(definition.memory)
-      containers    = jsondecode(definition.container_definitions)
+      task_role_arn      = definition.task_role_arn
+      execution_role_arn = definition.execution_role_arn
+      cpu                = tonumber(definition.cpu)
+      memory             = tonumber(definition.memory)
+      containers         = jsondecode(definition.container_definitions)
     }
   }
 }

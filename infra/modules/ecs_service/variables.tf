@@ -127,8 +127,8 @@ variable "service_urls" {
 }
 
 variable "saga" {
-  description = "The order saga's state machine, whether this service starts executions, and whether it runs saga steps."
-  type        = object({ state_machine_arn = string, starts_executions = bool, runs_steps = bool })
+  description = "The order saga's state machine, whether this service starts executions, whether it runs saga steps, and the secret holding the saga's signing key with the version to read (given to the worker of a service that does either, as SAGA_KEY)."
+  type        = object({ state_machine_arn = string, starts_executions = bool, runs_steps = bool, key_arn = string, key_version_id = string })
   default     = null
 }
 

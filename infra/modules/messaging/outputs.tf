@@ -22,3 +22,13 @@ output "queue_policy" {
   description = "Per topology queue name, the queue's access policy."
   value       = { for name, policy in aws_sqs_queue_policy.this : name => jsondecode(policy.policy) }
 }
+
+output "dead_letter_queue_policy" {
+  description = "Per topology queue name, its dead-letter queue's access policy."
+  value       = { for name, policy in aws_sqs_queue_policy.dead_letter : name => jsondecode(policy.policy) }
+}
+
+output "dead_letter_sources" {
+  description = "Per topology queue name, its dead-letter queue's redrive allow policy: which queues may move messages into it."
+  value       = { for name, policy in aws_sqs_queue_redrive_allow_policy.dead_letter : name => jsondecode(policy.redrive_allow_policy) }
+}

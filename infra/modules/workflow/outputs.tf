@@ -22,3 +22,22 @@ output "role_arn" {
   description = "The role the state machine runs as: the one sender of the saga's command queues."
   value       = aws_iam_role.this.arn
 }
+
+output "saga_key_arn" {
+  description = "The secret holding the saga's signing key."
+  value       = aws_secretsmanager_secret.saga_key.arn
+}
+
+output "saga_key" {
+  description = "The signing key's secret: its name, key, recovery window, and the version ECS reads (never the value)."
+  value = {
+    name                    = aws_secretsmanager_secret.saga_key.name
+    kms_key_id              = aws_secretsmanager_secret.saga_key.kms_key_id
+    recovery_window_in_days = aws_secretsmanager_secret.saga_key.recovery_window_in_days
+    secret_id               = aws_secretsmanager_secret_version.saga_key.secret_id
+    version                 = aws_secretsmanager_secret_version.saga_key.secret_string_wo_version
+    version_id              = aws_secretsmanager_secret_version.saga_key.version_id
+    # The value goes in through the write-only argument only: none in the state.
+    value_in_state = nonsensitive(aws_secretsmanager_secret_version.saga_key.secret_string != null)
+  }
+}

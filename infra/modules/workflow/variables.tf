@@ -42,3 +42,26 @@ variable "alarm_topic_arn" {
   description = "Topic notified when executions fail."
   type        = string
 }
+
+variable "secret_kms_key_arn" {
+  description = "Key that encrypts the saga's signing key in Secrets Manager."
+  type        = string
+}
+
+variable "saga_key" {
+  description = "The saga's signing key, written into the secret when saga_key_version changes; null otherwise."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+  default     = null
+}
+
+variable "saga_key_version" {
+  description = "Version of the saga's signing key: a new number writes saga_key into the secret."
+  type        = number
+}
+
+variable "saga_key_recovery_window_days" {
+  description = "Days a deleted signing key can be restored (0 deletes it at once)."
+  type        = number
+}

@@ -113,6 +113,12 @@ mock_resource "aws_rds_cluster" {
   }
 }
 
+mock_resource "aws_secretsmanager_secret" {
+  defaults = {
+    arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:mock-AbCdEf"
+  }
+}
+
 mock_resource "aws_appautoscaling_policy" {
   defaults = {
     arn = "arn:aws:autoscaling:eu-west-1:111122223333:scalingPolicy:00000000-0000-4000-8000-000000000002:resource/ecs/service/mock:policyName/mock"
@@ -227,4 +233,138 @@ override_resource {
     arn    = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-00000000000m"
     key_id = "00000000-0000-4000-8000-00000000000m"
   }
+}
+
+override_resource {
+  target = module.workflow.aws_secretsmanager_secret.saga_key
+  values = { arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:saga-key-AbCdEf" }
+}
+
+# Every role its own ARN, so that a policy naming the wrong principal (a queue
+# open to another service's role, a secret readable by another process's
+# execution role) fails a test.
+
+override_resource {
+  target = module.workflow.aws_iam_role.this
+  values = { arn = "arn:aws:iam::111122223333:role/order-saga" }
+}
+
+override_resource {
+  target = module.service["catalog"].aws_iam_role.task["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/catalog-api-task" }
+}
+
+override_resource {
+  target = module.service["catalog"].aws_iam_role.task["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/catalog-worker-task" }
+}
+
+override_resource {
+  target = module.service["catalog"].aws_iam_role.execution["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/catalog-api-execution" }
+}
+
+override_resource {
+  target = module.service["catalog"].aws_iam_role.execution["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/catalog-worker-execution" }
+}
+
+override_resource {
+  target = module.service["basket"].aws_iam_role.task["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/basket-api-task" }
+}
+
+override_resource {
+  target = module.service["basket"].aws_iam_role.task["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/basket-worker-task" }
+}
+
+override_resource {
+  target = module.service["basket"].aws_iam_role.execution["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/basket-api-execution" }
+}
+
+override_resource {
+  target = module.service["basket"].aws_iam_role.execution["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/basket-worker-execution" }
+}
+
+override_resource {
+  target = module.service["ordering"].aws_iam_role.task["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/ordering-api-task" }
+}
+
+override_resource {
+  target = module.service["ordering"].aws_iam_role.task["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/ordering-worker-task" }
+}
+
+override_resource {
+  target = module.service["ordering"].aws_iam_role.execution["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/ordering-api-execution" }
+}
+
+override_resource {
+  target = module.service["ordering"].aws_iam_role.execution["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/ordering-worker-execution" }
+}
+
+override_resource {
+  target = module.service["inventory"].aws_iam_role.task["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/inventory-api-task" }
+}
+
+override_resource {
+  target = module.service["inventory"].aws_iam_role.task["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/inventory-worker-task" }
+}
+
+override_resource {
+  target = module.service["inventory"].aws_iam_role.execution["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/inventory-api-execution" }
+}
+
+override_resource {
+  target = module.service["inventory"].aws_iam_role.execution["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/inventory-worker-execution" }
+}
+
+override_resource {
+  target = module.service["payment"].aws_iam_role.task["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/payment-api-task" }
+}
+
+override_resource {
+  target = module.service["payment"].aws_iam_role.task["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/payment-worker-task" }
+}
+
+override_resource {
+  target = module.service["payment"].aws_iam_role.execution["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/payment-api-execution" }
+}
+
+override_resource {
+  target = module.service["payment"].aws_iam_role.execution["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/payment-worker-execution" }
+}
+
+override_resource {
+  target = module.service["notification"].aws_iam_role.task["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/notification-api-task" }
+}
+
+override_resource {
+  target = module.service["notification"].aws_iam_role.task["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/notification-worker-task" }
+}
+
+override_resource {
+  target = module.service["notification"].aws_iam_role.execution["api"]
+  values = { arn = "arn:aws:iam::111122223333:role/notification-api-execution" }
+}
+
+override_resource {
+  target = module.service["notification"].aws_iam_role.execution["worker"]
+  values = { arn = "arn:aws:iam::111122223333:role/notification-worker-execution" }
 }
