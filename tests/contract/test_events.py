@@ -6,14 +6,20 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from basket.contracts.consumed import CONSUMED as BASKET_READS
 from inventory.contracts.consumed import CONSUMED as INVENTORY_READS
 from notification.contracts.consumed import CONSUMED as NOTIFICATION_READS
 from ordering.contracts.consumed import CONSUMED as ORDERING_READS
 from servicekit.messaging.envelope import Message
-from servicekit.messaging.schemas import breaking_changes, file_name, schema_of, unmet_reads
+from servicekit.messaging.schemas import (
+    breaking_changes,
+    file_name,
+    looser_than_read,
+    schema_of,
+    unmet_reads,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Where each producer's messages are defined: its events, or the commands it sends.
@@ -87,6 +93,31 @@ def test_consumers_read_only_published_fields(consumer: str, reads: type[BaseMod
     assert unmet_reads(reads, schemas[key]) == []
 
 
+COMMANDS = {
+    message.TYPE
+    for service, module in PRODUCERS.items()
+    if module.endswith(".commands")
+    for message in _published(service)
+}
+EVENT_READS = [
+    (name, model)
+    for name, models in CONSUMERS.items()
+    for model in models
+    if model.TYPE not in COMMANDS
+]
+
+
+@pytest.mark.parametrize(("consumer", "reads"), EVENT_READS, ids=lambda v: getattr(v, "TYPE", v))
+def test_producers_promise_the_bounds_consumers_read_events_with(
+    consumer: str, reads: type[BaseModel]
+) -> None:
+    # An event outside its consumer's bounds is poison there: the producer's schema (and so
+    # its model, which refuses to publish anything else) must keep within them. A command
+    # that ordering rejects visibly (`PlaceOrder`) is checked by its own contract tests.
+    schema = _committed()[(reads.TYPE, reads.VERSION)]  # type: ignore[attr-defined]
+    assert looser_than_read(reads, schema) == []
+
+
 def test_topology_subscribes_only_to_published_types() -> None:
     topology = json.loads((ROOT / "infra/topology.json").read_text())
     publishers = {t["name"]: t["publisher"] for t in topology["topics"]}
@@ -141,3 +172,27 @@ def test_the_consumer_check_can_fail() -> None:
 
     assert unmet_reads(Reads, schema_of(_Old)) == ["missing is not published"]
     assert unmet_reads(ReadsWrongType, schema_of(_Old)) == ["b is published as {'string'}"]
+
+
+def test_the_bounds_check_can_fail() -> None:
+    class Bounded(_Old):
+        a: int = Field(ge=1, le=9)
+        b: str = Field(max_length=5, pattern=r"^[a-z]+$")
+
+    class ReadsTighter(BaseModel):
+        a: int = Field(ge=2, le=8)
+        b: str = Field(max_length=4, pattern=r"^[a-z]+$")
+
+    class ReadsOtherPattern(BaseModel):
+        b: str = Field(pattern=r"^[A-Z]+$")
+
+    assert looser_than_read(ReadsTighter, schema_of(Bounded)) == [
+        "a may be published beyond maximum 8",
+        "a may be published below minimum 2",
+        "b may be published beyond maxLength 4",
+    ]
+    assert looser_than_read(ReadsOtherPattern, schema_of(Bounded)) == [
+        "b is not published with the pattern it is read with"
+    ]
+    assert looser_than_read(ReadsTighter, schema_of(_Old)) != []
+    assert looser_than_read(_Old, schema_of(Bounded)) == []

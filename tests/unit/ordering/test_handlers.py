@@ -13,8 +13,16 @@ from ordering.domain.errors import (
     OrderNotCancellableError,
     OrderNotConfirmableError,
     OrderNotFoundError,
+    TimelineFullError,
 )
-from ordering.domain.model import CancelReason, Order, OrderLine, OrderStatus, TimelineEntry
+from ordering.domain.model import (
+    TIMELINE_LIMIT,
+    CancelReason,
+    Order,
+    OrderLine,
+    OrderStatus,
+    TimelineEntry,
+)
 from ordering.service_layer import handlers
 from servicekit.testing import SAGA_KEY, FakeSqlUnitOfWork
 
@@ -37,9 +45,13 @@ class FakeOrders:
     async def save(self, order: Order) -> None:
         self.rows[order.id] = order
 
-    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
+    async def record(
+        self, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int | None = None
+    ) -> bool:
         if order_id not in self.rows:
             return False
+        if limit is not None and len([o for o, _ in self.timeline if o == order_id]) >= limit:
+            raise TimelineFullError(order_id, limit)
         self.timeline.append((order_id, entry.step))
         self.entries.append((order_id, entry))
         return True
@@ -209,6 +221,21 @@ async def test_a_steps_outcome_is_recorded_once() -> None:
     assert await handlers.record_step(_step(order.id), uow)
     assert not await handlers.record_step(_step(order.id), uow)  # the same message again
     assert uow.orders.timeline == [(order.id, "PLACED"), (order.id, "ReserveStock")]
+
+
+async def test_an_outcome_beyond_the_timelines_limit_is_claimed_and_not_recorded() -> None:
+    uow, saga = FakeUnitOfWork(), FakeSaga()
+    order = await handlers.place_order(_place(), uow, saga)  # PLACED: the first entry
+    for n in range(1, TIMELINE_LIMIT):
+        assert await handlers.record_step(_step(order.id, f"e{n}"), uow)
+    with pytest.raises(TimelineFullError):
+        await handlers.record_step(_step(order.id, "one-too-many"), uow)
+    assert len(uow.orders.timeline) == TIMELINE_LIMIT
+    assert ("one-too-many", "record_step") in uow.handled  # a redelivery is dropped at once
+    assert not await handlers.record_step(_step(order.id, "one-too-many"), uow)
+    # The order's own entries are not step outcomes: its cancellation is still recorded.
+    await handlers.cancel_order(commands.CancelOrder(order.id, CancelReason.TIMEOUT), uow)
+    assert uow.orders.timeline[-1] == (order.id, "CANCELLED")
 
 
 async def test_an_outcome_for_no_stored_order_is_claimed_and_dropped() -> None:

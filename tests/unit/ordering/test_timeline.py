@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import structlog
 
-from ordering.domain.model import Order, OrderLine
+from ordering.domain.model import TIMELINE_LIMIT, Order, OrderLine
 from ordering.entrypoints.worker import step_outcomes
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.testing import envelope, received
@@ -109,3 +110,44 @@ async def test_an_outcome_that_breaks_its_contract_is_poison() -> None:
         await step_outcomes(FakeUnitOfWork)(
             received(envelope("inventory.StockReservationRefused", {"order_id": "x"}))
         )
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "OutOfStock\nReserveStock succeeded",  # a forged second line
+        "Out of stock, sorry!",  # free text
+        "A" * 65,  # longer than any error name
+        "",
+    ],
+)
+async def test_a_refusal_whose_reason_is_not_an_error_name_is_poison(reason: str) -> None:
+    uow = FakeUnitOfWork()
+    order_id = _stored(uow)
+    data = {"order_id": str(order_id), "reason": reason, "short_skus": []}
+    with pytest.raises(PoisonMessageError, match="reason"):
+        await step_outcomes(lambda: uow)(
+            received(envelope("inventory.StockReservationRefused", data))
+        )
+    assert uow.orders.entries == []
+
+
+async def test_an_order_id_longer_than_any_is_poison_rather_than_logged() -> None:
+    with pytest.raises(PoisonMessageError, match="order_id"):
+        await step_outcomes(FakeUnitOfWork)(
+            received(envelope("inventory.StockReleased", {"order_id": "x" * 65, "lines": []}))
+        )
+
+
+async def test_outcomes_beyond_the_timelines_limit_are_dropped_counted_and_acknowledged() -> None:
+    uow = FakeUnitOfWork()
+    order_id = _stored(uow)
+    router = step_outcomes(lambda: uow)
+    refused = {"order_id": str(order_id), "reason": "OutOfStock", "short_skus": []}
+    with structlog.testing.capture_logs() as logs:
+        for _ in range(TIMELINE_LIMIT + 5):  # each a new message, as a forger would send
+            await router(received(envelope("inventory.StockReservationRefused", refused)))
+    assert len(uow.orders.entries) == TIMELINE_LIMIT
+    dropped = [e for e in logs if e["event"] == "timeline_entry_dropped"]
+    assert len(dropped) == 5
+    assert dropped[-1]["dropped_total"] - dropped[0]["dropped_total"] == 4

@@ -16,8 +16,15 @@ CURRENCY_PATTERN = r"^[A-Z]{3}$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 # What the payment provider's client-side tokenization hands the shop in place of a card.
 PAYMENT_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"  # noqa: S105 - a pattern, not a token
+# Why something ended, as a code (`OUT_OF_STOCK`, `CARD_DECLINED`): no longer than ordering's
+# `reason` column, and never free text a customer could be shown verbatim.
+REASON_PATTERN = r"^[A-Z][A-Z0-9_]{0,39}$"
+# An error a saga step answers the state machine with (`OutOfStock`), as its `Catch` names it.
+ERROR_NAME_PATTERN = r"^[A-Z][A-Za-z0-9]{0,63}$"
 
 SkuCode = Annotated[str, StringConstraints(pattern=SKU_PATTERN)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
 CountryCode = Annotated[str, StringConstraints(pattern=COUNTRY_PATTERN)]
 PaymentToken = Annotated[str, StringConstraints(pattern=PAYMENT_TOKEN_PATTERN)]
+ReasonCode = Annotated[str, StringConstraints(pattern=REASON_PATTERN)]
+ErrorName = Annotated[str, StringConstraints(pattern=ERROR_NAME_PATTERN)]

@@ -8,20 +8,20 @@ from typing import ClassVar
 from pydantic import Field
 
 from catalog.domain.model import Product
-from servicekit.codes import CurrencyCode
-from servicekit.messaging.envelope import Event, Money
+from servicekit.codes import CurrencyCode, SkuCode
+from servicekit.messaging.envelope import EntityVersion, Event, Money
 
 
 class ProductCreated(Event):
     TYPE: ClassVar[str] = "catalog.ProductCreated"
 
     product_id: uuid.UUID
-    sku: str
+    sku: SkuCode
     name: str
     category: str
     price: Money
     currency: CurrencyCode
-    product_version: int
+    product_version: EntityVersion
 
     @classmethod
     def of(cls, product: Product) -> ProductCreated:
@@ -40,12 +40,12 @@ class ProductPriceChanged(Event):
     TYPE: ClassVar[str] = "catalog.ProductPriceChanged"
 
     product_id: uuid.UUID
-    sku: str
+    sku: SkuCode
     price: Money
     currency: CurrencyCode
     previous_price: Money
-    previous_currency: str
-    product_version: int = Field(description="Orders price changes of one product")
+    previous_currency: CurrencyCode
+    product_version: EntityVersion = Field(description="Orders price changes of one product")
 
     @classmethod
     def of(cls, before: Product, after: Product) -> ProductPriceChanged:
@@ -64,8 +64,8 @@ class ProductDeactivated(Event):
     TYPE: ClassVar[str] = "catalog.ProductDeactivated"
 
     product_id: uuid.UUID
-    sku: str
-    product_version: int
+    sku: SkuCode
+    product_version: EntityVersion
 
     @classmethod
     def of(cls, product: Product) -> ProductDeactivated:

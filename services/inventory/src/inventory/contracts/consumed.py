@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from servicekit.codes import SkuCode
 from servicekit.messaging.envelope import ConsumedMessage
 
 
@@ -14,7 +15,7 @@ class ProductCreated(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductCreated"
 
     product_id: uuid.UUID
-    sku: str = Field(max_length=64)
+    sku: SkuCode
 
 
 class OrderConfirmed(ConsumedMessage):

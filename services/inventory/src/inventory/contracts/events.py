@@ -3,15 +3,20 @@ could notice is a new VERSION."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from inventory.domain.model import Reservation
+from servicekit.codes import ErrorName
 from servicekit.messaging.envelope import Event
+from servicekit.text import OneLine
 
 # The reason a refusal gives when stock is short: the error name the saga is answered with.
 OUT_OF_STOCK = "OutOfStock"
+
+# As the saga named the order: a UUID in its canonical spelling.
+OrderRef = Annotated[str, StringConstraints(min_length=1, max_length=64), OneLine]
 
 
 class ReservedLine(BaseModel):
@@ -24,8 +29,7 @@ class ReservedLine(BaseModel):
 class _ReservationEvent(Event):
     """What every inventory event says: which order, and the units it concerns."""
 
-    # As the saga named the order: a UUID in its canonical spelling.
-    order_id: str
+    order_id: OrderRef
     lines: list[ReservedLine]
 
     @classmethod
@@ -49,8 +53,8 @@ class StockReservationRefused(Event):
 
     TYPE: ClassVar[str] = "inventory.StockReservationRefused"
 
-    order_id: str
-    reason: str = Field(description="The step's error name, e.g. OutOfStock")
+    order_id: OrderRef
+    reason: ErrorName = Field(description="The step's error name, e.g. OutOfStock")
     short_skus: list[str]
 
 

@@ -1,19 +1,21 @@
-"""The fields of ordering's and payment's events that notification relies on."""
+"""The fields of ordering's and payment's events that notification relies on, each bounded
+to what its producer can send: what a customer is told is built from codes and amounts, never
+from free text an event carries. Anything else is poison."""
 
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import ClassVar
 
-from servicekit.messaging.envelope import ConsumedMessage
+from servicekit.codes import CurrencyCode, ReasonCode
+from servicekit.messaging.envelope import Amount, ConsumedMessage, UserId
 
 
 class OrderEvent(ConsumedMessage):
     order_id: uuid.UUID
-    user_id: str
-    total: Decimal
-    currency: str
+    user_id: UserId
+    total: Amount
+    currency: CurrencyCode
 
 
 class OrderPlaced(OrderEvent):
@@ -27,14 +29,14 @@ class OrderConfirmed(OrderEvent):
 class OrderCancelled(OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
 
-    reason: str
+    reason: ReasonCode
 
 
 class PaymentEvent(ConsumedMessage):
     order_id: uuid.UUID
-    user_id: str
-    amount: Decimal
-    currency: str
+    user_id: UserId
+    amount: Amount
+    currency: CurrencyCode
 
 
 class PaymentAuthorized(PaymentEvent):
@@ -44,7 +46,7 @@ class PaymentAuthorized(PaymentEvent):
 class PaymentDeclined(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
 
-    reason: str
+    reason: ReasonCode
 
 
 class PaymentCaptured(PaymentEvent):

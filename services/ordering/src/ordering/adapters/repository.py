@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ordering.adapters.orm import order_lines, order_timeline, orders
+from ordering.domain.errors import TimelineFullError
 from ordering.domain.model import (
     CancelReason,
     Order,
@@ -33,9 +34,12 @@ class OrderRepository(Protocol):
 
     async def save(self, order: Order) -> None: ...
 
-    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
+    async def record(
+        self, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int | None = None
+    ) -> bool:
         """Add a step to the order's timeline; False, adding nothing, when no such order is
-        stored."""
+        stored. With `limit`, raise `TimelineFullError`, adding nothing, when the timeline
+        already holds that many entries."""
         ...
 
 
@@ -134,7 +138,9 @@ class SqlOrderRepository:
             )
         )
 
-    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
+    async def record(
+        self, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int | None = None
+    ) -> bool:
         # One statement: the entry is written only beside a stored order.
         of_a_stored_order = select(
             orders.c.id,
@@ -142,9 +148,28 @@ class SqlOrderRepository:
             literal(entry.detail, order_timeline.c.detail.type),
             literal(entry.at, order_timeline.c.at.type),
         ).where(orders.c.id == order_id)
+        if limit is not None:
+            # The order's row, taken first, lines up the entries of one order, so that two
+            # written at once cannot both find room for one; the count is then read after it.
+            taken = await self._connection.execute(
+                select(orders.c.id).where(orders.c.id == order_id).with_for_update(key_share=True)
+            )
+            if taken.first() is None:
+                return False
+            held = (
+                select(func.count())
+                .select_from(order_timeline)
+                .where(order_timeline.c.order_id == order_id)
+                .scalar_subquery()
+            )
+            of_a_stored_order = of_a_stored_order.where(held < limit)
         written = await self._connection.execute(
             insert(order_timeline)
             .from_select(["order_id", "step", "detail", "at"], of_a_stored_order)
             .returning(order_timeline.c.id)
         )
-        return written.first() is not None
+        if written.first() is not None:
+            return True
+        if limit is not None:
+            raise TimelineFullError(order_id, limit)
+        return False

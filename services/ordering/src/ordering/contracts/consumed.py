@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from servicekit.codes import CountryCode, CurrencyCode, PaymentToken, SkuCode
+from servicekit.codes import CountryCode, CurrencyCode, ErrorName, PaymentToken, SkuCode
 from servicekit.messaging.envelope import ConsumedMessage
 from servicekit.text import OneLine
 
@@ -86,7 +86,8 @@ class StepOutcome(ConsumedMessage):
     """An event that tells how one of an order's saga steps ended; only the order is read."""
 
     # A string, not a UUID: what is not one of ordering's order ids is ignored, not poison.
-    order_id: str
+    # Bounded all the same, since it is logged when ignored.
+    order_id: Annotated[str, _text(64), OneLine]
 
 
 class StockReserved(StepOutcome):
@@ -96,7 +97,8 @@ class StockReserved(StepOutcome):
 class StockReservationRefused(StepOutcome):
     TYPE: ClassVar[str] = "inventory.StockReservationRefused"
 
-    reason: str
+    # Shown in the customer's timeline: an error name, never free text.
+    reason: ErrorName
 
 
 class StockReleased(StepOutcome):

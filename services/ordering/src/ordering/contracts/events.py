@@ -8,7 +8,8 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict
 
 from ordering.domain.model import Order
-from servicekit.messaging.envelope import Event, Money
+from servicekit.codes import CurrencyCode, ReasonCode
+from servicekit.messaging.envelope import Event, Money, UserId
 
 
 class Line(BaseModel):
@@ -29,9 +30,9 @@ class _OrderEvent(Event):
     """What every order event but a rejection says: whose order, and its total."""
 
     order_id: uuid.UUID
-    user_id: str
+    user_id: UserId
     total: Money
-    currency: str
+    currency: CurrencyCode
 
     @classmethod
     def _about(cls, order: Order, **details: Any) -> Self:
@@ -65,7 +66,7 @@ class OrderConfirmed(_OrderWithLines):
 class OrderCancelled(_OrderEvent):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
 
-    reason: str
+    reason: ReasonCode
 
     @classmethod
     def of(cls, order: Order) -> OrderCancelled:
@@ -80,8 +81,8 @@ class OrderRejected(Event):
     TYPE: ClassVar[str] = "ordering.OrderRejected"
 
     order_id: uuid.UUID
-    user_id: str
-    reason: str
+    user_id: UserId
+    reason: ReasonCode
     refused: list[str]
 
     @classmethod

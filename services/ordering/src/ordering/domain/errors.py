@@ -22,3 +22,11 @@ class OrderNotCancellableError(OrderingError):
 class OrderNotConfirmableError(OrderingError):
     def __init__(self, order_id: uuid.UUID, why: str) -> None:
         super().__init__(f"Order {order_id} cannot be confirmed: {why}.")
+
+
+class TimelineFullError(OrderingError):
+    """The order's timeline holds as many entries as any saga could give it."""
+
+    def __init__(self, order_id: uuid.UUID, limit: int) -> None:
+        super().__init__(f"Order {order_id}'s timeline already holds {limit} entries.")
+        self.order_id = order_id

@@ -60,6 +60,13 @@ class ShippingAddress:
     country: str
 
 
+# How many entries an order's timeline takes from other services' events. Its own life writes
+# a handful (placed, a cancellation asked, confirmed or cancelled), and each step of its saga
+# one outcome (reserve, authorize, capture, void or refund, release: a dozen at the very
+# most), so more can only be forged or replayed events: those are dropped, not stored.
+TIMELINE_LIMIT = 32
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     step: str

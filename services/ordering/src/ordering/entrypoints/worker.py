@@ -30,7 +30,11 @@ from ordering.contracts.consumed import (
     StockReservationRefused,
 )
 from ordering.domain import commands
-from ordering.domain.errors import OrderNotCancellableError, OrderNotConfirmableError
+from ordering.domain.errors import (
+    OrderNotCancellableError,
+    OrderNotConfirmableError,
+    TimelineFullError,
+)
 from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
@@ -149,6 +153,10 @@ def record_step_command(
     return commands.RecordStep(str(envelope.id), order_id, step, detail, envelope.occurred_at)
 
 
+# Step outcomes this process dropped on a full timeline, for the running count in its log.
+timeline_entries_dropped = 0
+
+
 def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """What `ordering-events` carries: how the saga's steps in other services ended."""
 
@@ -157,7 +165,19 @@ def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
         if command is None:
             log.warning("step_outcome_ignored", type=envelope.type, order_id=event.order_id)
             return None
-        recorded = await handlers.record_step(command, new_uow())
+        try:
+            recorded = await handlers.record_step(command, new_uow())
+        except TimelineFullError:
+            # Acknowledged, not retried: more of the same would only be dropped again.
+            global timeline_entries_dropped
+            timeline_entries_dropped += 1
+            log.warning(
+                "timeline_entry_dropped",
+                type=envelope.type,
+                order_id=event.order_id,
+                dropped_total=timeline_entries_dropped,
+            )
+            recorded = False
         return {"order_id": event.order_id, "step": step, "recorded": recorded}
 
     def outcome(step: str, detail: str) -> Callable[[StepOutcome, Envelope], Awaitable[Outcome]]:

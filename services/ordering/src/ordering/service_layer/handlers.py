@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from ordering.adapters.saga import SagaStarter
 from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced, OrderRejected
 from ordering.domain import commands
-from ordering.domain.errors import OrderNotFoundError
-from ordering.domain.model import Order, OrderStatus, TimelineEntry
+from ordering.domain.errors import OrderNotFoundError, TimelineFullError
+from ordering.domain.model import TIMELINE_LIMIT, Order, OrderStatus, TimelineEntry
 from ordering.service_layer.unit_of_work import UnitOfWork
 
 
@@ -92,13 +92,18 @@ async def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork) -> Order:
 
 async def record_step(cmd: commands.RecordStep, uow: UnitOfWork) -> bool:
     """Add a saga step's outcome to the order's timeline, once per message; False when the
-    message was recorded before or names no order here."""
+    message was recorded before or names no order here. Raises `TimelineFullError`, the
+    message claimed and nothing added, when the timeline has all the entries any saga could
+    give it."""
     async with uow:
         if not await uow.claim(cmd.message_id, "record_step"):
             return False
-        recorded = await uow.orders.record(
-            cmd.order_id, TimelineEntry(cmd.step, cmd.at, cmd.detail)
-        )
+        entry = TimelineEntry(cmd.step, cmd.at, cmd.detail)
+        try:
+            recorded = await uow.orders.record(cmd.order_id, entry, limit=TIMELINE_LIMIT)
+        except TimelineFullError:
+            await uow.commit()  # the claim: a redelivery is dropped at once, not again
+            raise
         await uow.commit()  # the claim too: with no order to show it on, nothing to wait for
     return recorded
 

@@ -8,8 +8,8 @@ from typing import ClassVar, Self
 from pydantic import ConfigDict, Field
 
 from payment.domain.model import Payment
-from servicekit.codes import CurrencyCode
-from servicekit.messaging.envelope import Event, Money
+from servicekit.codes import CurrencyCode, ReasonCode
+from servicekit.messaging.envelope import Event, Money, UserId
 
 # Money travels as a decimal string with two places, never a float.
 
@@ -20,7 +20,7 @@ class PaymentEvent(Event):
     model_config = ConfigDict(from_attributes=True)
 
     order_id: uuid.UUID
-    user_id: str
+    user_id: UserId
     amount: Money
     currency: CurrencyCode
 
@@ -37,7 +37,7 @@ class PaymentAuthorized(PaymentEvent):
 class PaymentDeclined(PaymentEvent):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
 
-    reason: str = Field(description="Why the provider declined, e.g. CARD_DECLINED")
+    reason: ReasonCode = Field(description="Why the provider declined, e.g. CARD_DECLINED")
 
     @classmethod
     def of(cls, payment: Payment) -> Self:

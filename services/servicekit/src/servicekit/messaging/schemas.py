@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,6 +71,58 @@ def unmet_reads(consumer: type[BaseModel], producer: dict[str, Any]) -> list[str
             problems.append(f"{name} is optional in the producer's schema")
         elif not json_types(published) <= json_types(prop) | {"any"}:
             problems.append(f"{name} is published as {json_types(published)}")
+    return problems
+
+
+# Bounds a consumer may put on what it reads, and which way a producer's must be as tight.
+_AT_MOST = ("maxLength", "maximum", "exclusiveMaximum", "maxItems")
+_AT_LEAST = ("minLength", "minimum", "exclusiveMinimum", "minItems")
+
+
+def _branches(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(prop["anyOf"]) if "anyOf" in prop else [prop]
+
+
+def _takes_a_uuid(want: dict[str, Any]) -> bool:
+    sample = "00000000-0000-4000-8000-000000000000"
+    return (
+        want.get("minLength", 0) <= len(sample) <= want.get("maxLength", len(sample))
+        and re.search(want.get("pattern", ""), sample) is not None
+    )
+
+
+def looser_than_read(consumer: type[BaseModel], producer: dict[str, Any]) -> list[str]:
+    """Bounds a consumer model puts on what it reads that a producer schema does not promise
+    to keep: a value the producer may send and the consumer would refuse as poison.
+
+    Compared where both name the same JSON type: a pattern must be the consumer's own, a
+    bound at least as tight. A producer that sends money as a string, read as a bounded
+    decimal, is not compared (its schema cannot say the bound)."""
+    reads = consumer.model_json_schema(mode="validation")
+    published_props = producer.get("properties", {})
+    problems = []
+    for name, prop in reads.get("properties", {}).items():
+        published = published_props.get(name)
+        if published is None:
+            continue  # `unmet_reads` says so
+        for want in _branches(prop):
+            for have in _branches(published):
+                if have.get("type") != want.get("type") or "type" not in want:
+                    continue
+                if have.get("format") == "uuid":
+                    if not _takes_a_uuid(want):
+                        problems.append(f"{name} is published as a UUID, which it refuses")
+                    continue
+                if "pattern" in want and have.get("pattern") != want["pattern"]:
+                    problems.append(f"{name} is not published with the pattern it is read with")
+                for key in _AT_MOST:
+                    if key in want and not have.get(key, float("inf")) <= want[key]:
+                        problems.append(f"{name} may be published beyond {key} {want[key]}")
+                for key in _AT_LEAST:
+                    if key in want and not have.get(key, float("-inf")) >= want[key]:
+                        problems.append(f"{name} may be published below {key} {want[key]}")
+                if "enum" in want and not set(have.get("enum", [object()])) <= set(want["enum"]):
+                    problems.append(f"{name} may be published outside {want['enum']}")
     return problems
 
 
