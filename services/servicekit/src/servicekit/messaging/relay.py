@@ -83,7 +83,7 @@ class Settlement:
 class RetryPolicy:
     """How long a relay waits before trying a message again, and when it gives up."""
 
-    # Ten refusals span about four minutes at these delays (0.5 s doubling, at most 60 s):
+    # Ten refusals span about three minutes at these delays (0.5 s doubling, at most 60 s):
     # long enough for a broker's passing refusal (a policy being deployed, a topic being
     # recreated) to clear, short enough that a message that can never go is set aside before
     # it is noticed missing.
