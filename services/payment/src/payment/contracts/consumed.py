@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from servicekit.messaging.envelope import UserId
+
 
 class PaymentStep(BaseModel):
     """Capture, void and refund: which order."""
@@ -25,7 +27,8 @@ class Line(BaseModel):
 
 
 class AuthorizePayment(PaymentStep):
-    user_id: str
+    # Bounded as payment's events carry it: a payment that could not announce itself is none.
+    user_id: UserId
     lines: list[Line]
     total: Decimal
     currency: str
