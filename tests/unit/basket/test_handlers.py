@@ -19,7 +19,7 @@ from basket.domain.errors import (
 from basket.domain.model import Basket, LineChange, ProductSnapshot
 from basket.service_layer import handlers
 from servicekit.messaging.envelope import Envelope
-from servicekit.testing import FakeDynamoUnitOfWork
+from servicekit.testing import InMemoryUnitOfWork
 
 
 class FakeBasketTable:
@@ -101,7 +101,7 @@ class FakeBasketTable:
         self.uow.stage(apply, older)
 
 
-class FakeBaskets(FakeDynamoUnitOfWork):
+class FakeBaskets(InMemoryUnitOfWork):
     """The basket's unit of work in memory; `lose_races` commits fail as if another write won."""
 
     def __init__(self, lose_races: int = 0) -> None:

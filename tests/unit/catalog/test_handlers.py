@@ -14,7 +14,7 @@ from catalog.domain.errors import (
 )
 from catalog.domain.model import Product
 from catalog.service_layer import handlers
-from servicekit.testing import FakeSqlUnitOfWork
+from servicekit.testing import InMemoryUnitOfWork
 
 
 class FakeProducts:
@@ -37,7 +37,7 @@ class FakeProducts:
         return True
 
 
-class FakeUnitOfWork(FakeSqlUnitOfWork):
+class FakeUnitOfWork(InMemoryUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.products = FakeProducts()

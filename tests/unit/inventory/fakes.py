@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from inventory.domain.model import Reservation, ReservationStatus, StockLevel, StockMovement
-from servicekit.testing import FakeSqlUnitOfWork
+from servicekit.testing import InMemoryUnitOfWork
 
 
 class FakeStock:
@@ -88,7 +88,7 @@ class FakeReservations:
         self.rows[reservation.order_id] = reservation
 
 
-class FakeUnitOfWork(FakeSqlUnitOfWork):
+class FakeUnitOfWork(InMemoryUnitOfWork):
     """Committed state in `stock_rows` and `reservation_rows`; a transaction works on copies
     of them."""
 

@@ -16,10 +16,10 @@ from notification.service_layer import handlers
 from servicekit.cursors import InvalidCursorError
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.messaging.envelope import Envelope
-from servicekit.testing import FakeDynamoUnitOfWork, received
+from servicekit.testing import InMemoryUnitOfWork, received
 
 
-class FakeNotifications(FakeDynamoUnitOfWork):
+class FakeNotifications(InMemoryUnitOfWork):
     """Notification's unit of work and table in memory."""
 
     def __init__(self) -> None:

@@ -24,7 +24,7 @@ from ordering.domain.model import (
     TimelineEntry,
 )
 from ordering.service_layer import handlers
-from servicekit.testing import SAGA_KEY, FakeSqlUnitOfWork
+from servicekit.testing import SAGA_KEY, InMemoryUnitOfWork
 
 
 class FakeOrders:
@@ -56,11 +56,25 @@ class FakeOrders:
         self.entries.append((order_id, entry))
         return True
 
+    def copy(self) -> "FakeOrders":
+        copied = FakeOrders()
+        copied.rows, copied.timeline = dict(self.rows), list(self.timeline)
+        copied.entries = list(self.entries)
+        return copied
 
-class FakeUnitOfWork(FakeSqlUnitOfWork):
+
+class FakeUnitOfWork(InMemoryUnitOfWork):
+    """Orders changed in place; a transaction rolled back puts back what it began with."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.orders = FakeOrders()
+        self.orders = self._saved = FakeOrders()
+
+    def begin(self) -> None:
+        self._saved = self.orders.copy()
+
+    def roll_back(self) -> None:
+        self.orders = self._saved.copy()
 
 
 class FakeSaga:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from payment.adapters.provider import SimulatedProvider
 from payment.domain.commands import AuthorizePayment
 from payment.domain.model import AuthorizationDecision, Payment, PaymentStatus
-from servicekit.testing import FakeDynamoUnitOfWork
+from servicekit.testing import InMemoryUnitOfWork
 
 LIMIT = Decimal("10000.00")
 
@@ -26,7 +26,7 @@ class FakeAttempts:
 class FakePaymentTable:
     """The table's conditional writes, staged into the unit of work."""
 
-    def __init__(self, uow: FakeDynamoUnitOfWork) -> None:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self.uow = uow
         self.rows: dict[uuid.UUID, Payment] = {}
         self.closed: set[uuid.UUID] = set()
@@ -54,7 +54,7 @@ class FakePaymentTable:
         self.uow.stage(lambda: self.closed.add(order_id), lambda: order_id not in self.rows)
 
 
-class FakePayments(FakeDynamoUnitOfWork):
+class FakePayments(InMemoryUnitOfWork):
     """Payment's unit of work in memory; `before_commit` lets a test race a write."""
 
     def __init__(self) -> None:

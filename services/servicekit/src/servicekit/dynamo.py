@@ -1,6 +1,7 @@
-"""The unit of work DynamoDB services share: one `TransactWriteItems` call gathering the
-state writes a change makes, the outbox item of each message it publishes, and the inbox item
-of each message it handles; all stored, or none. Given a `DirectPublisher`, it sends the
+"""The unit of work DynamoDB services share, to the kit's one contract
+(`servicekit.unit_of_work.UnitOfWork`): one `TransactWriteItems` call gathering the state
+writes a change makes, the outbox item of each message it publishes, and the inbox item of
+each message it handles; all stored, or none. Given a `DirectPublisher`, it sends the
 messages as soon as they are stored, and the outbox relay sends only what that missed."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Self
 
 from botocore.exceptions import ClientError
 
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
     from types_aiobotocore_dynamodb.type_defs import TransactWriteItemTypeDef
 
-# How long a handled message's id is remembered: far longer than SQS keeps redelivering it.
-INBOX_TTL_SECONDS = 14 * 86400
+# How long a handled message's id is remembered: as long as the PostgreSQL inboxes keep theirs
+# (`messaging.inbox.INBOX_RETENTION`), past the last redelivery a message can have: four days
+# in its queue, up to fourteen in its dead-letter queue, four more after a redrive.
+INBOX_TTL_SECONDS = 21 * 86400
 
 # The one reason a cancelled transaction means "a condition does not hold": the message was
 # handled before (its inbox item exists), or a state write's condition failed (another write
@@ -53,29 +56,12 @@ def condition_failed(reasons: Sequence[str]) -> bool:
     return causes == {CONDITION_FAILED}
 
 
-class Transaction(Protocol):
-    """What a service layer sees of a DynamoDB unit of work; services add their
-    repositories."""
-
-    def publish(self, message: Message) -> None:
-        """Publish `message` if, and only if, this unit of work commits."""
-        ...
-
-    def claim(self, message_id: object, scope: str) -> None:
-        """Record the message as handled for `scope`; the commit fails if it already was."""
-        ...
-
-    async def commit(self) -> bool:
-        """Store what was gathered, all or nothing; False if a condition failed. Any other
-        cancellation raises `TransactionFailedError`."""
-        ...
-
-
 class DynamoUnitOfWork:
     """Writes gathered by repositories, `publish()` and `claim()`, stored by `commit()`.
 
-    Reads go straight to the table; subclasses attach their repositories in `__init__`.
-    With `direct`, what `publish()` gathered is sent right after the commit.
+    Reads go straight to the table, so entering opens nothing; leaving forgets what was not
+    committed. Subclasses attach their repositories in `__init__`. With `direct`, what
+    `publish()` gathered is sent right after the commit.
     """
 
     # Pauses before trying a transaction again that a conflict or throttling cancelled.
@@ -96,6 +82,16 @@ class DynamoUnitOfWork:
         self._writes: list[TransactWriteItemTypeDef] = []
         self._outbox: list[TransactWriteItemTypeDef] = []
 
+    async def __aenter__(self) -> Self:
+        self._discard()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._discard()
+
+    def _discard(self) -> None:
+        self._writes, self._outbox = [], []
+
     def write(self, item: TransactWriteItemTypeDef) -> None:
         """Add a state write (a Put, Update, Delete or ConditionCheck) to the transaction."""
         self._writes.append(item)
@@ -115,9 +111,9 @@ class DynamoUnitOfWork:
         self._writes.append(put)
         self._outbox.append(put)
 
-    def claim(self, message_id: object, scope: str) -> None:
-        """Record the message as handled for `scope` (its handler, or the item it changes);
-        the commit fails if it already was."""
+    def claim(self, message_id: str, scope: str) -> None:
+        """Record the message as handled for `scope` (its handler, or the item it changes)
+        when this unit of work commits; the commit fails if it was handled before."""
         self._writes.append(
             {
                 "Put": {

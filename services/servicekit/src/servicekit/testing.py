@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, Self
 
 from botocore.exceptions import ClientError
@@ -56,21 +55,45 @@ class FakeStepFunctions:
         self.answers.append({"token": taskToken, "error": error, "cause": cause})
 
 
-class FakeDynamoUnitOfWork:
-    """A DynamoDB unit of work in memory: each staged write comes with its condition, and
-    `commit()` applies all of them, or none if any condition or claim fails.
+class InMemoryUnitOfWork:
+    """A unit of work in memory, to the kit's contract: what it stages, publishes and claims
+    counts only once committed, and `commit()` keeps all of it, or nothing (False) when a
+    claimed message was handled before or a staged write's condition no longer holds.
 
-    `before_commit` runs once before the next commit: a test's way to race a write.
+    A subclass whose repositories change its tables as a SQL transaction would says how a
+    transaction starts (`begin`), is kept (`keep`) and is undone (`roll_back`): work on
+    copies made in `begin` and kept in `keep`, or on the tables themselves, saved in `begin`
+    and put back in `roll_back`. One whose repositories gather writes, as a DynamoDB
+    transaction does, stages each with its condition (`stage`). `before_commit` runs once
+    before the next commit: a test's way to race a write.
     """
 
     def __init__(self) -> None:
         self.published: list[Message] = []
-        self.claimed: set[tuple[str, str]] = set()
+        self.handled: set[tuple[str, str]] = set()
         self.commits = 0
         self.before_commit: Callable[[], None] | None = None
         self._staged: list[tuple[Callable[[], bool], Callable[[], object]]] = []
         self._publishing: list[Message] = []
         self._claiming: list[tuple[str, str]] = []
+
+    def begin(self) -> None:
+        """Start a transaction on the committed state."""
+
+    def keep(self) -> None:
+        """Make what the transaction changed the committed state."""
+
+    def roll_back(self) -> None:
+        """Undo what the transaction changed."""
+
+    async def __aenter__(self) -> Self:
+        self._forget()
+        self.begin()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._forget()
+        self.roll_back()
 
     def stage(self, apply: Callable[[], object], check: Callable[[], bool] = lambda: True) -> None:
         """Apply `apply` at commit, provided `check` still holds then."""
@@ -79,78 +102,38 @@ class FakeDynamoUnitOfWork:
     def publish(self, message: Message) -> None:
         self._publishing.append(message)
 
-    def claim(self, message_id: object, scope: str) -> None:
-        self._claiming.append((str(message_id), scope))
+    def claim(self, message_id: str, scope: str) -> None:
+        self._claiming.append((message_id, scope))
 
     def discard(self) -> None:
-        """Forget what was gathered, as a failed transaction does."""
-        self._staged, self._publishing, self._claiming = [], [], []
+        """Forget what was not committed and start again, as a failed commit does."""
+        self._forget()
+        self.roll_back()
+        self.begin()
 
     async def commit(self) -> bool:
         if self.before_commit is not None:
             race, self.before_commit = self.before_commit, None
             race()
-        staged, self._staged = self._staged, []
-        publishing, self._publishing = self._publishing, []
-        claiming, self._claiming = self._claiming, []
-        if len(set(claiming)) < len(claiming) or self.claimed & set(claiming):
+        claims = set(self._claiming)
+        if len(claims) < len(self._claiming) or self.handled & claims:
+            self.discard()
             return False
-        if not all(check() for check, _ in staged):
+        if not all(check() for check, _ in self._staged):
+            self.discard()
             return False
-        for _, apply in staged:
+        for _, apply in self._staged:
             apply()
-        self.published += publishing
-        self.claimed |= set(claiming)
-        self.commits += 1
-        return True
-
-
-class FakeSqlUnitOfWork:
-    """A SQL unit of work in memory: what is published and claimed counts only once
-    committed. Subclasses copy their tables in `begin` and keep the copies in `keep`."""
-
-    def __init__(self) -> None:
-        self.published: list[Message] = []
-        self.handled: set[tuple[str, str]] = set()
-        self.commits = 0
-        self._pending: list[Message] = []
-        self._claimed: set[tuple[str, str]] = set()
-
-    def begin(self) -> None:
-        """Start a transaction on copies of the committed state."""
-
-    def keep(self) -> None:
-        """Make the transaction's copies the committed state."""
-
-    async def __aenter__(self) -> Self:
-        self._pending, self._claimed = [], set()
-        self.begin()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._pending, self._claimed = [], set()
-
-    def publish(self, message: Message) -> None:
-        self._pending.append(message)
-
-    async def claim(self, message_id: str, handler: str) -> bool:
-        key = (message_id, handler)
-        if key in self.handled or key in self._claimed:
-            return False
-        self._claimed.add(key)
-        return True
-
-    async def commit(self) -> None:
         self.keep()
-        self.published += self._pending
-        self.handled |= self._claimed
-        self._pending, self._claimed = [], set()
+        self.published += self._publishing
+        self.handled |= claims
         self.commits += 1
+        self._forget()
+        self.begin()
+        return True
+
+    def _forget(self) -> None:
+        self._staged, self._publishing, self._claiming = [], [], []
 
 
 # The saga key unit tests run their steps with.

@@ -21,25 +21,27 @@ from basket.domain.errors import (
 )
 from basket.domain.model import Basket, LineChange
 from basket.service_layer.unit_of_work import UnitOfWork
+from servicekit.unit_of_work import retrying
 
 ATTEMPTS = 5
 
 
 async def _update(uow: UnitOfWork, user_id: str, change: Callable[[Basket], Basket]) -> Basket:
-    for _ in range(ATTEMPTS):
+    async def update(uow: UnitOfWork) -> Basket:
         basket = await uow.baskets.get(user_id)
         changed = change(basket)
         if changed is basket:
             return basket
         uow.baskets.save(changed, basket)
-        if await uow.commit():
-            return replace(changed, version=changed.version + 1)
-    raise ConcurrentUpdateError
+        return replace(changed, version=changed.version + 1)
+
+    return await retrying(uow, update, attempts=ATTEMPTS, conflict=ConcurrentUpdateError())
 
 
 async def get_basket(user_id: str, uow: UnitOfWork) -> Basket:
     """The user's basket, empty if they have none."""
-    return await uow.baskets.get(user_id)
+    async with uow:
+        return await uow.baskets.get(user_id)
 
 
 async def set_item_quantity(
@@ -63,11 +65,12 @@ async def remove_item(cmd: commands.RemoveItem, uow: UnitOfWork) -> Basket:
 
 async def clear_basket(cmd: commands.ClearBasket, uow: UnitOfWork) -> None:
     """Empty the basket, unless it is checked out."""
-    basket = await uow.baskets.get(cmd.user_id)
-    if basket.order_id is not None:
-        raise BasketFrozenError(basket.order_id)
-    uow.baskets.delete(basket)
-    await uow.commit()
+    async with uow:
+        basket = await uow.baskets.get(cmd.user_id)
+        if basket.order_id is not None:
+            raise BasketFrozenError(basket.order_id)
+        uow.baskets.delete(basket)
+        await uow.commit()
 
 
 def request_hash(cmd: commands.CheckOut) -> str:
@@ -88,7 +91,8 @@ async def check_out(cmd: commands.CheckOut, uow: UnitOfWork) -> uuid.UUID:
     a repeated request, or a checkout of a basket already checked out, returns the same
     order and sends nothing. The same key with another request is refused."""
     asked = request_hash(cmd)
-    for _ in range(ATTEMPTS):
+
+    async def freeze(uow: UnitOfWork) -> uuid.UUID:
         past = await uow.baskets.find_checkout(cmd.user_id, cmd.idempotency_key)
         if past is not None:
             if past.request_hash not in (None, asked):
@@ -101,20 +105,22 @@ async def check_out(cmd: commands.CheckOut, uow: UnitOfWork) -> uuid.UUID:
         frozen = basket.check_out(order_id)
         uow.baskets.check_out(frozen, basket, cmd.idempotency_key, asked)
         uow.publish(PlaceOrder.of(frozen, cmd.payment_token, cmd.shipping_address))
-        if await uow.commit():
-            return order_id
-    raise ConcurrentUpdateError
+        return order_id
+
+    return await retrying(uow, freeze, attempts=ATTEMPTS, conflict=ConcurrentUpdateError())
 
 
 async def finish_checkout(cmd: commands.FinishCheckout, uow: UnitOfWork) -> bool:
     """The order was confirmed: empty the basket it came from."""
-    return await uow.baskets.finish_checkout(cmd.user_id, cmd.order_id) and await uow.commit()
+    async with uow:
+        return await uow.baskets.finish_checkout(cmd.user_id, cmd.order_id) and await uow.commit()
 
 
 async def reopen_basket(cmd: commands.ReopenBasket, uow: UnitOfWork) -> bool:
     """The order was cancelled: the customer may change the basket and try again."""
-    uow.baskets.reopen(cmd.user_id, cmd.order_id)
-    return await uow.commit()
+    async with uow:
+        uow.baskets.reopen(cmd.user_id, cmd.order_id)
+        return await uow.commit()
 
 
 async def reprice_lines(event: ProductRepriced, uow: UnitOfWork) -> int:
@@ -122,24 +128,24 @@ async def reprice_lines(event: ProductRepriced, uow: UnitOfWork) -> int:
     change = LineChange(
         event.product_id, event.product_version, unit_price=event.price, currency=event.currency
     )
-    changed = 0
-    for user_id in await uow.baskets.holders(event.product_id):
-        uow.baskets.update_line(user_id, change)
-        changed += await _once_per_basket(uow, event.event_id, user_id)
-    return changed
+    return await _change_lines(uow, event.event_id, change)
 
 
 async def withdraw_lines(event: ProductWithdrawn, uow: UnitOfWork) -> int:
     """Mark the product unavailable in every basket holding it; checkout will refuse those."""
     change = LineChange(event.product_id, event.product_version, available=False)
+    return await _change_lines(uow, event.event_id, change)
+
+
+async def _change_lines(uow: UnitOfWork, event_id: uuid.UUID, change: LineChange) -> int:
+    """Apply a catalog change to each basket holding the product, in a transaction of its
+    own that records the event as handled for that basket; return how many changed."""
+    async with uow:
+        holders = await uow.baskets.holders(change.product_id)
     changed = 0
-    for user_id in await uow.baskets.holders(event.product_id):
-        uow.baskets.update_line(user_id, change)
-        changed += await _once_per_basket(uow, event.event_id, user_id)
+    for user_id in holders:
+        async with uow:
+            uow.baskets.update_line(user_id, change)
+            uow.claim(str(event_id), f"USER#{user_id}")
+            changed += await uow.commit()
     return changed
-
-
-async def _once_per_basket(uow: UnitOfWork, event_id: uuid.UUID, user_id: str) -> bool:
-    """Commit a catalog change to one basket, recording the event as handled for it."""
-    uow.claim(event_id, f"USER#{user_id}")
-    return await uow.commit()

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from basket.adapters.repository import BasketRepository, DynamoBasketRepository
-from servicekit.dynamo import DynamoUnitOfWork, Transaction
+from servicekit.dynamo import DynamoUnitOfWork
 from servicekit.messaging.dynamo_outbox import DirectPublisher
+from servicekit.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 
-class UnitOfWork(Transaction, Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     @property
     def baskets(self) -> BasketRepository: ...
 

@@ -21,11 +21,9 @@ from inventory.service_layer.unit_of_work import UnitOfWork
 async def register_sku(cmd: commands.RegisterSku, uow: UnitOfWork) -> bool:
     """Start counting a product the catalog created, at zero; True if it is new here."""
     async with uow:
-        if not await uow.claim(str(cmd.event_id), "register_sku"):
-            return False
         created = await uow.stock.add(cmd.sku, cmd.product_id)
-        await uow.commit()
-    return created
+        uow.claim(str(cmd.event_id), "register_sku")
+        return await uow.commit() and created
 
 
 async def set_on_hand(cmd: commands.SetOnHand, uow: UnitOfWork) -> tuple[StockLevel, bool]:
@@ -112,19 +110,18 @@ async def commit_reservation(
     it takes them from what is left on hand, and what is not there is its shortfall. None if
     the event was handled before or the order holds nothing here."""
     async with uow:
-        if not await uow.claim(str(cmd.event_id), "commit_reservation"):
-            return None
+        # Staged until the commit, which stores nothing if the event was handled before.
+        uow.claim(str(cmd.event_id), "commit_reservation")
         reservation = await uow.reservations.get(cmd.order_id)
         if reservation is None:
-            await uow.commit()
+            await uow.commit()  # the claim alone: a redelivery finds it handled
             return None
         if reservation.status is ReservationStatus.EXPIRED:
             committed = await _commit_late(uow, reservation)
         else:
             committed, moves = reservation.commit()
             await _store(uow, reservation, committed, moves)
-        await uow.commit()
-    return committed
+        return committed if await uow.commit() else None
 
 
 async def _commit_late(uow: UnitOfWork, reservation: Reservation) -> Reservation:

@@ -14,10 +14,10 @@ from inventory.adapters.repository import (
     StockRepository,
 )
 from servicekit.unit_of_work import SqlUnitOfWork as BaseSqlUnitOfWork
-from servicekit.unit_of_work import Transaction
+from servicekit.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 
-class UnitOfWork(Transaction, Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     @property
     def stock(self) -> StockRepository: ...
 

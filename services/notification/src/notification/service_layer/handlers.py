@@ -19,9 +19,10 @@ _SORT_KEY = re.compile(
 
 async def notify_customer(cmd: NotifyCustomer, uow: UnitOfWork) -> bool:
     """Record the message about `cmd` for its customer, once; False if it was recorded."""
-    uow.notifications.add(compose(cmd))
-    uow.claim(cmd.event_id, "notify_customer")
-    return await uow.commit()
+    async with uow:
+        uow.notifications.add(compose(cmd))
+        uow.claim(str(cmd.event_id), "notify_customer")
+        return await uow.commit()
 
 
 def encode_cursor(last_key: str) -> str:
@@ -45,5 +46,6 @@ async def list_notifications(
     The cursor holds only a position: the user comes from the caller's token, so a cursor
     cannot lead into another user's messages."""
     after = decode_cursor(cursor) if cursor is not None else None
-    page = await uow.notifications.page(user_id, limit, after)
+    async with uow:
+        page = await uow.notifications.page(user_id, limit, after)
     return page, None if page.last_key is None else encode_cursor(page.last_key)

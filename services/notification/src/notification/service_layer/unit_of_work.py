@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from notification.adapters.repository import DynamoNotificationRepository, NotificationRepository
-from servicekit.dynamo import DynamoUnitOfWork, Transaction
+from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
 
-class UnitOfWork(Transaction, Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
 

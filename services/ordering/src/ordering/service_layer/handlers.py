@@ -27,13 +27,14 @@ async def place_order(cmd: commands.PlaceOrder, uow: UnitOfWork, saga: SagaStart
         shipping_address=cmd.shipping_address,
     )
     async with uow:
-        if await uow.claim(cmd.message_id, "place_order") and await uow.orders.add(order):
+        placed = await uow.orders.add(order)  # once per order id, whichever message asks
+        if placed:
             await uow.orders.record(
                 order.id, _entry("PLACED", f"{order.total:.2f} {order.currency}")
             )
             uow.publish(OrderPlaced.of(order))
-            await uow.commit()
-        else:
+        uow.claim(cmd.message_id, "place_order")
+        if not await uow.commit() or not placed:
             order = await uow.orders.get(cmd.order_id) or order
     # After the commit: the saga's first step may run before this function returns, and
     # must find the order. If starting fails, the message comes back and this runs again.
@@ -48,11 +49,13 @@ async def reject_order(cmd: commands.RejectOrder, uow: UnitOfWork) -> Order:
     id stays as it is."""
     order = Order.rejected(cmd.order_id, cmd.user_id, cmd.currency)
     async with uow:
-        if await uow.claim(cmd.message_id, "place_order") and await uow.orders.add(order):
+        rejected = await uow.orders.add(order)
+        if rejected:
             refused = ", ".join(cmd.refused)
             await uow.orders.record(order.id, _entry("REJECTED", f"INVALID_ORDER: {refused}"))
             uow.publish(OrderRejected.of(order, list(cmd.refused)))
-            await uow.commit()
+        uow.claim(cmd.message_id, "place_order")
+        if await uow.commit() and rejected:
             return order
         return await uow.orders.get(cmd.order_id) or order
 
@@ -96,16 +99,16 @@ async def record_step(cmd: commands.RecordStep, uow: UnitOfWork) -> bool:
     message claimed and nothing added, when the timeline has all the entries any saga could
     give it."""
     async with uow:
-        if not await uow.claim(cmd.message_id, "record_step"):
-            return False
+        uow.claim(cmd.message_id, "record_step")  # the commit stores nothing if recorded before
         entry = TimelineEntry(cmd.step, cmd.at, cmd.detail)
         try:
             recorded = await uow.orders.record(cmd.order_id, entry, limit=TIMELINE_LIMIT)
         except TimelineFullError:
-            await uow.commit()  # the claim: a redelivery is dropped at once, not again
-            raise
-        await uow.commit()  # the claim too: with no order to show it on, nothing to wait for
-    return recorded
+            if await uow.commit():  # the claim: a redelivery is dropped at once, not again
+                raise
+            return False
+        # The claim too: with no order to show it on, nothing to wait for.
+        return await uow.commit() and recorded
 
 
 async def request_cancellation(cmd: commands.RequestCancellation, uow: UnitOfWork) -> Order:

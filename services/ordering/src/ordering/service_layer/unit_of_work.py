@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ordering.adapters.orm import inbox, outbox
 from ordering.adapters.repository import OrderRepository, SqlOrderRepository
 from servicekit.unit_of_work import SqlUnitOfWork as BaseSqlUnitOfWork
-from servicekit.unit_of_work import Transaction
+from servicekit.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 
-class UnitOfWork(Transaction, Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     @property
     def orders(self) -> OrderRepository: ...
 

@@ -21,6 +21,7 @@ from payment.domain.errors import (
 )
 from payment.domain.model import Payment, PaymentStatus
 from payment.service_layer.unit_of_work import UnitOfWork
+from servicekit.unit_of_work import retrying
 
 ATTEMPTS = 5
 NOTHING_HELD = "NOTHING_HELD"
@@ -60,31 +61,33 @@ async def authorize_payment(
     cmd: commands.AuthorizePayment, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
     """Hold the order's total with the provider, once per order; a decline is final."""
-    stored = await uow.payments.get(cmd.order_id)
-    if stored is not None:
-        return _authorization(stored, changed=False, cmd=cmd)
-    if await uow.payments.is_closed(cmd.order_id):
-        raise PaymentClosedError(cmd.order_id)
-    decision = await provider.authorize(cmd, idempotency_key(cmd.order_id, "AuthorizePayment"))
-    payment = Payment.decided(cmd, decision)
-    event = (
-        events.PaymentAuthorized.of(payment)
-        if decision.approved
-        else events.PaymentDeclined.of(payment)
-    )
-    uow.payments.add(payment)
-    uow.publish(event)
-    if await uow.commit():
-        return _authorization(payment, changed=True)
-    # Another delivery of this command stored its payment first, or the order was closed
-    # while the provider was deciding, or the write collided with another: look again.
-    stored = await uow.payments.get(cmd.order_id)
-    if stored is not None:
-        return _authorization(stored, changed=False, cmd=cmd)
-    if await uow.payments.is_closed(cmd.order_id):
-        if decision.reference is not None:  # the order is being cancelled: give the hold back
-            await provider.void(decision.reference, idempotency_key(cmd.order_id, "Closed"))
-        raise PaymentClosedError(cmd.order_id)
+    async with uow:
+        stored = await uow.payments.get(cmd.order_id)
+        if stored is not None:
+            return _authorization(stored, changed=False, cmd=cmd)
+        if await uow.payments.is_closed(cmd.order_id):
+            raise PaymentClosedError(cmd.order_id)
+        key = idempotency_key(cmd.order_id, "AuthorizePayment")
+        decision = await provider.authorize(cmd, key)
+        payment = Payment.decided(cmd, decision)
+        event = (
+            events.PaymentAuthorized.of(payment)
+            if decision.approved
+            else events.PaymentDeclined.of(payment)
+        )
+        uow.payments.add(payment)
+        uow.publish(event)
+        if await uow.commit():
+            return _authorization(payment, changed=True)
+        # Another delivery of this command stored its payment first, or the order was closed
+        # while the provider was deciding, or the write collided with another: look again.
+        stored = await uow.payments.get(cmd.order_id)
+        if stored is not None:
+            return _authorization(stored, changed=False, cmd=cmd)
+        if await uow.payments.is_closed(cmd.order_id):
+            if decision.reference is not None:  # the order is being cancelled: give it back
+                await provider.void(decision.reference, idempotency_key(cmd.order_id, "Closed"))
+            raise PaymentClosedError(cmd.order_id)
     # Retrying with the same idempotency key gets the same authorization from the provider.
     raise ConcurrentUpdateError(cmd.order_id)
 
@@ -93,7 +96,8 @@ async def capture_payment(
     cmd: commands.CapturePayment, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
     """Take the authorized amount: exactly one capture per order, however often asked."""
-    for _ in range(ATTEMPTS):
+
+    async def capture(uow: UnitOfWork) -> StepResult:
         payment = await uow.payments.get(cmd.order_id)
         if payment is None:
             raise PaymentNotAuthorizedError(cmd.order_id, None)
@@ -103,9 +107,11 @@ async def capture_payment(
         await provider.capture(payment, idempotency_key(cmd.order_id, "CapturePayment"))
         uow.payments.save(captured, payment.status)
         uow.publish(events.PaymentCaptured.of(captured))
-        if await uow.commit():
-            return StepResult(cmd.order_id, PaymentStatus.CAPTURED.value, changed=True)
-    raise ConcurrentUpdateError(cmd.order_id)
+        return StepResult(cmd.order_id, PaymentStatus.CAPTURED.value, changed=True)
+
+    return await retrying(
+        uow, capture, attempts=ATTEMPTS, conflict=ConcurrentUpdateError(cmd.order_id)
+    )
 
 
 async def void_payment(
@@ -131,15 +137,13 @@ def _released(payment: Payment) -> str:
 async def _release(
     order_id: uuid.UUID, step: str, uow: UnitOfWork, provider: PaymentProvider
 ) -> StepResult:
-    for _ in range(ATTEMPTS):
+    async def release(uow: UnitOfWork) -> StepResult:
         payment = await uow.payments.get(order_id)
         if payment is None:
             # Nothing held. Close the order so that a late authorization cannot hold any;
-            # if one was stored meanwhile, go round again and release it.
+            # if one was stored meanwhile, the commit fails: go round again and release it.
             uow.payments.close(order_id)
-            if await uow.commit():
-                return StepResult(order_id, NOTHING_HELD, changed=False)
-            continue
+            return StepResult(order_id, NOTHING_HELD, changed=False)
         released = payment.release()
         if released is payment:
             return StepResult(order_id, _released(payment), changed=False)
@@ -153,16 +157,17 @@ async def _release(
             event = events.PaymentRefunded.of(released)
         uow.payments.save(released, payment.status)
         uow.publish(event)
-        if await uow.commit():
-            return StepResult(order_id, released.status.value, changed=True)
-    raise ConcurrentUpdateError(order_id)
+        return StepResult(order_id, released.status.value, changed=True)
+
+    return await retrying(uow, release, attempts=ATTEMPTS, conflict=ConcurrentUpdateError(order_id))
 
 
 async def get_payment(
     order_id: uuid.UUID, uow: UnitOfWork, *, viewer: str, is_admin: bool
 ) -> Payment | None:
     """The order's payment if `viewer` may see it: its owner or an administrator."""
-    payment = await uow.payments.get(order_id)
+    async with uow:
+        payment = await uow.payments.get(order_id)
     if payment is None or not (is_admin or payment.user_id == viewer):
         return None
     return payment

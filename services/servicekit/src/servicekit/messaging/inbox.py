@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import timedelta
 
 import structlog
@@ -40,18 +41,21 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
-async def claim_message(
-    connection: AsyncConnection, inbox: Table, message_id: str, handler: str
+async def record_handled(
+    connection: AsyncConnection, inbox: Table, handled: Sequence[tuple[str, str]]
 ) -> bool:
-    """Record that `handler` handles `message_id` in the caller's transaction; False if it
-    already did (then the caller changes nothing)."""
+    """Record each `(message_id, handler)` in the caller's transaction; False if any was
+    recorded before (then the caller rolls back and changes nothing). A concurrent
+    transaction recording the same waits for that one to end, and then finds it."""
+    if not handled:
+        return True
     result = await connection.execute(
         insert(inbox)
-        .values(message_id=message_id, handler=handler)
+        .values([{"message_id": message_id, "handler": handler} for message_id, handler in handled])
         .on_conflict_do_nothing()
         .returning(inbox.c.message_id)
     )
-    return result.first() is not None
+    return len(result.all()) == len(handled)
 
 
 class InboxPurge:
