@@ -17,7 +17,7 @@ import structlog
 from fastapi import Depends, Request
 
 from servicekit.errors import Problem
-from servicekit.provisions import provided
+from servicekit.state import ApiState
 
 _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="shop"'}
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age=(\d{1,9})(?:$|[,\s])", re.IGNORECASE)
@@ -226,7 +226,7 @@ class TokenVerifier:
 
 
 async def current_principal(
-    request: Request, verifier: Annotated[TokenVerifier, Depends(provided(TokenVerifier))]
+    request: Request, state: Annotated[ApiState, Depends(ApiState.of)]
 ) -> Principal:
     """The caller, from `Authorization: Bearer <token>`."""
     header = request.headers.get("authorization")
@@ -235,7 +235,7 @@ async def current_principal(
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("The Authorization header must carry a bearer token.")
-    return await verifier.verify(token.strip())
+    return await state.verifier.verify(token.strip())
 
 
 async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

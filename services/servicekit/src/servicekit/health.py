@@ -10,14 +10,14 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from servicekit.provisions import provisions
+from servicekit.state import ApiState
 
 ReadinessCheck = Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
-    """What `/health/ready` checks, by name: the stores an app's lifespan opened."""
+    """What `/health/ready` checks, by name: the stores an app's state opened."""
 
     checks: Mapping[str, ReadinessCheck]
 
@@ -28,7 +28,7 @@ log = structlog.get_logger(__name__)
 def health_router(timeout: float = 2.0) -> APIRouter:
     """Routes for the load balancer and the orchestrator.
 
-    The checks are the `Readiness` the app's lifespan provides once its stores are open.
+    The checks are the `Readiness` of the app's state (`ApiState`), once its stores are open.
     """
     router = APIRouter(prefix="/health", tags=["health"], include_in_schema=False)
 
@@ -38,8 +38,8 @@ def health_router(timeout: float = 2.0) -> APIRouter:
 
     @router.get("/ready")
     async def ready(request: Request) -> JSONResponse:
-        readiness = provisions(request.app).find(Readiness)
-        checks = {} if readiness is None else readiness.checks
+        state = ApiState.running(request.app)
+        checks = {} if state is None else state.readiness.checks
         results: dict[str, str] = {}
         for name, check in checks.items():
             try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import structlog
 
@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 S = TypeVar("S", bound=ServiceSettings)
+P = TypeVar("P", bound=PostgresSettings)
+E = TypeVar("E", bound=PublisherSettings)
 # One thing a worker does until `stop` is set: consume a queue, relay an outbox, sweep.
-Part = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+Part = Callable[[asyncio.Event], Coroutine[object, object, None]]
 
 
 class Worker(Generic[S]):
@@ -37,18 +39,15 @@ class Worker(Generic[S]):
         self._engine: AsyncEngine | None = None
         self._parts: list[Part] = []
 
-    def engine(self) -> AsyncEngine:
-        """The engine on the service's schema, created on first use."""
-        if not isinstance(self.settings, PostgresSettings):
-            raise TypeError(f"{type(self.settings).__name__} names no database")
+    def engine(self: Worker[P]) -> AsyncEngine:
+        """The engine on the service's schema, created on first use (a worker whose settings
+        name no database has none: the type checker refuses the call)."""
         if self._engine is None:
             self._engine = create_engine(self.settings, self.settings.db_schema)
         return self._engine
 
-    async def events_publisher(self) -> SnsPublisher:
-        """A publisher to the service's events topic."""
-        if not isinstance(self.settings, PublisherSettings):
-            raise TypeError(f"{type(self.settings).__name__} names no events topic")
+    async def events_publisher(self: Worker[E]) -> SnsPublisher:
+        """A publisher to the service's events topic (for a service that has one)."""
         topic = self.settings.events_topic
         arn = await self.aws.topic_arn(topic, self.settings.events_topic_arn)
         return SnsPublisher(await self.aws.sns(), arn)

@@ -2,65 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import aclosing, asynccontextmanager
 from functools import partial
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from basket.adapters.catalog import HttpProductCatalog
 from basket.domain import errors
+from basket.entrypoints.api.deps import BasketState
 from basket.entrypoints.api.routes import router
-from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
+from basket.service_layer.unit_of_work import BasketUnitOfWork
 from basket.settings import BasketSettings
 from servicekit.app import create_service_app
 from servicekit.http import ServiceClient
-from servicekit.lifespans import dynamodb_lifespan
+from servicekit.lifespans import dynamodb_api
 from servicekit.messaging.dynamo_outbox import DirectPublisher
 from servicekit.messaging.publisher import SqsSender
-from servicekit.provisions import provide
+from servicekit.state import serving
 
-if TYPE_CHECKING:
-    from types_aiobotocore_dynamodb import DynamoDBClient
 
-    from servicekit.aws import AwsClients
+@asynccontextmanager
+async def bootstrap(settings: BasketSettings) -> AsyncIterator[BasketState]:
+    """The basket API's state: units of work on its table, whose checkouts' `PlaceOrder`
+    leaves for ordering as soon as it is stored (the worker's relay sends it only if this
+    process could not), and the catalog client."""
+    catalog = ServiceClient(
+        settings.catalog_url,
+        timeout=settings.catalog_timeout_seconds,
+        retries=settings.catalog_retries,
+    )
+    table, ttl_seconds = settings.baskets_table, settings.basket_ttl_days * 86400
+    async with aclosing(catalog), dynamodb_api(settings, table) as api:
+        checkouts_url = await api.aws.queue_url(
+            settings.ordering_checkouts_queue, settings.ordering_checkouts_queue_url
+        )
+        sender = SqsSender(await api.aws.sqs(), checkouts_url)
+        direct = DirectPublisher(api.dynamodb, table, sender)
+        yield BasketState(
+            verifier=api.verifier,
+            readiness=api.readiness,
+            new_unit_of_work=partial(BasketUnitOfWork, api.dynamodb, table, ttl_seconds, direct),
+            catalog=HttpProductCatalog(catalog),
+        )
 
 
 def create_app(settings: BasketSettings) -> FastAPI:
     """The basket app; it connects to nothing until it starts."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        catalog = ServiceClient(
-            settings.catalog_url,
-            timeout=settings.catalog_timeout_seconds,
-            retries=settings.catalog_retries,
-        )
-
-        async def units_of_work(
-            dynamodb: DynamoDBClient, aws: AwsClients
-        ) -> Callable[[], UnitOfWork]:
-            ttl_seconds = settings.basket_ttl_days * 86400
-            # A checkout's PlaceOrder leaves as soon as it is stored; the worker's relay
-            # sends it only if this process could not.
-            checkouts_url = await aws.queue_url(
-                settings.ordering_checkouts_queue, settings.ordering_checkouts_queue_url
-            )
-            sender = SqsSender(await aws.sqs(), checkouts_url)
-            direct = DirectPublisher(dynamodb, settings.baskets_table, sender)
-            return partial(BasketUnitOfWork, dynamodb, settings.baskets_table, ttl_seconds, direct)
-
-        provide(app, HttpProductCatalog(catalog))
-        try:
-            async with dynamodb_lifespan(settings, settings.baskets_table, units_of_work)(app):
-                yield
-        finally:
-            await catalog.aclose()
-
     return create_service_app(
         title="Basket",
-        lifespan=lifespan,
+        lifespan=serving(lambda: bootstrap(settings)),
         router=router,
         errors=(
             errors.BasketError,

@@ -8,14 +8,15 @@ from catalog.domain import errors
 from catalog.entrypoints.api.routes import router
 from catalog.settings import CatalogSettings
 from servicekit.app import create_service_app
-from servicekit.lifespans import postgres_lifespan
+from servicekit.lifespans import postgres_reads_api
+from servicekit.state import serving
 
 
 def create_app(settings: CatalogSettings) -> FastAPI:
     """The catalog app; it connects to nothing until it starts."""
     return create_service_app(
         title="Catalog",
-        lifespan=postgres_lifespan(settings, read_pool=True),
+        lifespan=serving(lambda: postgres_reads_api(settings)),
         router=router,
         errors=(
             errors.CatalogError,

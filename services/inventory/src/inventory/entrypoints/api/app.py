@@ -8,14 +8,15 @@ from inventory.domain import errors
 from inventory.entrypoints.api.routes import router
 from inventory.settings import InventorySettings
 from servicekit.app import create_service_app
-from servicekit.lifespans import postgres_lifespan
+from servicekit.lifespans import postgres_api
+from servicekit.state import serving
 
 
 def create_app(settings: InventorySettings) -> FastAPI:
     """The inventory app; it connects to nothing until it starts."""
     return create_service_app(
         title="Inventory",
-        lifespan=postgres_lifespan(settings),
+        lifespan=serving(lambda: postgres_api(settings)),
         router=router,
         errors=(
             errors.InventoryError,

@@ -2,34 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
+from notification.entrypoints.api.deps import NotificationState
 from notification.entrypoints.api.routes import router
-from notification.service_layer.unit_of_work import NotificationUnitOfWork, UnitOfWork
+from notification.service_layer.unit_of_work import NotificationUnitOfWork
 from notification.settings import NotificationSettings
 from servicekit.app import create_service_app
-from servicekit.lifespans import dynamodb_lifespan
+from servicekit.lifespans import dynamodb_api
+from servicekit.state import serving
 
-if TYPE_CHECKING:
-    from types_aiobotocore_dynamodb import DynamoDBClient
 
-    from servicekit.aws import AwsClients
+@asynccontextmanager
+async def bootstrap(settings: NotificationSettings) -> AsyncIterator[NotificationState]:
+    """The notification API's state: units of work on its table, for its reads."""
+    table, ttl_seconds = settings.notifications_table, settings.notification_ttl_days * 86400
+    async with dynamodb_api(settings, table) as api:
+        yield NotificationState(
+            verifier=api.verifier,
+            readiness=api.readiness,
+            new_unit_of_work=partial(NotificationUnitOfWork, api.dynamodb, table, ttl_seconds),
+        )
 
 
 def create_app(settings: NotificationSettings) -> FastAPI:
     """The notification app; it connects to nothing until it starts."""
-
-    async def units_of_work(dynamodb: DynamoDBClient, _: AwsClients) -> Callable[[], UnitOfWork]:
-        ttl_seconds = settings.notification_ttl_days * 86400
-        return partial(NotificationUnitOfWork, dynamodb, settings.notifications_table, ttl_seconds)
-
     return create_service_app(
         title="Notification",
-        lifespan=dynamodb_lifespan(settings, settings.notifications_table, units_of_work),
+        lifespan=serving(lambda: bootstrap(settings)),
         router=router,
         description="The messages the shop sends each customer about their orders.",
     )

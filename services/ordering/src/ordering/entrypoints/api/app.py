@@ -8,7 +8,8 @@ from ordering.domain import errors
 from ordering.entrypoints.api.routes import router
 from ordering.settings import OrderingSettings
 from servicekit.app import create_service_app
-from servicekit.lifespans import postgres_lifespan
+from servicekit.lifespans import postgres_reads_api
+from servicekit.state import serving
 
 
 def create_app(settings: OrderingSettings) -> FastAPI:
@@ -16,7 +17,7 @@ def create_app(settings: OrderingSettings) -> FastAPI:
     database: an order's timeline is the shop's own data, never Step Functions' history."""
     return create_service_app(
         title="Ordering",
-        lifespan=postgres_lifespan(settings, read_pool=True),
+        lifespan=serving(lambda: postgres_reads_api(settings)),
         router=router,
         errors=(
             errors.OrderingError,
