@@ -79,6 +79,9 @@ module "messaging" {
     { for name in local.saga_queues : name => [module.workflow.role_arn] },
     { for queue, senders in local.senders_of_queue : queue => flatten([for name in senders : values(module.service[name].task_role_arns)]) },
   )
+  # A service's events are published by its worker (the outbox relays run
+  # there); each topic takes them from that one role.
+  topic_publishers = { for topic in local.topology.topics : topic.name => [module.service[topic.publisher].task_role_arns.worker] }
 }
 
 module "workflow" {
@@ -150,6 +153,10 @@ module "service" {
   image      = { repository_arn = module.ecr.repository["shop/${each.key}"].arn, repository_url = module.ecr.repository["shop/${each.key}"].url, tag = var.image_tag }
   vpc_id     = module.network.vpc_id
   subnet_ids = module.network.private_subnet_ids
+
+  # The load balancer lives in the private subnets; the API trusts the
+  # forwarded headers of a request from there alone.
+  forwarded_allow_ips = module.network.private_subnet_cidrs
 
   load_balancer = {
     security_group_id       = module.alb.security_group_id

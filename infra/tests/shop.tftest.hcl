@@ -39,8 +39,20 @@ variables {
   }
   # The workers given the saga's signing key: ordering signs, all three check.
   saga_key_readers = ["inventory", "ordering", "payment"]
-  # Request headers the gateway drops before they reach a service.
-  dropped_headers = ["traceparent", "tracestate", "baggage"]
+  # Each topic's one publisher: the worker of the service that owns it (its
+  # outbox relay), by the role ARN the mocks give it.
+  topic_publishers = {
+    "catalog-events"   = "arn:aws:iam::111122223333:role/catalog-worker-task"
+    "ordering-events"  = "arn:aws:iam::111122223333:role/ordering-worker-task"
+    "inventory-events" = "arn:aws:iam::111122223333:role/inventory-worker-task"
+    "payment-events"   = "arn:aws:iam::111122223333:role/payment-worker-task"
+  }
+  # The private subnets of vpc_cidr 10.40.0.0/16 (slots 4-7 of /20), where the
+  # load balancer lives: the only senders whose forwarded headers count.
+  load_balancer_subnets = {
+    dev  = "10.40.64.0/20,10.40.80.0/20"
+    prod = "10.40.64.0/20,10.40.80.0/20,10.40.96.0/20"
+  }
 }
 
 # The first deploy, as README.md gives it: the registries alone first (so
@@ -95,8 +107,13 @@ run "apply" {
   }
 
   assert {
-    condition     = module.api.integration_request_parameters == tomap({ for header in var.dropped_headers : "remove:header.${header}" => "''" })
-    error_message = "The gateway drops inbound trace context (traceparent, tracestate, baggage) before a request reaches a service."
+    condition = module.api.integration_request_parameters == tomap({
+      "remove:header.traceparent"     = "''"
+      "remove:header.tracestate"      = "''"
+      "remove:header.baggage"         = "''"
+      "overwrite:header.x-request-id" = "$context.requestId"
+    })
+    error_message = "The gateway drops inbound trace context (traceparent, tracestate, baggage), sets the request id to its own, and changes nothing else on the way (no path, no other header)."
   }
 
   assert {
@@ -113,7 +130,7 @@ run "apply" {
         toset([for statement in policy.Statement : statement.Sid]) == toset(concat(
           ["UseMessagingKeyThroughMessagingServices"],
           contains(keys(var.table_owners), name) ? ["UseOwnTables", "UseDataKeyThroughDynamoDb"] : [],
-          contains(["catalog", "ordering", "inventory", "payment"], name) ? ["PublishOwnEvents"] : [],
+          process == "worker" && contains(["catalog", "ordering", "inventory", "payment"], name) ? ["PublishOwnEvents"] : [],
           name == "basket" ? ["SendCommands"] : [],
           contains(var.schema_owners, name) ? ["ConnectAsOwnDatabaseRole"] : [],
           process == "worker" && length(var.consumes[name]) > 0 ? ["ConsumeOwnQueues"] : [],
@@ -200,6 +217,51 @@ run "apply" {
       ]
     ]))
     error_message = "A process publishes to its own service's topic only, uses the messaging key only, and answers saga tasks with nothing more than the three callbacks."
+  }
+
+  # --- Topics: each takes events from its service's worker alone ---------
+
+  assert {
+    condition = toset(keys(module.messaging.topic_policy)) == toset(keys(var.topic_publishers)) && alltrue([
+      for topic, publisher in var.topic_publishers :
+      module.messaging.topic_policy[topic].Statement == [
+        {
+          Sid       = "DenyInsecureTransport"
+          Effect    = "Deny"
+          Principal = "*"
+          Action    = "sns:Publish"
+          Resource  = "arn:aws:sns:eu-west-1:111122223333:${topic}"
+          Condition = { Bool = { "aws:SecureTransport" = "false" } }
+        },
+        {
+          Sid       = "OnlyItsPublishersPublish"
+          Effect    = "Deny"
+          Principal = "*"
+          Action    = "sns:Publish"
+          Resource  = "arn:aws:sns:eu-west-1:111122223333:${topic}"
+          Condition = { ArnNotEquals = { "aws:PrincipalArn" = [publisher] } }
+        },
+      ]
+    ])
+    error_message = "Each topic refuses sns:Publish to every principal but its own service's worker role (the outbox relay's), and over unencrypted transport."
+  }
+
+  # --- Forwarded headers: believed from the load balancer alone ------------
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        contains(service.task_definitions.api.containers[0].environment, { name = "FORWARDED_ALLOW_IPS", value = var.load_balancer_subnets[var.environment] }),
+        length([for variable in service.task_definitions.api.containers[0].environment : variable if variable.name == "FORWARDED_ALLOW_IPS"]) == 1,
+        !contains([for variable in service.task_definitions.worker.containers[0].environment : variable.name], "FORWARDED_ALLOW_IPS"),
+      ]
+    ]))
+    error_message = "Every API believes X-Forwarded-For from the load balancer's subnets alone (FORWARDED_ALLOW_IPS); a worker serves no HTTP."
+  }
+
+  assert {
+    condition     = module.alb.forwarding.xff_header_processing_mode == "remove" && module.alb.forwarding.subnet_ids == toset(module.network.private_subnet_ids)
+    error_message = "The load balancer, in the private subnets the APIs trust, removes X-Forwarded-For: a client's list, which API Gateway passes on, never reaches a service."
   }
 
   # --- Queues: each admits its rightful senders, and no one else ----------

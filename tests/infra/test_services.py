@@ -146,7 +146,8 @@ def test_environment_names_what_the_service_reads(
     for callee in SERVICES[service]["calls"]:
         expected.add(callee.upper() + "_URL")
     names = parsed.output(f'module.service["{service}"].output.environment_variable_names')
-    assert set(names["api"]) == expected
+    # Only the API serves HTTP behind the load balancer, whose forwarded headers it believes.
+    assert set(names["api"]) == expected | {"FORWARDED_ALLOW_IPS"}
     # Only the worker starts the saga's executions.
     if SERVICES[service]["starts_saga"]:
         expected.add("STATE_MACHINE_ARN")

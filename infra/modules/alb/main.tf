@@ -21,6 +21,14 @@ resource "aws_lb" "this" {
   subnets                    = var.subnet_ids
   security_groups            = [aws_security_group.this.id]
   drop_invalid_header_fields = true
+  # X-Forwarded-For is removed, not appended to: a client's own list passes
+  # through API Gateway (which does not let it be dropped or replaced), and
+  # the address the load balancer would add is the VPC link's, inside the
+  # subnets the services trust. Appended, the services would take the
+  # client's rightmost entry as its address. Removed, they see the load
+  # balancer's own address, which no client chooses (README.md, "Client
+  # addresses").
+  xff_header_processing_mode = "remove"
   enable_deletion_protection = var.deletion_protection
   # Above the gateway's 30 s integration timeout, and below the services'
   # keep-alive (uvicorn --timeout-keep-alive 65, servicekit.app.serve): the

@@ -27,3 +27,11 @@ output "idle_timeout" {
   description = "Seconds an idle connection is kept; below the services' keep-alive."
   value       = aws_lb.this.idle_timeout
 }
+
+output "forwarding" {
+  description = "The subnets the load balancer's nodes live in, and what it does with a request's X-Forwarded-For."
+  value = {
+    subnet_ids                 = aws_lb.this.subnets
+    xff_header_processing_mode = aws_lb.this.xff_header_processing_mode
+  }
+}

@@ -90,8 +90,13 @@ resource "aws_apigatewayv2_integration" "alb" {
   # Trace context from the internet is dropped: a request starts its own
   # trace in the service it reaches. A caller must not choose the trace id
   # or sampling decision the shop records, nor put baggage into every span
-  # and message downstream.
-  request_parameters = { for header in var.dropped_request_headers : "remove:header.${header}" => "''" }
+  # and message downstream. The request id is the gateway's own, whatever a
+  # caller sent: the service logs it and echoes it, and it names the access
+  # log line that holds the caller's address.
+  request_parameters = merge(
+    { for header in var.dropped_request_headers : "remove:header.${header}" => "''" },
+    { "overwrite:header.x-request-id" = "$context.requestId" },
+  )
 }
 
 resource "aws_apigatewayv2_route" "this" {

@@ -85,9 +85,9 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 # What a process of this service may do, one statement per kind of access.
-# Both processes use the service's own tables, topic, command queues it sends
-# to and its database role; only the worker consumes queues, starts the saga
-# and answers saga tasks. Nothing another service owns.
+# Both processes use the service's own tables, command queues it sends to and
+# its database role; only the worker publishes the service's events, consumes
+# queues, starts the saga and answers saga tasks. Nothing another service owns.
 locals {
   shared_statements = concat(
     length(var.tables) == 0 ? [] : [{
@@ -113,12 +113,6 @@ locals {
       Action    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
       Resource  = [var.data_kms_key_arn]
       Condition = { StringEquals = { "kms:ViaService" = "dynamodb.${var.region}.amazonaws.com" } }
-    }],
-    var.events_topic_arn == null ? [] : [{
-      Sid      = "PublishOwnEvents"
-      Effect   = "Allow"
-      Action   = ["sns:Publish"]
-      Resource = [var.events_topic_arn]
     }],
     length(var.sent_queues) == 0 ? [] : [{
       Sid      = "SendCommands"
@@ -167,6 +161,15 @@ locals {
   )
 
   worker_statements = concat(
+    # A service's events leave through the outbox relay (and, for payment,
+    # right after a step's transaction), which run in its worker: no API
+    # publishes, and the topic's policy refuses every role but the worker's.
+    var.events_topic_arn == null ? [] : [{
+      Sid      = "PublishOwnEvents"
+      Effect   = "Allow"
+      Action   = ["sns:Publish"]
+      Resource = [var.events_topic_arn]
+    }],
     # sqs:DeleteMessage also grants DeleteMessageBatch, which the consumers use.
     length(var.consumed_queues) == 0 ? [] : [{
       Sid      = "ConsumeOwnQueues"

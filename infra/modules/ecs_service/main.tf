@@ -142,9 +142,10 @@ locals {
   }
 
   # The worker starts the saga's executions; the API only reads ordering's
-  # own tables.
+  # own tables. The API believes X-Forwarded-For and X-Forwarded-Proto only
+  # from the load balancer's subnets.
   process_environment = {
-    api    = local.environment
+    api    = merge(local.environment, { FORWARDED_ALLOW_IPS = join(",", var.forwarded_allow_ips) })
     worker = merge(local.environment, try(var.saga.starts_executions, false) ? { STATE_MACHINE_ARN = var.saga.state_machine_arn } : {})
   }
 

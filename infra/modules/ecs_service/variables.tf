@@ -48,6 +48,16 @@ variable "load_balancer" {
   })
 }
 
+variable "forwarded_allow_ips" {
+  description = "Address ranges the load balancer connects to the API from (its subnets): the API believes forwarded headers from these alone (FORWARDED_ALLOW_IPS)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.forwarded_allow_ips) > 0 && alltrue([for cidr in var.forwarded_allow_ips : can(cidrnetmask(cidr))])
+    error_message = "Give the load balancer's subnets as IPv4 CIDR blocks."
+  }
+}
+
 variable "container_port" {
   description = "Port the API listens on."
   type        = number

@@ -32,3 +32,8 @@ output "dead_letter_sources" {
   description = "Per topology queue name, its dead-letter queue's redrive allow policy: which queues may move messages into it."
   value       = { for name, policy in aws_sqs_queue_redrive_allow_policy.dead_letter : name => jsondecode(policy.redrive_allow_policy) }
 }
+
+output "topic_policy" {
+  description = "Per topology topic name, the topic's access policy."
+  value       = { for name, policy in aws_sns_topic_policy.this : name => jsondecode(policy.policy) }
+}

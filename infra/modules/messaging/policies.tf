@@ -81,3 +81,43 @@ resource "aws_sqs_queue_policy" "dead_letter" {
     ]
   })
 }
+
+# Every shop topic takes events from its publishers alone, and refuses
+# unencrypted transport. A Deny for every other principal, the account's own
+# included: whoever could publish to a topic could make up any of its service's
+# events, and SNS would deliver them to every subscribed queue, whose policies
+# admit what the topic sends. Delivery from the topic to its queues is no
+# publish, and is governed by the queues' policies alone.
+resource "aws_sns_topic_policy" "this" {
+  for_each = aws_sns_topic.this
+
+  arn = each.value.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sns:Publish"
+        Resource  = each.value.arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+      {
+        Sid       = "OnlyItsPublishersPublish"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sns:Publish"
+        Resource  = each.value.arn
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = lookup(var.topic_publishers, each.key, []) } }
+      },
+    ]
+  })
+
+  lifecycle {
+    precondition {
+      condition     = length(lookup(var.topic_publishers, each.key, [])) > 0
+      error_message = "Every topic names the roles that publish to it (topic_publishers)."
+    }
+  }
+}

@@ -35,3 +35,9 @@ variable "command_senders" {
   type        = map(list(string))
   default     = {}
 }
+
+variable "topic_publishers" {
+  description = "Per topology topic name, the only principals (role ARNs) that may publish to it."
+  type        = map(list(string))
+  default     = {}
+}

@@ -13,6 +13,11 @@ output "private_subnet_ids" {
   value       = [for subnet in aws_subnet.private : subnet.id]
 }
 
+output "private_subnet_cidrs" {
+  description = "Address ranges of the private subnets, in the order of private_subnet_ids: where the load balancer's nodes connect to the tasks from."
+  value       = [for subnet in aws_subnet.private : subnet.cidr_block]
+}
+
 output "database_subnet_ids" {
   description = "Subnets of the database."
   value       = [for subnet in aws_subnet.database : subnet.id]
