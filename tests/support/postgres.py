@@ -14,12 +14,14 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.support.ports import free_port
 
@@ -145,3 +147,20 @@ def fresh_database() -> Iterator[Database]:
                     break
                 except asyncpg.PostgresError:
                     time.sleep(0.5)
+
+
+@asynccontextmanager
+async def scratch_schema(database: Database, metadata: MetaData) -> AsyncIterator[AsyncEngine]:
+    """An engine on `database`, with `metadata`'s tables made in its schema for a test and
+    dropped with the schema after it."""
+    schema = str(metadata.schema)
+    engine = create_async_engine(database.dsn().replace("postgresql://", "postgresql+asyncpg://"))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"CREATE SCHEMA {schema}"))
+            await connection.run_sync(metadata.create_all)
+        yield engine
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await engine.dispose()

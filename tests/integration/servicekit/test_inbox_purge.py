@@ -16,7 +16,7 @@ from sqlalchemy import Connection, MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from servicekit.messaging.inbox import INBOX_RETENTION, InboxPurge, inbox_table
-from tests.support.postgres import Database, fresh_database
+from tests.support.postgres import Database, fresh_database, scratch_schema
 from tests.support.services import migrate
 
 
@@ -27,18 +27,9 @@ def _engine(database: Database) -> AsyncEngine:
 @asynccontextmanager
 async def scratch_inbox(database: Database) -> AsyncIterator[tuple[AsyncEngine, Table]]:
     """An inbox table in a schema of its own, and an engine on its database."""
-    schema = f"inbox_{uuid.uuid4().hex[:8]}"
-    inbox = inbox_table(MetaData(schema=schema))
-    engine = _engine(database)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"CREATE SCHEMA {schema}"))
-            await connection.run_sync(inbox.metadata.create_all)
+    inbox = inbox_table(MetaData(schema=f"inbox_{uuid.uuid4().hex[:8]}"))
+    async with scratch_schema(database, inbox.metadata) as engine:
         yield engine, inbox
-    finally:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        await engine.dispose()
 
 
 async def _handle(engine: AsyncEngine, inbox: Table, count: int, age: timedelta) -> list[str]:

@@ -16,14 +16,14 @@ import asyncpg
 import pytest
 import structlog
 from botocore.exceptions import ClientError
-from sqlalchemy import MetaData, Row, Table, func, select, text
+from sqlalchemy import MetaData, Row, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from servicekit.messaging.envelope import Envelope, Event
 from servicekit.messaging.outbox import OutboxRelay, add_to_outbox, notify_channel, outbox_table
 from servicekit.messaging.publisher import PublishResult
 from shopctl.outbox import database_from_environment, list_parked_rows, retry_parked_rows
-from tests.support.postgres import Database, fresh_database
+from tests.support.postgres import Database, fresh_database, scratch_schema
 from tests.support.services import migrate
 
 
@@ -36,18 +36,9 @@ class Written(Event):
 @asynccontextmanager
 async def scratch_outbox(database: Database) -> AsyncIterator[tuple[AsyncEngine, Table]]:
     """An outbox table in a schema of its own, and an engine on its database."""
-    schema = f"relay_{uuid.uuid4().hex[:8]}"
-    outbox = outbox_table(MetaData(schema=schema))
-    engine = create_async_engine(database.dsn().replace("postgresql://", "postgresql+asyncpg://"))
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"CREATE SCHEMA {schema}"))
-            await connection.run_sync(outbox.metadata.create_all)
+    outbox = outbox_table(MetaData(schema=f"relay_{uuid.uuid4().hex[:8]}"))
+    async with scratch_schema(database, outbox.metadata) as engine:
         yield engine, outbox
-    finally:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        await engine.dispose()
 
 
 async def test_writing_rows_notifies_the_relay_on_commit_only(database: Database) -> None:

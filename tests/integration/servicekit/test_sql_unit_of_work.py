@@ -11,14 +11,14 @@ from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from servicekit.messaging.envelope import Event
 from servicekit.messaging.inbox import inbox_table
 from servicekit.messaging.outbox import outbox_table
 from servicekit.unit_of_work import SqlUnitOfWork
-from tests.support.postgres import Database
+from tests.support.postgres import Database, scratch_schema
 
 
 class Noted(Event):
@@ -63,16 +63,8 @@ class NotesUnitOfWork(SqlUnitOfWork):
 @pytest.fixture
 async def store(database: Database) -> AsyncIterator[tuple[AsyncEngine, Notes]]:
     notes = Notes(f"uow_{uuid.uuid4().hex[:8]}")
-    engine = create_async_engine(database.dsn().replace("postgresql://", "postgresql+asyncpg://"))
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"CREATE SCHEMA {notes.schema}"))
-            await connection.run_sync(notes.metadata.create_all)
+    async with scratch_schema(database, notes.metadata) as engine:
         yield engine, notes
-    finally:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"DROP SCHEMA IF EXISTS {notes.schema} CASCADE"))
-        await engine.dispose()
 
 
 async def _note(engine: AsyncEngine, notes: Notes, message_id: str) -> bool:

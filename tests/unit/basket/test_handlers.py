@@ -107,7 +107,7 @@ class FakeBaskets(InMemoryUnitOfWork):
     def __init__(self, lose_races: int = 0) -> None:
         super().__init__()
         self.table = FakeBasketTable(self)
-        self.lose_races = lose_races
+        self.losing = lose_races
 
     @property
     def baskets(self) -> FakeBasketTable:
@@ -116,13 +116,6 @@ class FakeBaskets(InMemoryUnitOfWork):
     @property
     def rows(self) -> dict[str, Basket]:
         return self.table.rows
-
-    async def commit(self) -> bool:
-        if self.lose_races:
-            self.lose_races -= 1
-            self.discard()
-            return False
-        return await super().commit()
 
 
 class FakeCatalog:

@@ -34,19 +34,12 @@ async def test_a_unit_of_work_not_entered_cannot_commit() -> None:
 
 
 class Counter(InMemoryUnitOfWork):
-    """A stored number; `losing` commits fail as if another write came first."""
+    """A stored number."""
 
     def __init__(self, losing: int = 0) -> None:
         super().__init__()
         self.value = 0
         self.losing = losing
-
-    async def commit(self) -> bool:
-        if self.losing:
-            self.losing -= 1
-            self.discard()
-            return False
-        return await super().commit()
 
 
 async def _increment(uow: Counter) -> int:

@@ -64,8 +64,9 @@ class InMemoryUnitOfWork:
     transaction starts (`begin`), is kept (`keep`) and is undone (`roll_back`): work on
     copies made in `begin` and kept in `keep`, or on the tables themselves, saved in `begin`
     and put back in `roll_back`. One whose repositories gather writes, as a DynamoDB
-    transaction does, stages each with its condition (`stage`). `before_commit` runs once
-    before the next commit: a test's way to race a write.
+    transaction does, stages each with its condition (`stage`). A test races a write with
+    `before_commit`, run once before the next commit, or lets the next `losing` commits lose
+    as if another write had come first.
     """
 
     def __init__(self) -> None:
@@ -73,6 +74,7 @@ class InMemoryUnitOfWork:
         self.handled: set[tuple[str, str]] = set()
         self.commits = 0
         self.before_commit: Callable[[], None] | None = None
+        self.losing = 0
         self._staged: list[tuple[Callable[[], bool], Callable[[], object]]] = []
         self._publishing: list[Message] = []
         self._claiming: list[tuple[str, str]] = []
@@ -105,7 +107,7 @@ class InMemoryUnitOfWork:
     def claim(self, message_id: str, scope: str) -> None:
         self._claiming.append((message_id, scope))
 
-    def discard(self) -> None:
+    def _discard(self) -> None:
         """Forget what was not committed and start again, as a failed commit does."""
         self._forget()
         self.roll_back()
@@ -116,11 +118,10 @@ class InMemoryUnitOfWork:
             race, self.before_commit = self.before_commit, None
             race()
         claims = set(self._claiming)
-        if len(claims) < len(self._claiming) or self.handled & claims:
-            self.discard()
-            return False
-        if not all(check() for check, _ in self._staged):
-            self.discard()
+        handled_before = len(claims) < len(self._claiming) or self.handled & claims
+        if self.losing or handled_before or not all(check() for check, _ in self._staged):
+            self.losing = max(0, self.losing - 1)
+            self._discard()
             return False
         for _, apply in self._staged:
             apply()
