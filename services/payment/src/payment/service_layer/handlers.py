@@ -67,8 +67,7 @@ async def authorize_payment(
             return _authorization(stored, changed=False, cmd=cmd)
         if await uow.payments.is_closed(cmd.order_id):
             raise PaymentClosedError(cmd.order_id)
-        key = idempotency_key(cmd.order_id, "AuthorizePayment")
-        decision = await provider.authorize(cmd, key)
+        decision = await provider.authorize(cmd, idempotency_key(cmd.order_id, "AuthorizePayment"))
         payment = Payment.decided(cmd, decision)
         event = (
             events.PaymentAuthorized.of(payment)
@@ -85,7 +84,7 @@ async def authorize_payment(
         if stored is not None:
             return _authorization(stored, changed=False, cmd=cmd)
         if await uow.payments.is_closed(cmd.order_id):
-            if decision.reference is not None:  # the order is being cancelled: give it back
+            if decision.reference is not None:  # the order is being cancelled: give the hold back
                 await provider.void(decision.reference, idempotency_key(cmd.order_id, "Closed"))
             raise PaymentClosedError(cmd.order_id)
     # Retrying with the same idempotency key gets the same authorization from the provider.
