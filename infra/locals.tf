@@ -29,6 +29,11 @@ locals {
   tables_of = { for name in keys(local.services) : name => [for table in local.topology.tables : table.name if table.owner == name] }
   schema_of = { for name in keys(local.services) : name => one([for schema in local.topology.schemas : schema.name if schema.owner == name]) }
 
+  # Per schema, its two database roles: the service's own, named after the
+  # schema, which reads and writes its tables; and the owner, which runs its
+  # migrations (README.md, "Migrations").
+  schema_roles = { for schema in local.topology.schemas : schema.name => { service_role = schema.name, owner_role = "${schema.name}_owner" } }
+
   # The order saga: its definition names the queues it sends commands to as
   # ${<queue>_queue_url} placeholders, so its role is derived from the file.
   saga            = one(local.topology.state_machines)

@@ -133,6 +133,44 @@ module "api" {
   log_kms_key_arn        = module.kms.data_key_arn
 }
 
+# The release step that runs before the services roll: each schema's
+# migrations as a one-off task (README.md, "Deploy", step 3). The deploy
+# applies this module alone first, runs its tasks, then applies the rest.
+module "migrations" {
+  source = "./modules/migrations"
+
+  prefix     = local.prefix
+  region     = var.region
+  account_id = local.account_id
+  schemas    = local.schema_roles
+  cluster    = { arn = module.ecs_cluster.arn, name = module.ecs_cluster.name }
+  image = {
+    repository_arn = module.ecr.repository["shop/migrations"].arn
+    repository_url = module.ecr.repository["shop/migrations"].url
+    tag            = var.image_tag
+  }
+  vpc_id     = module.network.vpc_id
+  subnet_ids = module.network.private_subnet_ids
+
+  database = {
+    host                = module.aurora.endpoint
+    port                = module.aurora.port
+    name                = module.aurora.database_name
+    cluster_resource_id = module.aurora.cluster_resource_id
+    security_group_id   = module.aurora.security_group_id
+    master_user         = module.aurora.master_username
+    master_secret_arn   = module.aurora.master_secret_arn
+  }
+
+  data_kms_key_arn   = module.kms.data_key_arn
+  log_retention_days = var.log_retention_days
+  log_kms_key_arn    = module.kms.data_key_arn
+
+  # A migration task can run once the database's writer, the NAT routes and
+  # endpoints and the cluster's capacity providers are in place.
+  depends_on = [module.aurora, module.network, module.ecs_cluster]
+}
+
 module "ecs_cluster" {
   source = "./modules/ecs_cluster"
 
@@ -196,12 +234,6 @@ module "service" {
     schema              = local.schema_of[each.key]
     cluster_resource_id = module.aurora.cluster_resource_id
     security_group_id   = module.aurora.security_group_id
-    migrations = {
-      repository_arn    = module.ecr.repository["shop/migrations"].arn
-      repository_url    = module.ecr.repository["shop/migrations"].url
-      master_user       = module.aurora.master_username
-      master_secret_arn = module.aurora.master_secret_arn
-    }
   }
 
   tables           = { for name in local.tables_of[each.key] : name => module.dynamodb.table[name] }

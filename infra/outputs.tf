@@ -37,3 +37,8 @@ output "alarm_topic_arn" {
   description = "Topic every alarm notifies; subscribe on-call tooling to it."
   value       = module.messaging.alarm_topic_arn
 }
+
+output "migrations" {
+  description = "What the deploy needs to run the release's migration tasks before the services roll (README.md, \"Deploy\"): the cluster, subnets, security groups and, per schema, the task definition."
+  value       = module.migrations.run
+}

@@ -75,6 +75,27 @@ run "registries_first" {
   }
 }
 
+# Step 3: the release's migration tasks, registered (and run by the deploy)
+# before anything else of the release is applied: the database, the network
+# and the cluster they need come with them; no service rolls yet.
+run "migrations_first" {
+  command = apply
+
+  plan_options {
+    target = [module.migrations]
+  }
+
+  assert {
+    condition     = output.migrations.task_definitions == { for schema in var.schema_owners : schema => "shop-${var.environment}-migrate-${schema}:1" }
+    error_message = "The targeted apply registers a migration task per schema and tells the deploy which to run."
+  }
+
+  assert {
+    condition     = output.migrations.cluster == "shop-${var.environment}" && length(output.migrations.subnets) == length(var.availability_zones) && length(output.migrations.security_groups) == 1
+    error_message = "The migration tasks run in the shop's cluster, in a private subnet of every zone, with their own security group."
+  }
+}
+
 run "apply" {
   command = apply
 
@@ -368,13 +389,13 @@ run "apply" {
       for name, service in module.service : [
         for process, definition in service.task_definitions : [
           for index, container in definition.containers : [
-            join(",", [for secret in try(container.secrets, []) : secret.name]) == (index == 0 && process == "worker" && contains(var.saga_key_readers, name) ? "SAGA_KEY" : (container.name == "migrate" ? "DB_PASSWORD" : "")),
+            join(",", [for secret in try(container.secrets, []) : secret.name]) == (index == 0 && process == "worker" && contains(var.saga_key_readers, name) ? "SAGA_KEY" : ""),
             !contains([for variable in container.environment : variable.name], "SAGA_KEY"),
           ]
         ]
       ]
     ]))
-    error_message = "SAGA_KEY is a secret of the ordering, inventory and payment workers' own containers and of no other container (never a plain variable); a migrate container has its DB_PASSWORD and nothing more."
+    error_message = "SAGA_KEY is a secret of the ordering, inventory and payment workers' own containers and of no other container (never a plain variable); no service's container has any other secret."
   }
 
   assert {
@@ -421,9 +442,8 @@ run "apply" {
           for process, execution in service.execution_policies :
           toset([for statement in execution.policy.Statement : statement.Sid]) == toset(concat(
             ["AuthenticateToEcr", "PullOwnImages", "WriteOwnLogs"],
-            contains(var.schema_owners, name) ? ["ReadMasterSecretForMigrations"] : [],
             process == "worker" && contains(var.saga_key_readers, name) ? ["ReadSagaKey"] : [],
-            contains(var.schema_owners, name) || (process == "worker" && contains(var.saga_key_readers, name)) ? ["DecryptSecrets"] : [],
+            process == "worker" && contains(var.saga_key_readers, name) ? ["DecryptSecrets"] : [],
           ))
         ],
         [
@@ -474,35 +494,150 @@ run "apply" {
     error_message = "A table owner uses its own table only."
   }
 
-  # --- Database: own role, IAM authentication, migrated before start ------
+  # --- Database: own role, IAM authentication, migrated by the release ----
 
   assert {
     condition = alltrue(flatten([
-      for name in var.schema_owners : [
-        for process, policy in module.service[name].task_policies : [
-          for statement in policy.Statement :
-          statement.Action == ["rds-db:connect"] && endswith(statement.Resource[0], ":dbuser:${module.aurora.cluster_resource_id}/${name}")
-          if statement.Sid == "ConnectAsOwnDatabaseRole"
+      for name, service in module.service : [
+        for process, policy in service.task_policies : [
+          for statement in policy.Statement : [
+            statement.Action == ["rds-db:connect"],
+            statement.Resource == ["arn:aws:rds-db:eu-west-1:111122223333:dbuser:cluster-MOCKRESOURCEID/${name}"],
+          ] if statement.Sid == "ConnectAsOwnDatabaseRole"
         ]
       ]
     ]))
-    error_message = "A service connects to the database as its own role only."
+    error_message = "A service connects to the database as its own role only: exactly dbuser:<cluster resource id>/<schema>, nothing more."
   }
 
   assert {
     condition = alltrue(flatten([
-      for name in var.schema_owners : [
-        for process, definition in module.service[name].task_definitions : [
-          definition.containers[0].dependsOn == [{ containerName = "migrate", condition = "SUCCESS" }],
-          definition.containers[1].name == "migrate" && definition.containers[1].essential == false,
-          contains(definition.containers[0].environment, { name = "DB_USER", value = name }),
-          contains(definition.containers[0].environment, { name = "DB_IAM_AUTH", value = "true" }),
-          contains(definition.containers[1].environment, { name = "DB_GRANT_TO", value = name }),
-          !contains([for secret in try(definition.containers[0].secrets, []) : secret.name], "DB_PASSWORD"),
+      for name, service in module.service : [
+        for process, definition in service.task_definitions : [
+          [for container in definition.containers : container.name] == concat([process], var.trace_sample_ratio > 0 ? ["otel-collector"] : []),
+          alltrue([for container in definition.containers : !contains(keys(container), "dependsOn")]),
+          contains(var.schema_owners, name) == contains(definition.containers[0].environment, { name = "DB_USER", value = name }),
+          contains(var.schema_owners, name) == contains(definition.containers[0].environment, { name = "DB_IAM_AUTH", value = "true" }),
+          !contains([for variable in definition.containers[0].environment : variable.name], "DB_PASSWORD"),
+          !contains([for variable in definition.containers[0].environment : variable.name], "DB_GRANT_TO"),
         ]
       ]
     ]))
-    error_message = "Each process of a schema owner waits on its migrate container and signs in as its own role, without a password."
+    error_message = "No service migrates: its tasks hold its own process (and the collector) and wait on nothing, and a schema owner's processes sign in as its own role, without a password."
+  }
+
+  assert {
+    condition = toset(keys(module.migrations.task_definitions)) == toset(var.schema_owners) && alltrue(flatten([
+      for schema, definition in module.migrations.task_definitions : [
+        definition.family == "shop-${var.environment}-migrate-${schema}",
+        definition.task_role_arn == "arn:aws:iam::111122223333:role/migrate-${schema}-task",
+        definition.execution_role_arn == "arn:aws:iam::111122223333:role/migrations-execution",
+        [for container in definition.containers : container.name] == ["roles", "migrate"],
+        [for container in definition.containers : container.image] == [
+          "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/migrations:0123456789ab",
+          "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/migrations:0123456789ab",
+        ],
+        definition.containers[0].command == ["python", "-m", "migrations.roles", schema, "--owner", "${schema}_owner", "--service", schema],
+        definition.containers[0].essential == false,
+        definition.containers[0].secrets == [{ name = "DB_PASSWORD", valueFrom = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!cluster-mock-AbCdEf:password::" }],
+        contains(definition.containers[0].environment, { name = "DB_USER", value = "shop_admin" }),
+        definition.containers[1].command == ["alembic", "-c", "migrations/alembic.ini", "-n", schema, "upgrade", "head"],
+        definition.containers[1].essential == true,
+        definition.containers[1].dependsOn == [{ containerName = "roles", condition = "SUCCESS" }],
+        !contains(keys(definition.containers[1]), "secrets"),
+        contains(definition.containers[1].environment, { name = "DB_USER", value = "${schema}_owner" }),
+        contains(definition.containers[1].environment, { name = "DB_IAM_AUTH", value = "true" }),
+        contains(definition.containers[1].environment, { name = "DB_GRANT_TO", value = schema }),
+        !contains([for variable in definition.containers[1].environment : variable.name], "DB_PASSWORD"),
+      ]
+    ]))
+    error_message = "Each schema has its migration task, of the release's migrations image: the roles step alone gets the master password (from the cluster's secret); the migrations run as the schema's owner with an IAM token after it, and grant the service's role its tables."
+  }
+
+  assert {
+    condition = alltrue([
+      for schema, policy in module.migrations.task_policies :
+      policy.Statement == [{
+        Sid      = "ConnectAsSchemaOwner"
+        Effect   = "Allow"
+        Action   = ["rds-db:connect"]
+        Resource = ["arn:aws:rds-db:eu-west-1:111122223333:dbuser:cluster-MOCKRESOURCEID/${schema}_owner"]
+      }]
+    ])
+    error_message = "A schema's migration task may sign in as that schema's owner, and do nothing else."
+  }
+
+  assert {
+    condition = module.migrations.execution_policy.policy.Statement == [
+      {
+        Sid      = "AuthenticateToEcr"
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "PullMigrationsImage"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+        Resource = ["arn:aws:ecr:eu-west-1:111122223333:repository/shop/migrations"]
+      },
+      {
+        Sid      = "WriteOwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/migrations:*"]
+      },
+      {
+        Sid      = "ReadMasterSecret"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!cluster-mock-AbCdEf"]
+      },
+      {
+        Sid       = "DecryptMasterSecret"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt"]
+        Resource  = ["arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001"]
+        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" } }
+      },
+    ]
+    error_message = "The migration tasks start with the migrations image, their log group and the master secret (through Secrets Manager), and nothing else."
+  }
+
+  assert {
+    condition = toset(flatten(concat(
+      [
+        for name, service in module.service : concat(
+          [for process, execution in service.execution_policies : execution.role_arn if anytrue([
+            for statement in execution.policy.Statement :
+            length(setintersection(flatten([statement.Action]), ["secretsmanager:GetSecretValue", "secretsmanager:*", "*"])) > 0 &&
+            length(setintersection(flatten([statement.Resource]), [module.aurora.master_secret_arn, "*"])) > 0
+          ])],
+          [for process, policy in service.task_policies : service.task_definitions[process].task_role_arn if anytrue([
+            for statement in policy.Statement : length(setintersection(flatten([statement.Action]), ["secretsmanager:GetSecretValue", "secretsmanager:*", "*"])) > 0
+          ])],
+        )
+      ],
+      [for schema, policy in module.migrations.task_policies : module.migrations.task_definitions[schema].task_role_arn if anytrue([
+        for statement in policy.Statement : length(setintersection(flatten([statement.Action]), ["secretsmanager:GetSecretValue", "secretsmanager:*", "*"])) > 0
+      ])],
+      [for statement in module.migrations.execution_policy.policy.Statement : module.migrations.execution_policy.role_arn if
+        length(setintersection(flatten([statement.Action]), ["secretsmanager:GetSecretValue", "secretsmanager:*", "*"])) > 0 &&
+        length(setintersection(flatten([statement.Resource]), [module.aurora.master_secret_arn, "*"])) > 0
+      ],
+    ))) == toset(["arn:aws:iam::111122223333:role/migrations-execution"])
+    error_message = "Exactly one role may read the database's master secret: the migration tasks' execution role. No service's role, execution or task, reads it."
+  }
+
+  assert {
+    condition = (
+      module.migrations.security_group_rules.database == module.aurora.security_group_id &&
+      module.migrations.security_group_rules.database_from == [module.aurora.security_group_id, module.migrations.security_group_rules.group] &&
+      module.migrations.run.security_groups == [module.migrations.security_group_rules.group] &&
+      tolist(module.migrations.run.subnets) == tolist(module.network.private_subnet_ids) &&
+      module.migrations.run.task_definitions == { for schema in var.schema_owners : schema => "shop-${var.environment}-migrate-${schema}:1" }
+    )
+    error_message = "The deploy runs each schema's migration task in the private subnets with a group that reaches the database, which admits it."
   }
 
   assert {

@@ -181,6 +181,9 @@ def test_security_groups_are_attached(parsed: Parsed) -> None:
             for field in ("security_groups", "security_group_ids", "vpc_security_group_ids"):
                 attached |= set(item.get(field) or [])
             attached |= set((item.get("network_configuration") or {}).get("security_groups") or [])
+    # The migration tasks are no ECS service: the deploy starts them with the groups the
+    # configuration gives it for that (output `migrations`).
+    attached |= set(parsed.output("module.migrations.output.run")["security_groups"])
     unattached = {path for group_id, path in groups.items() if group_id not in attached}
     assert unattached == set()
 

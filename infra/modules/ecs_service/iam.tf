@@ -30,7 +30,7 @@ locals {
         Sid      = "PullOwnImages"
         Effect   = "Allow"
         Action   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-        Resource = compact([var.image.repository_arn, try(var.database.migrations.repository_arn, "")])
+        Resource = [var.image.repository_arn]
       },
       {
         Sid      = "WriteOwnLogs"
@@ -39,23 +39,16 @@ locals {
         Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
       },
     ],
-    # Services with a schema: ECS reads the master password into the migrate
-    # container only (see main.tf); the service's own code never sees it.
-    var.database == null ? [] : [{
-      Sid      = "ReadMasterSecretForMigrations"
-      Effect   = "Allow"
-      Action   = ["secretsmanager:GetSecretValue"]
-      Resource = [var.database.migrations.master_secret_arn]
-    }],
     reads_saga_key ? [{
       Sid      = "ReadSagaKey"
       Effect   = "Allow"
       Action   = ["secretsmanager:GetSecretValue"]
       Resource = [var.saga.key_arn]
     }] : [],
-    # Both secrets are encrypted with the data key, which only Secrets
-    # Manager may use on the role's behalf.
-    var.database == null && !reads_saga_key ? [] : [{
+    # The key is encrypted with the data key, which only Secrets Manager may
+    # use on the role's behalf. No service's role reads the database's master
+    # secret: the migration task's alone does (modules/migrations).
+    !reads_saga_key ? [] : [{
       Sid       = "DecryptSecrets"
       Effect    = "Allow"
       Action    = ["kms:Decrypt"]
@@ -66,9 +59,9 @@ locals {
 }
 
 # The execution roles are what ECS itself uses to start the tasks: pull the
-# images, write the logs, read the master secret for the migrate container
-# and, for the worker of a saga participant, the saga's signing key. One per
-# process, so that a secret one process needs is not readable for the other.
+# image, write the logs and, for the worker of a saga participant, read the
+# saga's signing key. One per process, so that a secret one process needs is
+# not readable for the other.
 resource "aws_iam_role" "execution" {
   for_each = local.execution_statements
 

@@ -54,38 +54,6 @@ locals {
     }
   }
 
-  # Services with a schema run its migrations before the service's own
-  # container starts, in every task: the first deploy needs no hand step, and
-  # a task never runs on a schema older than its code. Alembic holds an
-  # advisory lock, so tasks starting together migrate one at a time and the
-  # rest find nothing to do. It signs in as the master user (password from
-  # the cluster's managed secret, read at start) to create the service's
-  # role with IAM authentication and grant it its schema.
-  migrate_container = var.database == null ? null : {
-    name      = "migrate"
-    image     = "${var.database.migrations.repository_url}:${var.image.tag}"
-    essential = false
-    command   = ["alembic", "-c", "migrations/alembic.ini", "-n", var.database.schema, "upgrade", "head"]
-    environment = [
-      { name = "SERVICE_NAME", value = "migrations" },
-      { name = "AWS_REGION", value = var.region },
-      { name = "DB_HOST", value = var.database.host },
-      { name = "DB_PORT", value = tostring(var.database.port) },
-      { name = "DB_NAME", value = var.database.name },
-      { name = "DB_USER", value = var.database.migrations.master_user },
-      { name = "DB_GRANT_TO", value = var.database.user },
-    ]
-    secrets = [{ name = "DB_PASSWORD", valueFrom = "${var.database.migrations.master_secret_arn}:password::" }]
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = var.region
-        awslogs-stream-prefix = "migrate"
-      }
-    }
-  }
-
   # The AWS Distro for OpenTelemetry collector beside each process: OTLP in
   # on 127.0.0.1:4318; spans out to X-Ray, metrics out to CloudWatch as
   # embedded metric format in the service's metrics log group, both with the
@@ -230,8 +198,6 @@ resource "aws_ecs_task_definition" "this" {
             awslogs-stream-prefix = each.key
           }
         }
-        # Start only on a migrated schema.
-        dependsOn = var.database == null ? [] : [{ containerName = "migrate", condition = "SUCCESS" }]
         # Only the API listens and has a health check. Both branches have
         # the same type; a null drops the key from the JSON.
         portMappings = each.key == "api" ? [{ containerPort = var.container_port, protocol = "tcp" }] : []
@@ -246,7 +212,6 @@ resource "aws_ecs_task_definition" "this" {
       # No "secrets" key at all where the process is given none.
       { for key, secrets in { secrets = local.process_secrets[each.key] } : key => secrets if length(secrets) > 0 },
     )],
-    var.database == null ? [] : [merge(local.container_base, local.migrate_container)],
     var.tracing == null ? [] : [merge(local.container_base, local.collector_container)],
   ))
 }

@@ -87,7 +87,7 @@ variable "log_level" {
 }
 
 variable "database" {
-  description = "For services that own a schema: the cluster, the service's own role (user) and schema, and how the migrate container signs in; null for the others."
+  description = "For services that own a schema: the cluster, and the service's own role (user) and schema; null for the others. The schema is migrated by the release's migration task (modules/migrations), never by the service."
   type = object({
     host                = string
     port                = number
@@ -96,12 +96,6 @@ variable "database" {
     schema              = string
     cluster_resource_id = string
     security_group_id   = string
-    migrations = object({
-      repository_arn    = string
-      repository_url    = string
-      master_user       = string
-      master_secret_arn = string
-    })
   })
   default = null
 }

@@ -77,7 +77,8 @@ mock_resource "aws_ecs_cluster" {
 
 mock_resource "aws_ecs_task_definition" {
   defaults = {
-    arn = "arn:aws:ecs:eu-west-1:111122223333:task-definition/mock:1"
+    arn      = "arn:aws:ecs:eu-west-1:111122223333:task-definition/mock:1"
+    revision = 1
   }
 }
 
@@ -367,4 +368,39 @@ override_resource {
 override_resource {
   target = module.service["notification"].aws_iam_role.execution["worker"]
   values = { arn = "arn:aws:iam::111122223333:role/notification-worker-execution" }
+}
+
+# The migrations: their image, log group and roles, each its own.
+
+override_resource {
+  target = module.ecr.aws_ecr_repository.this["shop/migrations"]
+  values = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/shop/migrations"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/migrations"
+  }
+}
+
+override_resource {
+  target = module.migrations.aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/migrations" }
+}
+
+override_resource {
+  target = module.migrations.aws_iam_role.execution
+  values = { arn = "arn:aws:iam::111122223333:role/migrations-execution" }
+}
+
+override_resource {
+  target = module.migrations.aws_iam_role.task["catalog"]
+  values = { arn = "arn:aws:iam::111122223333:role/migrate-catalog-task" }
+}
+
+override_resource {
+  target = module.migrations.aws_iam_role.task["ordering"]
+  values = { arn = "arn:aws:iam::111122223333:role/migrate-ordering-task" }
+}
+
+override_resource {
+  target = module.migrations.aws_iam_role.task["inventory"]
+  values = { arn = "arn:aws:iam::111122223333:role/migrate-inventory-task" }
 }
