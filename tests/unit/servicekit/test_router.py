@@ -1,6 +1,7 @@
 """The kit's message router: by type to a handler, the rest acknowledged or poison."""
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pytest
 
@@ -32,8 +33,8 @@ def _router(seen: list[object]) -> MessageRouter:
         seen.append(("lost", event.parcel))
         return {"parcel": event.parcel}
 
-    async def step(message: ReceivedMessage) -> None:
-        seen.append(("step", message.body))
+    async def step(message: ReceivedMessage, document: Mapping[str, Any]) -> None:
+        seen.append(("step", message.body, dict(document)))
 
     return MessageRouter().on(Shipped, shipped).on(Lost, lost).step("Deliver", step)
 
@@ -45,7 +46,8 @@ async def test_each_message_reaches_the_handler_of_its_type_and_version() -> Non
     await handle(received(envelope("test.Lost", {"parcel": 2}, version=2)))
     await handle(received({"command": "Deliver", "task_token": "t"}))
     assert seen[:2] == [("shipped", 1, "test.Shipped"), ("lost", 2)]
-    assert seen[2] == ("step", '{"command": "Deliver", "task_token": "t"}')
+    command = {"command": "Deliver", "task_token": "t"}
+    assert seen[2] == ("step", '{"command": "Deliver", "task_token": "t"}', command)
     assert handle.message_types == {("test.Shipped", 1), ("test.Lost", 2)}
     assert handle.steps == {"Deliver"}
 
@@ -63,12 +65,13 @@ async def test_unknown_types_and_versions_are_acknowledged_without_effect() -> N
     [
         "not json",
         "[1, 2]",
+        {"command": 7, "task_token": "t"},  # a command that is not a name
         {"type": "test.Shipped"},  # not an envelope
         envelope("test.Shipped", {"parcel": "many"}),  # breaks its contract
         {"command": "Return", "task_token": "t"},  # a step not served here
     ],
 )
-async def test_what_can_never_be_handled_is_poison(body: Envelope | dict[str, str] | str) -> None:
+async def test_what_can_never_be_handled_is_poison(body: Envelope | dict[str, Any] | str) -> None:
     seen: list[object] = []
     with pytest.raises(PoisonMessageError):
         await _router(seen)(received(body))

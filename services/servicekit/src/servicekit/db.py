@@ -106,5 +106,6 @@ async def create_read_pool(settings: PostgresSettings, schema: str) -> asyncpg.P
         server_settings={"search_path": schema, "application_name": settings.service_name},
         reset=_leave_as_is,
     )
-    assert pool is not None
+    if pool is None:  # asyncpg types the awaited pool as optional
+        raise RuntimeError("the read pool was not created")
     return pool

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
@@ -168,13 +168,11 @@ def _validation_errors(exc: RequestValidationError) -> tuple[list[dict[str, Any]
     return errors, max(0, len(found) - MAX_LISTED_ERRORS)
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Problem)
+async def _on_problem(request: Request, exc: Problem) -> JSONResponse:
     return problem_response(request, exc)
 
 
-async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if any(e.get("loc", ())[:1] == ("body",) for e in exc.errors()) and not (
         media_type == "application/json" or media_type.endswith("+json")
@@ -206,8 +204,7 @@ async def _on_busy(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, problem)
 
 
-async def _on_http(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else _title(exc.status_code)
     return problem_response(request, Problem(exc.status_code, detail, headers=exc.headers))
 
@@ -310,12 +307,29 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     return openapi
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _handle(
+    app: FastAPI, kind: type[E], render: Callable[[Request, E], Awaitable[JSONResponse]]
+) -> None:
+    """Render `kind` with `render`, which reads it as what it is."""
+
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette hands a handler only the exceptions it was registered for.
+        if not isinstance(exc, kind):
+            raise TypeError(f"{type(exc).__name__} is not a {kind.__name__}") from exc
+        return await render(request, exc)
+
+    app.add_exception_handler(kind, handle)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, a problem document."""
-    app.add_exception_handler(Problem, _on_problem)
-    app.add_exception_handler(RequestValidationError, _on_validation)
+    _handle(app, Problem, _on_problem)
+    _handle(app, RequestValidationError, _on_validation)
     app.add_exception_handler(InvalidCursorError, _on_invalid_cursor)
-    app.add_exception_handler(StarletteHTTPException, _on_http)
+    _handle(app, StarletteHTTPException, _on_http)
     app.add_exception_handler(BusyError, _on_busy)
     for database_error in (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError):
         app.add_exception_handler(database_error, _on_database_error)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import orjson
 import structlog
-from pydantic import ValidationError
 
 from servicekit.logging import correlation_id_var, request_id_var
 from servicekit.messaging.envelope import Envelope
@@ -44,14 +44,24 @@ class ReceivedMessage:
     traceparent: str | None = None
 
 
-def envelope_handler(handle: Callable[[Envelope], Awaitable[None]]) -> Handler:
-    """A handler for event envelopes: parsed, and their ids bound to logs and onward calls."""
+def parsed(message: ReceivedMessage) -> dict[str, Any]:
+    """The message's body, parsed once: the JSON object every message is, or poison."""
+    try:
+        document = orjson.loads(message.body)
+    except orjson.JSONDecodeError as exc:
+        raise PoisonMessageError(f"not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise PoisonMessageError(f"not a message: a JSON {type(document).__name__}")
+    return document
 
-    async def handle_message(message: ReceivedMessage) -> None:
-        try:
-            envelope = Envelope.model_validate_json(message.body)
-        except ValidationError as exc:
-            raise PoisonMessageError(f"not an envelope: {exc}") from exc
+
+EnvelopeHandler = Callable[[ReceivedMessage, Envelope], Awaitable[None]]
+
+
+def envelope_handler(handle: Callable[[Envelope], Awaitable[None]]) -> EnvelopeHandler:
+    """A handler for the envelope a message carries: its ids bound to logs and onward calls."""
+
+    async def handle_message(message: ReceivedMessage, envelope: Envelope) -> None:
         correlation = correlation_id_var.set(envelope.correlation_id or str(envelope.id))
         cause = request_id_var.set(str(envelope.id))
         try:

@@ -4,6 +4,9 @@ An event travels in an envelope and names its type there (`catalog.ProductCreate
 1); a saga step command names its step in `command` (`ReserveStock`). A router is told which
 consumed message models and which step commands its queue serves, each with its handler; nothing
 looks inside a message to guess what it is.
+
+A message's body is parsed once, here, into the JSON object it is; the envelope and every
+model a handler reads are validated from that object, never from the text again.
 """
 
 from __future__ import annotations
@@ -12,16 +15,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Self, TypeVar
 
 import structlog
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from servicekit.messaging.consumer import (
-    Handler,
     PoisonMessageError,
     ReceivedMessage,
     envelope_handler,
+    parsed,
 )
 from servicekit.messaging.envelope import ConsumedMessage, Envelope
-from servicekit.messaging.saga import SagaSteps
+from servicekit.messaging.saga import SagaSteps, StepHandler
 
 log = structlog.get_logger(__name__)
 
@@ -29,15 +32,6 @@ M = TypeVar("M", bound=ConsumedMessage)
 # What a handler did, logged with `event_handled`.
 Outcome = Mapping[str, Any] | None
 MessageHandler = Callable[[M, Envelope], Awaitable[Outcome]]
-
-
-class _Head(BaseModel):
-    """What a message says it is: an envelope's type, or a step command's name."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    type: str | None = None
-    command: str | None = None
 
 
 class MessageRouter:
@@ -51,7 +45,7 @@ class MessageRouter:
 
     def __init__(self) -> None:
         self._events: dict[tuple[str, int], Callable[[Envelope], Awaitable[Outcome]]] = {}
-        self._commands: dict[str, Handler] = {}
+        self._commands: dict[str, StepHandler] = {}
         self._on_envelope = envelope_handler(self._dispatch)
 
     def on(self, model: type[M], handle: MessageHandler[M]) -> Self:
@@ -75,7 +69,7 @@ class MessageRouter:
         self._events[(model.TYPE, model.VERSION)] = run
         return self
 
-    def step(self, name: str, handler: Handler) -> Self:
+    def step(self, name: str, handler: StepHandler) -> Self:
         """Route saga step commands called `name` to `handler`."""
         self._commands[name] = handler
         return self
@@ -97,17 +91,21 @@ class MessageRouter:
         return set(self._commands)
 
     async def __call__(self, message: ReceivedMessage) -> None:
-        try:
-            head = _Head.model_validate_json(message.body)
-        except ValidationError as exc:
-            raise PoisonMessageError(f"not a message: {exc}") from exc
-        if head.command is None:
-            await self._on_envelope(message)
+        document = parsed(message)
+        command = document.get("command")
+        if command is None:
+            try:
+                envelope = Envelope.model_validate(document)
+            except ValidationError as exc:
+                raise PoisonMessageError(f"not an envelope: {exc}") from exc
+            await self._on_envelope(message, envelope)
             return
-        handler = self._commands.get(head.command)
+        if not isinstance(command, str):
+            raise PoisonMessageError("not a message: its command is not a name")
+        handler = self._commands.get(command)
         if handler is None:
-            raise PoisonMessageError(f"no step {head.command!r} here")
-        await handler(message)
+            raise PoisonMessageError(f"no step {command!r} here")
+        await handler(message, document)
 
     async def _dispatch(self, envelope: Envelope) -> None:
         route = self._events.get((envelope.type, envelope.version))

@@ -34,7 +34,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from servicekit.logging import correlation_id_var
-from servicekit.messaging.consumer import Handler, PoisonMessageError, ReceivedMessage
+from servicekit.messaging.consumer import PoisonMessageError, ReceivedMessage
 from servicekit.telemetry import consuming, measures
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ P = TypeVar("P", bound=BaseModel)
 # What a step answers the state machine with (its task's output).
 StepOutput = Mapping[str, Any] | None
 Failures = Mapping[type[Exception], str]
+# A step's queue handler: the message, and its body as the router parsed it.
+StepHandler = Callable[[ReceivedMessage, Mapping[str, Any]], Awaitable[None]]
 
 
 # Shorter keys are refused at start-up: the key is all that stands between a queue and a step.
@@ -119,9 +121,9 @@ class _Step(Generic[P]):
     payload: type[P]
     run: Callable[[P], Awaitable[StepOutput]]
 
-    async def __call__(self, body: str) -> StepOutput:
+    async def __call__(self, document: Mapping[str, Any]) -> StepOutput:
         try:
-            payload = self.payload.model_validate_json(body)
+            payload = self.payload.model_validate(document)
         except ValidationError as exc:
             raise PoisonMessageError(f"not a {self.payload.__name__} command: {exc}") from exc
         return await self.run(payload)
@@ -149,17 +151,17 @@ class SagaSteps:
         self._steps[name] = _Step(payload, run)
         return self
 
-    def handlers(self) -> dict[str, Handler]:
+    def handlers(self) -> dict[str, StepHandler]:
         """A queue handler per step, by the command name it answers."""
         return {name: self._handler(step) for name, step in self._steps.items()}
 
-    def _handler(self, step: _Step[Any]) -> Handler:
-        async def handle(message: ReceivedMessage) -> None:
+    def _handler(self, step: _Step[Any]) -> StepHandler:
+        async def handle(message: ReceivedMessage, document: Mapping[str, Any]) -> None:
             try:
-                command = StepCommand.model_validate_json(message.body)
-                saga_id = str(json.loads(message.body).get(self._correlate_by, ""))
-            except (ValidationError, ValueError, AttributeError) as exc:
+                command = StepCommand.model_validate(document)
+            except ValidationError as exc:
                 raise PoisonMessageError(f"not a saga step command: {exc}") from exc
+            saga_id = str(document.get(self._correlate_by, ""))
             token = correlation_id_var.set(saga_id or None)
             try:
                 with (
@@ -172,23 +174,25 @@ class SagaSteps:
                         {f"shop.{self._correlate_by}": saga_id},
                     ),
                 ):
-                    await self._run(step, command, saga_id, message.body)
+                    await self._run(step, command, saga_id, document)
             finally:
                 correlation_id_var.reset(token)
 
         return handle
 
-    async def _run(self, step: _Step[Any], command: StepCommand, saga_id: str, body: str) -> None:
+    async def _run(
+        self, step: _Step[Any], command: StepCommand, saga_id: str, document: Mapping[str, Any]
+    ) -> None:
         started, outcome = time.monotonic(), "error"
         try:
-            outcome = await self._answered(step, command, saga_id, body)
+            outcome = await self._answered(step, command, saga_id, document)
         finally:
             measures().saga_step.record(
                 time.monotonic() - started, {"step": command.command, "outcome": outcome}
             )
 
     async def _answered(
-        self, step: _Step[Any], command: StepCommand, saga_id: str, body: str
+        self, step: _Step[Any], command: StepCommand, saga_id: str, document: Mapping[str, Any]
     ) -> str:
         """Run the step and answer the state machine; how it ended."""
         if not self._key.proves(saga_id, command.command, command.task_token, command.proof):
@@ -197,7 +201,7 @@ class SagaSteps:
         if not await self._issued(command.task_token):
             return "refused"
         try:
-            output = await step(body)
+            output = await step(document)
         except Exception as exc:
             failure = _named(exc, self._failures)
             if failure is None:
