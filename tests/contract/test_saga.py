@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from inventory.contracts.consumed import ReleaseStock, ReserveStock
-from ordering.contracts.saga import CancelOrder, ConfirmOrder, OrderSaga
-from payment.contracts.consumed import AuthorizePayment, PaymentStep
+from inventory.contracts.consumed import ReleaseStockRead, ReserveStockRead
+from ordering.contracts.saga import CancelOrderRead, ConfirmOrderRead, OrderSaga
+from payment.contracts.consumed import AuthorizePaymentRead, PaymentStepRead
 from servicekit.messaging.schemas import unmet_reads
 from shopctl.bootstrap import fill_step_timeouts
 
@@ -19,14 +19,14 @@ MACHINE = json.loads(
 )
 INPUT = OrderSaga.model_json_schema(mode="serialization")
 READS: dict[str, type[BaseModel]] = {
-    "ReserveStock": ReserveStock,
-    "ReleaseStock": ReleaseStock,
-    "AuthorizePayment": AuthorizePayment,
-    "CapturePayment": PaymentStep,
-    "VoidPayment": PaymentStep,
-    "RefundPayment": PaymentStep,
-    "ConfirmOrder": ConfirmOrder,
-    "CancelOrder": CancelOrder,
+    "ReserveStock": ReserveStockRead,
+    "ReleaseStock": ReleaseStockRead,
+    "AuthorizePayment": AuthorizePaymentRead,
+    "CapturePayment": PaymentStepRead,
+    "VoidPayment": PaymentStepRead,
+    "RefundPayment": PaymentStepRead,
+    "ConfirmOrder": ConfirmOrderRead,
+    "CancelOrder": CancelOrderRead,
 }
 
 
@@ -43,7 +43,7 @@ def test_each_step_reads_only_what_its_command_carries(step: str, reads: type[Ba
 
 
 def test_a_step_reading_more_than_the_input_carries_is_caught() -> None:
-    class Greedy(PaymentStep):
+    class Greedy(PaymentStepRead):
         shipping_method: str
 
     assert unmet_reads(Greedy, INPUT) == ["shipping_method is not published"]

@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from basket.contracts.consumed import OrderConfirmed, ProductDeactivated, ProductPriceChanged
+from basket.contracts.consumed import (
+    OrderConfirmedRead,
+    ProductDeactivatedRead,
+    ProductPriceChangedRead,
+)
 from basket.entrypoints.worker import router
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.testing import envelope, received
@@ -24,19 +28,19 @@ PRICE = {
 ENDED = {"order_id": str(uuid.uuid4()), "user_id": "alice"}
 
 REFUSED: list[tuple[type[BaseModel], dict[str, Any], dict[str, Any]]] = [
-    (ProductPriceChanged, PRICE, {"price": "0"}),
-    (ProductPriceChanged, PRICE, {"price": "-1.00"}),
-    (ProductPriceChanged, PRICE, {"price": "10000000000.00"}),  # beyond numeric(12, 2)
-    (ProductPriceChanged, PRICE, {"price": "1.005"}),
-    (ProductPriceChanged, PRICE, {"price": "NaN"}),
-    (ProductPriceChanged, PRICE, {"currency": "euro"}),
-    (ProductPriceChanged, PRICE, {"currency": "EU\n"}),
-    (ProductPriceChanged, PRICE, {"product_version": 2**31}),  # beyond the catalog's column
-    (ProductPriceChanged, PRICE, {"product_version": 0}),
-    (ProductDeactivated, PRICE, {"product_version": 2**63}),
-    (OrderConfirmed, ENDED, {"user_id": ""}),
-    (OrderConfirmed, ENDED, {"user_id": "a" * 129}),
-    (OrderConfirmed, ENDED, {"user_id": "alice\r\nbob"}),
+    (ProductPriceChangedRead, PRICE, {"price": "0"}),
+    (ProductPriceChangedRead, PRICE, {"price": "-1.00"}),
+    (ProductPriceChangedRead, PRICE, {"price": "10000000000.00"}),  # beyond numeric(12, 2)
+    (ProductPriceChangedRead, PRICE, {"price": "1.005"}),
+    (ProductPriceChangedRead, PRICE, {"price": "NaN"}),
+    (ProductPriceChangedRead, PRICE, {"currency": "euro"}),
+    (ProductPriceChangedRead, PRICE, {"currency": "EU\n"}),
+    (ProductPriceChangedRead, PRICE, {"product_version": 2**31}),  # beyond the catalog's column
+    (ProductPriceChangedRead, PRICE, {"product_version": 0}),
+    (ProductDeactivatedRead, PRICE, {"product_version": 2**63}),
+    (OrderConfirmedRead, ENDED, {"user_id": ""}),
+    (OrderConfirmedRead, ENDED, {"user_id": "a" * 129}),
+    (OrderConfirmedRead, ENDED, {"user_id": "alice\r\nbob"}),
 ]
 
 

@@ -1,5 +1,5 @@
 """An in-memory unit of work with the real one's promises: nothing is kept unless committed,
-a claim never takes more than is available, and counts never go negative."""
+a reservation never takes more than is available, and counts never go negative."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class FakeStock:
         self.rows[sku] = replace(current, on_hand=on_hand, version=current.version + 1)
         return self.rows[sku], False
 
-    async def claim(self, sku: str, quantity: int) -> bool:
+    async def reserve(self, sku: str, quantity: int) -> bool:
         current = self.rows.get(sku)
         if current is None or current.available < quantity:
             return False

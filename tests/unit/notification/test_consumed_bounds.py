@@ -8,23 +8,23 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from notification.contracts.consumed import OrderCancelled, OrderPlaced, PaymentDeclined
+from notification.contracts.consumed import OrderCancelledRead, OrderPlacedRead, PaymentDeclinedRead
 
 ORDER = {"order_id": str(uuid.uuid4()), "user_id": "alice", "total": "59.80", "currency": "EUR"}
 PAYMENT = {"order_id": str(uuid.uuid4()), "user_id": "alice", "amount": "59.80", "currency": "EUR"}
 
 REFUSED: list[tuple[type[BaseModel], dict[str, Any], dict[str, Any]]] = [
-    (OrderPlaced, ORDER, {"currency": "<b>EUR</b>"}),
-    (OrderPlaced, ORDER, {"currency": "eur"}),
-    (OrderPlaced, ORDER, {"total": "-5.00"}),
-    (OrderPlaced, ORDER, {"total": "1e30"}),
-    (OrderPlaced, ORDER, {"user_id": "x" * 129}),
-    (OrderPlaced, ORDER, {"user_id": "alice\u0000"}),
-    (OrderCancelled, ORDER | {"reason": "TIMEOUT"}, {"reason": "We are sorry, click here"}),
-    (OrderCancelled, ORDER | {"reason": "TIMEOUT"}, {"reason": "T" * 41}),
-    (PaymentDeclined, PAYMENT | {"reason": "CARD_DECLINED"}, {"reason": "CARD_DECLINED\n"}),
-    (PaymentDeclined, PAYMENT | {"reason": "CARD_DECLINED"}, {"amount": "10000000000.00"}),
-    (PaymentDeclined, PAYMENT | {"reason": "CARD_DECLINED"}, {"currency": "EURO"}),
+    (OrderPlacedRead, ORDER, {"currency": "<b>EUR</b>"}),
+    (OrderPlacedRead, ORDER, {"currency": "eur"}),
+    (OrderPlacedRead, ORDER, {"total": "-5.00"}),
+    (OrderPlacedRead, ORDER, {"total": "1e30"}),
+    (OrderPlacedRead, ORDER, {"user_id": "x" * 129}),
+    (OrderPlacedRead, ORDER, {"user_id": "alice\u0000"}),
+    (OrderCancelledRead, ORDER | {"reason": "TIMEOUT"}, {"reason": "We are sorry, click here"}),
+    (OrderCancelledRead, ORDER | {"reason": "TIMEOUT"}, {"reason": "T" * 41}),
+    (PaymentDeclinedRead, PAYMENT | {"reason": "CARD_DECLINED"}, {"reason": "CARD_DECLINED\n"}),
+    (PaymentDeclinedRead, PAYMENT | {"reason": "CARD_DECLINED"}, {"amount": "10000000000.00"}),
+    (PaymentDeclinedRead, PAYMENT | {"reason": "CARD_DECLINED"}, {"currency": "EURO"}),
 ]
 
 

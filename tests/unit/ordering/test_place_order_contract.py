@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ordering.contracts.consumed import PlaceOrder
+from ordering.contracts.consumed import PlaceOrderRead
 from ordering.domain import commands
 from ordering.entrypoints.worker import place_order_command
 from servicekit.messaging.consumer import PoisonMessageError
@@ -53,11 +53,11 @@ async def _read(envelope: Envelope) -> commands.PlaceOrder:
     """The command as ordering's worker reads it off `ordering-checkouts`."""
     read: list[commands.PlaceOrder] = []
 
-    async def place(placed: PlaceOrder, envelope: Envelope) -> None:
+    async def place(placed: PlaceOrderRead, envelope: Envelope) -> None:
         read.append(place_order_command(placed, envelope))
 
     # As sent: JSON escapes what the wire cannot carry raw, such as a lone surrogate.
-    await MessageRouter().on(PlaceOrder, place)(received(envelope.model_dump(mode="json")))
+    await MessageRouter().on(PlaceOrderRead, place)(received(envelope.model_dump(mode="json")))
     return read[0]
 
 

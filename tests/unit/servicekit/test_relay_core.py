@@ -4,7 +4,7 @@ the threshold, outages counted as none and lengthening every wait while they las
 from collections.abc import Sequence
 
 from servicekit.messaging.publisher import PublishResult
-from servicekit.messaging.relay import Claimed, RelayCore, RetryPolicy
+from servicekit.messaging.relay import Outgoing, RelayCore, RetryPolicy
 
 
 class Publisher:
@@ -32,7 +32,11 @@ def test_the_wait_doubles_from_half_a_second_up_to_a_minute() -> None:
 async def test_a_refusal_is_counted_and_the_tenth_parks() -> None:
     core = RelayCore(Publisher(refuse={"a", "b"}), "s", RetryPolicy())
     settled = await core.settle(
-        [Claimed("a", "t", "{}", attempts=0), Claimed("b", "t", "{}", 9), Claimed("c", "t", "{}")]
+        [
+            Outgoing("a", "t", "{}", attempts=0),
+            Outgoing("b", "t", "{}", 9),
+            Outgoing("c", "t", "{}"),
+        ]
     )
     assert settled.sent == ["c"]
     [retry] = settled.retry
@@ -46,20 +50,20 @@ async def test_an_outage_counts_no_refusal_and_waits_longer_each_sweep_until_it_
     core = RelayCore(publisher, "s", RetryPolicy())
     delays = []
     for _ in range(3):
-        settled = await core.settle([Claimed("a", "t", "{}", attempts=9)])
+        settled = await core.settle([Outgoing("a", "t", "{}", attempts=9)])
         assert (settled.park, settled.sent) == ([], [])
         [retry] = settled.retry
         assert retry.attempts == 9
         assert "broker down" in retry.error
         delays.append(retry.delay)
-        fresh = await core.settle([Claimed("b", "t", "{}")])
+        fresh = await core.settle([Outgoing("b", "t", "{}")])
         delays.append(fresh.retry[0].delay)
         core.sweep_done(2)
     # A message with nine refusals waits as long as its count says; a fresh one as long as
     # the outage has lasted.
     assert delays == [60, 0.5, 60, 1, 60, 2]
     publisher.down = False
-    assert (await core.settle([Claimed("b", "t", "{}")])).sent == ["b"]
+    assert (await core.settle([Outgoing("b", "t", "{}")])).sent == ["b"]
     core.sweep_done(1)
     publisher.down = True
-    assert (await core.settle([Claimed("c", "t", "{}")])).retry[0].delay == 0.5
+    assert (await core.settle([Outgoing("c", "t", "{}")])).retry[0].delay == 0.5

@@ -4,7 +4,7 @@ What it keeps (PostgreSQL, schema `inventory`):
 
 - `stock`: per SKU, `on_hand` (units in the warehouse) and `reserved` (held for orders not yet
   confirmed); `available = on_hand - reserved` never drops below zero, checked by the
-  database as well as by every claim.
+  database as well as by every reservation.
 - `reservations` / `reservation_lines`: per order, its status (HELD, COMMITTED, RELEASED,
   REJECTED or EXPIRED) and per (order, SKU) the units it holds, and the `shortfall` a late
   confirmation could not take; `inbox`: the events already handled; `outbox`: the events it
@@ -17,7 +17,7 @@ How it changes:
   counted yet is created by it (201), so stock can be set before the catalog's event arrives;
   the event then leaves that count alone. `GET /inventory/stock/{sku}` (admin) reads it; an
   unknown SKU is a 404.
-- `ReserveStock` (saga step on `inventory-commands`) claims every line in one transaction,
+- `ReserveStock` (saga step on `inventory-commands`) reserves every line in one transaction,
   SKUs in sorted order, each with `UPDATE ... WHERE on_hand - reserved >= quantity`; one short
   or unknown SKU and nothing is held, and the step fails with `OutOfStock`. The order id makes
   it idempotent: asked again, it answers what it answered the first time.

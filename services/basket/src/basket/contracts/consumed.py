@@ -16,7 +16,7 @@ from servicekit.messaging.envelope import MAX_AMOUNT, ConsumedMessage, EntityVer
 Price = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, max_digits=12, decimal_places=2)]
 
 
-class ProductPriceChanged(ConsumedMessage):
+class ProductPriceChangedRead(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductPriceChanged"
 
     product_id: uuid.UUID
@@ -25,38 +25,38 @@ class ProductPriceChanged(ConsumedMessage):
     product_version: EntityVersion
 
 
-class ProductDeactivated(ConsumedMessage):
+class ProductDeactivatedRead(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductDeactivated"
 
     product_id: uuid.UUID
     product_version: EntityVersion
 
 
-class OrderEnded(ConsumedMessage):
+class OrderEndedRead(ConsumedMessage):
     """An order's end, for the basket that was checked out into it."""
 
     order_id: uuid.UUID
     user_id: UserId
 
 
-class OrderConfirmed(OrderEnded):
+class OrderConfirmedRead(OrderEndedRead):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
 
 
-class OrderCancelled(OrderEnded):
+class OrderCancelledRead(OrderEndedRead):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
 
 
-class OrderRejected(OrderEnded):
+class OrderRejectedRead(OrderEndedRead):
     """Ordering refused the checkout's `PlaceOrder` before any saga started."""
 
     TYPE: ClassVar[str] = "ordering.OrderRejected"
 
 
 CONSUMED: tuple[type[ConsumedMessage], ...] = (
-    ProductPriceChanged,
-    ProductDeactivated,
-    OrderConfirmed,
-    OrderCancelled,
-    OrderRejected,
+    ProductPriceChangedRead,
+    ProductDeactivatedRead,
+    OrderConfirmedRead,
+    OrderCancelledRead,
+    OrderRejectedRead,
 )

@@ -20,7 +20,7 @@ from servicekit.worker import Worker, run_worker
 def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """The events on `basket-events`, each turned into the basket's own command."""
 
-    async def repriced(event: consumed.ProductPriceChanged, envelope: Envelope) -> Outcome:
+    async def repriced(event: consumed.ProductPriceChangedRead, envelope: Envelope) -> Outcome:
         command = ProductRepriced(
             event_id=envelope.id,
             product_id=event.product_id,
@@ -30,15 +30,15 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
         )
         return {"baskets_changed": await handlers.reprice_lines(command, new_uow())}
 
-    async def withdrawn(event: consumed.ProductDeactivated, envelope: Envelope) -> Outcome:
+    async def withdrawn(event: consumed.ProductDeactivatedRead, envelope: Envelope) -> Outcome:
         command = ProductWithdrawn(envelope.id, event.product_id, event.product_version)
         return {"baskets_changed": await handlers.withdraw_lines(command, new_uow())}
 
-    async def confirmed(event: consumed.OrderConfirmed, _: Envelope) -> Outcome:
+    async def confirmed(event: consumed.OrderConfirmedRead, _: Envelope) -> Outcome:
         command = FinishCheckout(event.user_id, event.order_id)
         return {"baskets_changed": int(await handlers.finish_checkout(command, new_uow()))}
 
-    async def reopen(event: consumed.OrderEnded, _: Envelope) -> Outcome:
+    async def reopen(event: consumed.OrderEndedRead, _: Envelope) -> Outcome:
         # Cancelled, or rejected before its saga started: the customer may change the basket
         # and try again.
         command = ReopenBasket(event.user_id, event.order_id)
@@ -46,11 +46,11 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
 
     return (
         MessageRouter()
-        .on(consumed.ProductPriceChanged, repriced)
-        .on(consumed.ProductDeactivated, withdrawn)
-        .on(consumed.OrderConfirmed, confirmed)
-        .on(consumed.OrderCancelled, reopen)
-        .on(consumed.OrderRejected, reopen)
+        .on(consumed.ProductPriceChangedRead, repriced)
+        .on(consumed.ProductDeactivatedRead, withdrawn)
+        .on(consumed.OrderConfirmedRead, confirmed)
+        .on(consumed.OrderCancelledRead, reopen)
+        .on(consumed.OrderRejectedRead, reopen)
     )
 
 

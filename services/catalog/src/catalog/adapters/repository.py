@@ -45,7 +45,7 @@ class SqlProductRepository:
         return None if row is None else product_from_row(row)
 
     async def add(self, product: Product) -> bool:
-        # Claim the SKU in the insert itself: two concurrent creates cannot both win.
+        # Take the SKU in the insert itself: two concurrent creates cannot both win.
         statement = (
             pg_insert(products)
             .values(**asdict(product))

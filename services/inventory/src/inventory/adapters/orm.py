@@ -22,7 +22,7 @@ stock = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    # The last line of defence: a bug in a claim fails loudly instead of overselling.
+    # The last line of defence: a bug in a reservation fails loudly instead of overselling.
     sa.CheckConstraint("reserved >= 0", name="stock_reserved_not_negative"),
     sa.CheckConstraint("reserved <= on_hand", name="stock_available_not_negative"),
 )
@@ -55,7 +55,7 @@ reservation_lines = sa.Table(
         primary_key=True,
     ),
     # Not a foreign key to `stock`, nor limited in length: a line is written before its units
-    # are claimed, and whatever SKU an order names must fail as out of stock, not as a broken
+    # are reserved, and whatever SKU an order names must fail as out of stock, not as a broken
     # constraint.
     sa.Column("sku", sa.Text, primary_key=True),
     sa.Column("quantity", sa.Integer, nullable=False),

@@ -32,7 +32,7 @@ class StockRepository(Protocol):
         more than `on_hand` is reserved."""
         ...
 
-    async def claim(self, sku: str, quantity: int) -> bool:
+    async def reserve(self, sku: str, quantity: int) -> bool:
         """Reserve `quantity` if that many are available; False, changing nothing, if not."""
         ...
 
@@ -116,7 +116,7 @@ class SqlStockRepository:
         insert = pg_insert(stock).values(
             sku=sku, on_hand=on_hand, reserved=0, version=1, created_at=now, updated_at=now
         )
-        # One statement, so that a concurrent claim cannot slip between a check and the write.
+        # One statement, so that a concurrent reservation cannot slip between a check and the write.
         upsert = insert.on_conflict_do_update(
             index_elements=[stock.c.sku],
             set_={
@@ -132,7 +132,7 @@ class SqlStockRepository:
         # An update always moves the version past 1, so version 1 means the insert happened.
         return stock_level_from_row(row), row.version == 1
 
-    async def claim(self, sku: str, quantity: int) -> bool:
+    async def reserve(self, sku: str, quantity: int) -> bool:
         result = await self._connection.execute(
             update(stock)
             .where(stock.c.sku == sku, stock.c.on_hand - stock.c.reserved >= quantity)
@@ -146,7 +146,7 @@ class SqlStockRepository:
         return result.first() is not None
 
     async def take(self, sku: str, quantity: int) -> int:
-        # Locked, so that no claim slips in between reading what is free and taking it.
+        # Locked, so that no reservation slips in between reading what is free and taking it.
         free = (
             await self._connection.execute(
                 select(stock.c.on_hand - stock.c.reserved)
@@ -179,7 +179,7 @@ class SqlReservationRepository:
         self._connection = connection
 
     async def add(self, reservation: Reservation) -> bool:
-        # Claim the order id in the insert itself: a redelivered command waits here for the
+        # Take the order id in the insert itself: a redelivered command waits here for the
         # first delivery's transaction, then finds its reservation instead of making another.
         inserted = await self._connection.execute(
             pg_insert(reservations)

@@ -11,39 +11,39 @@ from servicekit.codes import SkuCode
 from servicekit.messaging.envelope import ConsumedMessage
 
 
-class ProductCreated(ConsumedMessage):
+class ProductCreatedRead(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductCreated"
 
     product_id: uuid.UUID
     sku: SkuCode
 
 
-class OrderConfirmed(ConsumedMessage):
+class OrderConfirmedRead(ConsumedMessage):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
 
     order_id: uuid.UUID
 
 
-CONSUMED: tuple[type[ConsumedMessage], ...] = (ProductCreated, OrderConfirmed)
+CONSUMED: tuple[type[ConsumedMessage], ...] = (ProductCreatedRead, OrderConfirmedRead)
 
 
-class SagaLine(BaseModel):
+class SagaLineRead(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     sku: str
     quantity: int = Field(ge=1)
 
 
-class ReserveStock(BaseModel):
+class ReserveStockRead(BaseModel):
     """What the inventory reads of the order saga's `ReserveStock` command."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     order_id: str
-    lines: list[SagaLine]
+    lines: list[SagaLineRead]
 
 
-class ReleaseStock(BaseModel):
+class ReleaseStockRead(BaseModel):
     """What the inventory reads of the order saga's `ReleaseStock` command."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")

@@ -1,7 +1,7 @@
 """Stock per SKU and the reservations orders hold on it: the rules, without any I/O.
 
-How many units a claim may take is decided where the rows live (`UPDATE ... WHERE on_hand -
-reserved >= :quantity`), so that concurrent claims cannot both see the same free units. What
+How many units a reservation may take is decided where the rows live (`UPDATE ... WHERE on_hand -
+reserved >= :quantity`), so that concurrent reservations cannot both see the same free units. What
 this module decides is what a reservation's next state is and which units that moves.
 """
 
@@ -78,7 +78,7 @@ class ReservationStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """An order's claim on stock: all of its lines, or (rejected) none of them."""
+    """What an order holds of stock: all of its lines, or (rejected) none of them."""
 
     order_id: str
     status: ReservationStatus
@@ -91,7 +91,7 @@ class Reservation:
 
     @classmethod
     def hold(cls, order_id: str, lines: Iterable[Line]) -> Reservation:
-        """A reservation of `lines` for an order, to be claimed from stock."""
+        """A reservation of `lines` for an order, to be reserved from stock."""
         return cls(order_id, ReservationStatus.HELD, merge_lines(lines))
 
     @classmethod

@@ -55,32 +55,32 @@ def order_key(order_id: str) -> str:
 def saga_steps(sfn: SFNClient, key: SagaKey, new_uow: NewUnitOfWork) -> SagaSteps:
     """The saga steps the inventory runs, by command name."""
 
-    async def reserve(command: consumed.ReserveStock) -> dict[str, Any]:
+    async def reserve(command: consumed.ReserveStockRead) -> dict[str, Any]:
         lines = tuple(Line(line.sku, line.quantity) for line in command.lines)
         cmd = commands.ReserveStock(order_key(command.order_id), lines)
         reservation = await handlers.reserve_stock(cmd, new_uow())
         return {"reservation": reservation.status.value}
 
-    async def release(command: consumed.ReleaseStock) -> dict[str, Any]:
+    async def release(command: consumed.ReleaseStockRead) -> dict[str, Any]:
         cmd = commands.ReleaseStock(order_key(command.order_id))
         reservation = await handlers.release_stock(cmd, new_uow())
         return {"reservation": reservation.status.value}
 
     return (
         SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
-        .step("ReserveStock", consumed.ReserveStock, reserve)
-        .step("ReleaseStock", consumed.ReleaseStock, release)
+        .step("ReserveStock", consumed.ReserveStockRead, reserve)
+        .step("ReleaseStock", consumed.ReleaseStockRead, release)
     )
 
 
 def event_router(new_uow: NewUnitOfWork) -> MessageRouter:
     """The events on `inventory-events`, each turned into the inventory's own command."""
 
-    async def product_created(event: consumed.ProductCreated, envelope: Envelope) -> Outcome:
+    async def product_created(event: consumed.ProductCreatedRead, envelope: Envelope) -> Outcome:
         command = commands.RegisterSku(envelope.id, event.sku, event.product_id)
         return {"sku": event.sku, "sku_created": await handlers.register_sku(command, new_uow())}
 
-    async def order_confirmed(event: consumed.OrderConfirmed, envelope: Envelope) -> Outcome:
+    async def order_confirmed(event: consumed.OrderConfirmedRead, envelope: Envelope) -> Outcome:
         command = commands.CommitReservation(envelope.id, str(event.order_id))
         reservation = await handlers.commit_reservation(command, new_uow())
         status = None if reservation is None else reservation.status
@@ -98,8 +98,8 @@ def event_router(new_uow: NewUnitOfWork) -> MessageRouter:
 
     return (
         MessageRouter()
-        .on(consumed.ProductCreated, product_created)
-        .on(consumed.OrderConfirmed, order_confirmed)
+        .on(consumed.ProductCreatedRead, product_created)
+        .on(consumed.OrderConfirmedRead, order_confirmed)
     )
 
 

@@ -40,7 +40,7 @@ async def set_on_hand(cmd: commands.SetOnHand, uow: UnitOfWork) -> tuple[StockLe
 def _answer_again(reservation: Reservation | None) -> Reservation:
     """What a reservation asked for again answers: what it answered the first time."""
     if reservation is None:
-        raise LookupError("an order id that is claimed has its reservation, but this has none")
+        raise LookupError("an order id that is taken has its reservation, but this has none")
     if reservation.status is ReservationStatus.REJECTED:
         raise OutOfStockError(reservation.order_id, reservation.short_skus)
     if reservation.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
@@ -58,7 +58,7 @@ async def reserve_stock(cmd: commands.ReserveStock, uow: UnitOfWork) -> Reservat
         short = [
             line.sku
             for line in reservation.lines
-            if not await uow.stock.claim(line.sku, line.quantity)
+            if not await uow.stock.reserve(line.sku, line.quantity)
         ]
         if not short:
             uow.publish(StockReserved.of(reservation))

@@ -11,63 +11,63 @@ from servicekit.codes import CurrencyCode, ReasonCode
 from servicekit.messaging.envelope import Amount, ConsumedMessage, UserId
 
 
-class OrderEvent(ConsumedMessage):
+class OrderEventRead(ConsumedMessage):
     order_id: uuid.UUID
     user_id: UserId
     total: Amount
     currency: CurrencyCode
 
 
-class OrderPlaced(OrderEvent):
+class OrderPlacedRead(OrderEventRead):
     TYPE: ClassVar[str] = "ordering.OrderPlaced"
 
 
-class OrderConfirmed(OrderEvent):
+class OrderConfirmedRead(OrderEventRead):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
 
 
-class OrderCancelled(OrderEvent):
+class OrderCancelledRead(OrderEventRead):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
 
     reason: ReasonCode
 
 
-class PaymentEvent(ConsumedMessage):
+class PaymentEventRead(ConsumedMessage):
     order_id: uuid.UUID
     user_id: UserId
     amount: Amount
     currency: CurrencyCode
 
 
-class PaymentAuthorized(PaymentEvent):
+class PaymentAuthorizedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
 
 
-class PaymentDeclined(PaymentEvent):
+class PaymentDeclinedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
 
     reason: ReasonCode
 
 
-class PaymentCaptured(PaymentEvent):
+class PaymentCapturedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
 
 
-class PaymentVoided(PaymentEvent):
+class PaymentVoidedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
 
 
-class PaymentRefunded(PaymentEvent):
+class PaymentRefundedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
 
 
 CONSUMED: tuple[type[ConsumedMessage], ...] = (
-    OrderPlaced,
-    OrderConfirmed,
-    OrderCancelled,
-    PaymentAuthorized,
-    PaymentDeclined,
-    PaymentCaptured,
-    PaymentVoided,
-    PaymentRefunded,
+    OrderPlacedRead,
+    OrderConfirmedRead,
+    OrderCancelledRead,
+    PaymentAuthorizedRead,
+    PaymentDeclinedRead,
+    PaymentCapturedRead,
+    PaymentVoidedRead,
+    PaymentRefundedRead,
 )

@@ -15,23 +15,23 @@ from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.worker import Worker, run_worker
 
 # What a customer is told about, by the event that tells it.
-TOPICS: dict[type[consumed.OrderEvent | consumed.PaymentEvent], Topic] = {
-    consumed.OrderPlaced: Topic.ORDER_PLACED,
-    consumed.OrderConfirmed: Topic.ORDER_CONFIRMED,
-    consumed.OrderCancelled: Topic.ORDER_CANCELLED,
-    consumed.PaymentAuthorized: Topic.PAYMENT_AUTHORIZED,
-    consumed.PaymentDeclined: Topic.PAYMENT_DECLINED,
-    consumed.PaymentCaptured: Topic.PAYMENT_CAPTURED,
-    consumed.PaymentVoided: Topic.PAYMENT_VOIDED,
-    consumed.PaymentRefunded: Topic.PAYMENT_REFUNDED,
+TOPICS: dict[type[consumed.OrderEventRead | consumed.PaymentEventRead], Topic] = {
+    consumed.OrderPlacedRead: Topic.ORDER_PLACED,
+    consumed.OrderConfirmedRead: Topic.ORDER_CONFIRMED,
+    consumed.OrderCancelledRead: Topic.ORDER_CANCELLED,
+    consumed.PaymentAuthorizedRead: Topic.PAYMENT_AUTHORIZED,
+    consumed.PaymentDeclinedRead: Topic.PAYMENT_DECLINED,
+    consumed.PaymentCapturedRead: Topic.PAYMENT_CAPTURED,
+    consumed.PaymentVoidedRead: Topic.PAYMENT_VOIDED,
+    consumed.PaymentRefundedRead: Topic.PAYMENT_REFUNDED,
 }
 
 
 def to_command(
-    event: consumed.OrderEvent | consumed.PaymentEvent, envelope: Envelope
+    event: consumed.OrderEventRead | consumed.PaymentEventRead, envelope: Envelope
 ) -> NotifyCustomer:
     """The notification an event asks for."""
-    amount = event.total if isinstance(event, consumed.OrderEvent) else event.amount
+    amount = event.total if isinstance(event, consumed.OrderEventRead) else event.amount
     return NotifyCustomer(
         event_id=envelope.id,
         occurred_at=envelope.occurred_at,
@@ -48,7 +48,7 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """Every event on `notification-events` becomes a notification for its customer."""
 
     async def notify(
-        event: consumed.OrderEvent | consumed.PaymentEvent, envelope: Envelope
+        event: consumed.OrderEventRead | consumed.PaymentEventRead, envelope: Envelope
     ) -> Outcome:
         recorded = await handlers.notify_customer(to_command(event, envelope), new_uow())
         return {"recorded": recorded}

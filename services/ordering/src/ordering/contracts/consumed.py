@@ -34,7 +34,7 @@ class _Read(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
 
-class PlacedLine(_Read):
+class PlacedLineRead(_Read):
     product_id: uuid.UUID
     sku: Annotated[SkuCode, OneLine]
     name: Annotated[str, _text(200), OneLine]
@@ -42,7 +42,7 @@ class PlacedLine(_Read):
     unit_price: Amount
 
 
-class Address(_Read):
+class AddressRead(_Read):
     name: Annotated[str, _text(100), OneLine]
     line1: Annotated[str, _text(200), OneLine]
     city: Annotated[str, _text(100), OneLine]
@@ -50,7 +50,7 @@ class Address(_Read):
     country: Annotated[CountryCode, OneLine]
 
 
-class PlaceOrderHead(ConsumedMessage):
+class PlaceOrderHeadRead(ConsumedMessage):
     """Whose order a `PlaceOrder` is: enough to reject it visibly when the rest cannot be
     stored."""
 
@@ -60,13 +60,13 @@ class PlaceOrderHead(ConsumedMessage):
     user_id: Annotated[str, _text(128), OneLine]
 
 
-class PlaceOrder(PlaceOrderHead):
+class PlaceOrderRead(PlaceOrderHeadRead):
     """The whole command, as far as ordering can store it."""
 
-    lines: list[PlacedLine] = Field(min_length=1, max_length=100)
+    lines: list[PlacedLineRead] = Field(min_length=1, max_length=100)
     currency: Annotated[CurrencyCode, OneLine]
     payment_token: Annotated[PaymentToken, OneLine]
-    shipping_address: Address | None = None
+    shipping_address: AddressRead | None = None
 
     @model_validator(mode="after")
     def _total_fits(self) -> Self:
@@ -82,7 +82,7 @@ class PlaceOrder(PlaceOrderHead):
         return self
 
 
-class StepOutcome(ConsumedMessage):
+class StepOutcomeRead(ConsumedMessage):
     """An event that tells how one of an order's saga steps ended; only the order is read."""
 
     # A string, not a UUID: what is not one of ordering's order ids is ignored, not poison.
@@ -90,55 +90,55 @@ class StepOutcome(ConsumedMessage):
     order_id: Annotated[str, _text(64), OneLine]
 
 
-class StockReserved(StepOutcome):
+class StockReservedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "inventory.StockReserved"
 
 
-class StockReservationRefused(StepOutcome):
+class StockReservationRefusedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "inventory.StockReservationRefused"
 
     # Shown in the customer's timeline: an error name, never free text.
     reason: ErrorName
 
 
-class StockReleased(StepOutcome):
+class StockReleasedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "inventory.StockReleased"
 
 
-class PaymentAuthorized(StepOutcome):
+class PaymentAuthorizedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
 
 
-class PaymentDeclined(StepOutcome):
+class PaymentDeclinedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
 
 
-class PaymentCaptured(StepOutcome):
+class PaymentCapturedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
 
 
-class PaymentVoided(StepOutcome):
+class PaymentVoidedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
 
 
-class PaymentRefunded(StepOutcome):
+class PaymentRefundedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
 
 
 # Each step outcome as the order's timeline shows it: the step, and how it ended. The error
 # names are the ones the steps answer the state machine with.
-STEP_OUTCOMES: dict[type[StepOutcome], tuple[str, str]] = {
-    StockReserved: ("ReserveStock", "succeeded"),
-    StockReleased: ("ReleaseStock", "succeeded"),
-    PaymentAuthorized: ("AuthorizePayment", "succeeded"),
-    PaymentDeclined: ("AuthorizePayment", "failed: PaymentDeclined"),
-    PaymentCaptured: ("CapturePayment", "succeeded"),
-    PaymentVoided: ("VoidPayment", "succeeded"),
-    PaymentRefunded: ("RefundPayment", "succeeded"),
+STEP_OUTCOMES: dict[type[StepOutcomeRead], tuple[str, str]] = {
+    StockReservedRead: ("ReserveStock", "succeeded"),
+    StockReleasedRead: ("ReleaseStock", "succeeded"),
+    PaymentAuthorizedRead: ("AuthorizePayment", "succeeded"),
+    PaymentDeclinedRead: ("AuthorizePayment", "failed: PaymentDeclined"),
+    PaymentCapturedRead: ("CapturePayment", "succeeded"),
+    PaymentVoidedRead: ("VoidPayment", "succeeded"),
+    PaymentRefundedRead: ("RefundPayment", "succeeded"),
 }
 
 CONSUMED: tuple[type[ConsumedMessage], ...] = (
-    PlaceOrder,
-    StockReservationRefused,
+    PlaceOrderRead,
+    StockReservationRefusedRead,
     *STEP_OUTCOMES,
 )

@@ -51,11 +51,11 @@ class OrderSaga(_Saga):
         )
 
 
-class ConfirmOrder(_Saga):
+class ConfirmOrderRead(_Saga):
     order_id: uuid.UUID
 
 
-class CancelOrder(_Saga):
+class CancelOrderRead(_Saga):
     order_id: uuid.UUID
     # Chosen by the state machine from the failure it compensates (`CancelReason`).
     reason: str | None = None

@@ -24,10 +24,10 @@ from ordering.adapters.saga import SagaStarter, StepFunctionsSaga
 from ordering.contracts import saga
 from ordering.contracts.consumed import (
     STEP_OUTCOMES,
-    PlaceOrder,
-    PlaceOrderHead,
-    StepOutcome,
-    StockReservationRefused,
+    PlaceOrderHeadRead,
+    PlaceOrderRead,
+    StepOutcomeRead,
+    StockReservationRefusedRead,
 )
 from ordering.domain import commands
 from ordering.domain.errors import (
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 
-def place_order_command(placed: PlaceOrder, envelope: Envelope) -> commands.PlaceOrder:
+def place_order_command(placed: PlaceOrderRead, envelope: Envelope) -> commands.PlaceOrder:
     """The basket's `PlaceOrder` as the ordering service's own command."""
     address = placed.shipping_address
     return commands.PlaceOrder(
@@ -81,10 +81,10 @@ FAILURES: dict[type[Exception], str] = {
 def saga_steps(sfn: SFNClient, key: SagaKey, engine: AsyncEngine) -> SagaSteps:
     """The saga steps this service runs."""
 
-    async def confirm(command: saga.ConfirmOrder) -> None:
+    async def confirm(command: saga.ConfirmOrderRead) -> None:
         await handlers.confirm_order(commands.ConfirmOrder(command.order_id), SqlUnitOfWork(engine))
 
-    async def cancel(command: saga.CancelOrder) -> None:
+    async def cancel(command: saga.CancelOrderRead) -> None:
         try:
             reason = CancelReason(command.reason or "FAILED")
         except ValueError:
@@ -95,13 +95,13 @@ def saga_steps(sfn: SFNClient, key: SagaKey, engine: AsyncEngine) -> SagaSteps:
 
     return (
         SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
-        .step("ConfirmOrder", saga.ConfirmOrder, confirm)
-        .step("CancelOrder", saga.CancelOrder, cancel)
+        .step("ConfirmOrder", saga.ConfirmOrderRead, confirm)
+        .step("CancelOrder", saga.CancelOrderRead, cancel)
     )
 
 
 def reject_order_command(
-    head: PlaceOrderHead, envelope: Envelope, error: ValidationError
+    head: PlaceOrderHeadRead, envelope: Envelope, error: ValidationError
 ) -> commands.RejectOrder:
     """A `PlaceOrder` ordering cannot store, as the command that rejects it visibly."""
     currency = envelope.data.get("currency")
@@ -124,9 +124,9 @@ def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> Messag
     never store is rejected, so that the basket reopens instead of waiting for an order that
     will never exist; one that does not even say whose order it is stays poison."""
 
-    async def place(head: PlaceOrderHead, envelope: Envelope) -> Outcome:
+    async def place(head: PlaceOrderHeadRead, envelope: Envelope) -> Outcome:
         try:
-            placed = PlaceOrder.model_validate(envelope.data)
+            placed = PlaceOrderRead.model_validate(envelope.data)
         except ValidationError as exc:
             rejection = reject_order_command(head, envelope, exc)
             log.warning(
@@ -138,11 +138,11 @@ def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> Messag
         order = await handlers.place_order(command, new_uow(), starter)
         return {"order_id": str(order.id), "status": order.status.value}
 
-    return MessageRouter().on(PlaceOrderHead, place)
+    return MessageRouter().on(PlaceOrderHeadRead, place)
 
 
 def record_step_command(
-    event: StepOutcome, envelope: Envelope, step: str, detail: str
+    event: StepOutcomeRead, envelope: Envelope, step: str, detail: str
 ) -> commands.RecordStep | None:
     """A step's outcome as the command that records it, at the time the step's service
     published it; None when the event names no order id ordering could have issued."""
@@ -160,7 +160,7 @@ timeline_entries_dropped = 0
 def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """What `ordering-events` carries: how the saga's steps in other services ended."""
 
-    async def record(event: StepOutcome, envelope: Envelope, step: str, detail: str) -> Outcome:
+    async def record(event: StepOutcomeRead, envelope: Envelope, step: str, detail: str) -> Outcome:
         command = record_step_command(event, envelope, step, detail)
         if command is None:
             log.warning("step_outcome_ignored", type=envelope.type, order_id=event.order_id)
@@ -180,16 +180,18 @@ def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
             recorded = False
         return {"order_id": event.order_id, "step": step, "recorded": recorded}
 
-    def outcome(step: str, detail: str) -> Callable[[StepOutcome, Envelope], Awaitable[Outcome]]:
-        async def handle(event: StepOutcome, envelope: Envelope) -> Outcome:
+    def outcome(
+        step: str, detail: str
+    ) -> Callable[[StepOutcomeRead, Envelope], Awaitable[Outcome]]:
+        async def handle(event: StepOutcomeRead, envelope: Envelope) -> Outcome:
             return await record(event, envelope, step, detail)
 
         return handle
 
-    async def refused(event: StockReservationRefused, envelope: Envelope) -> Outcome:
+    async def refused(event: StockReservationRefusedRead, envelope: Envelope) -> Outcome:
         return await record(event, envelope, "ReserveStock", f"failed: {event.reason}")
 
-    router = MessageRouter().on(StockReservationRefused, refused)
+    router = MessageRouter().on(StockReservationRefusedRead, refused)
     for model, (step, detail) in STEP_OUTCOMES.items():
         router.on(model, outcome(step, detail))
     return router

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from servicekit.messaging.envelope import UserId
 
 
-class PaymentStep(BaseModel):
+class PaymentStepRead(BaseModel):
     """Capture, void and refund: which order."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -17,7 +17,7 @@ class PaymentStep(BaseModel):
     order_id: str
 
 
-class Line(BaseModel):
+class LineRead(BaseModel):
     """What an order's line costs: the authorization's amount is their sum."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -26,10 +26,10 @@ class Line(BaseModel):
     unit_price: Decimal
 
 
-class AuthorizePayment(PaymentStep):
+class AuthorizePaymentRead(PaymentStepRead):
     # Bounded as payment's events carry it: a payment that could not announce itself is none.
     user_id: UserId
-    lines: list[Line]
+    lines: list[LineRead]
     total: Decimal
     currency: str
     payment_token: str | None = None

@@ -50,14 +50,14 @@ FAILURES: dict[type[Exception], str] = {
 }
 
 
-def _order_id(command: consumed.PaymentStep) -> uuid.UUID:
+def _order_id(command: consumed.PaymentStepRead) -> uuid.UUID:
     try:
         return uuid.UUID(command.order_id)
     except ValueError as exc:
         raise StepFailedError("InvalidCommand", f"order_id {command.order_id!r}") from exc
 
 
-def _authorize(command: consumed.AuthorizePayment) -> commands.AuthorizePayment:
+def _authorize(command: consumed.AuthorizePaymentRead) -> commands.AuthorizePayment:
     if not _CURRENCY.match(command.currency):
         raise StepFailedError("InvalidCommand", f"currency {command.currency!r}")
     try:
@@ -88,27 +88,27 @@ def saga_steps(
 ) -> SagaSteps:
     """The saga steps payment answers, by the command name the state machine sends."""
 
-    async def authorize(c: consumed.AuthorizePayment) -> dict[str, Any]:
+    async def authorize(c: consumed.AuthorizePaymentRead) -> dict[str, Any]:
         return _answer(await handlers.authorize_payment(_authorize(c), new_uow(), provider))
 
-    async def capture(c: consumed.PaymentStep) -> dict[str, Any]:
+    async def capture(c: consumed.PaymentStepRead) -> dict[str, Any]:
         command = commands.CapturePayment(_order_id(c))
         return _answer(await handlers.capture_payment(command, new_uow(), provider))
 
-    async def void(c: consumed.PaymentStep) -> dict[str, Any]:
+    async def void(c: consumed.PaymentStepRead) -> dict[str, Any]:
         command = commands.VoidPayment(_order_id(c))
         return _answer(await handlers.void_payment(command, new_uow(), provider))
 
-    async def refund(c: consumed.PaymentStep) -> dict[str, Any]:
+    async def refund(c: consumed.PaymentStepRead) -> dict[str, Any]:
         command = commands.RefundPayment(_order_id(c))
         return _answer(await handlers.refund_payment(command, new_uow(), provider))
 
     return (
         SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
-        .step("AuthorizePayment", consumed.AuthorizePayment, authorize)
-        .step("CapturePayment", consumed.PaymentStep, capture)
-        .step("VoidPayment", consumed.PaymentStep, void)
-        .step("RefundPayment", consumed.PaymentStep, refund)
+        .step("AuthorizePayment", consumed.AuthorizePaymentRead, authorize)
+        .step("CapturePayment", consumed.PaymentStepRead, capture)
+        .step("VoidPayment", consumed.PaymentStepRead, void)
+        .step("RefundPayment", consumed.PaymentStepRead, refund)
     )
 
 

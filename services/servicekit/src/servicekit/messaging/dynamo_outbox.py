@@ -11,10 +11,10 @@ Two paths send an item, and leases keep them apart:
   the commit and deletes their items. The items were written held in that process's name for
   `hold_seconds` (`lease_until`), so no relay touches them meanwhile.
 - **The sweep** (`DynamoOutboxRelay`): sends what the committing process did not (a crash
-  between commit and send, a broker outage). A relay claims whole partitions, not items: one
+  between commit and send, a broker outage). A relay leases whole partitions, not items: one
   conditional write takes or renews a partition's lease (`OUTBOX#LEASES`), and only the
   lease's holder sweeps that partition, so two relays never send one item and several relays
-  share the partitions between them. Claiming item by item cost a conditional write per
+  share the partitions between them. Leasing item by item cost a conditional write per
   message (two in a transaction), more than the publish itself. The holder reads each of its
   partitions at once, publishes what is due in batches, and deletes what went out in
   batches; it stops sweeping a partition well before its lease could run out mid-batch.
@@ -52,7 +52,7 @@ import structlog
 from botocore.exceptions import ClientError
 
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.relay import Claimed, Park, Publisher, RelayCore, Retry, RetryPolicy
+from servicekit.messaging.relay import Outgoing, Park, Publisher, RelayCore, Retry, RetryPolicy
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -189,8 +189,8 @@ def _id(item: Item) -> str:
     return message_id
 
 
-def _claimed(item: Item) -> Claimed:
-    return Claimed(*_message(item), attempts=int(item.get("attempts", {"N": "0"})["N"]))
+def _outgoing(item: Item) -> Outgoing:
+    return Outgoing(*_message(item), attempts=int(item.get("attempts", {"N": "0"})["N"]))
 
 
 @contextlib.contextmanager
@@ -287,9 +287,9 @@ class DynamoOutboxRelay:
             await self._send(due)
         return len(due)
 
-    async def _send(self, claimed: list[Item]) -> None:
-        settlement = await self._core.settle([_claimed(i) for i in claimed])
-        by_id = {_id(i): i for i in claimed}
+    async def _send(self, items: list[Item]) -> None:
+        settlement = await self._core.settle([_outgoing(i) for i in items])
+        by_id = {_id(i): i for i in items}
         await delete_items(self._client, self._table, [by_id[m] for m in settlement.sent])
         await asyncio.gather(
             *(self._back_off(by_id[r.message_id], r) for r in settlement.retry),
@@ -372,11 +372,11 @@ class DynamoOutboxRelay:
         `poll_seconds`; then give up the partitions held."""
         while not stop.is_set():
             try:
-                claimed = await self.relay_once()
+                taken = await self.relay_once()
             except Exception as exc:  # the table is unreachable: try again shortly
                 log.warning("outbox_relay_failed", error=repr(exc))
-                claimed = 0
-            if claimed:
+                taken = 0
+            if taken:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._poll_seconds)

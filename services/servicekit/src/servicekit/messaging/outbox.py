@@ -1,7 +1,7 @@
 """The transactional outbox for PostgreSQL services, and the relay that empties it.
 
 A service writes its state change and its events in one transaction (`add_to_outbox`). The
-relay claims unsent rows with `FOR UPDATE SKIP LOCKED` (so several relays share the work
+relay locks unsent rows with `FOR UPDATE SKIP LOCKED` (so several relays share the work
 without sending a row twice at once), publishes them, and marks them sent in the same
 transaction. A relay killed after publishing and before committing leaves the rows unsent:
 they go out again, and consumers' inboxes absorb the duplicate. It wakes on `NOTIFY`, so an
@@ -12,7 +12,7 @@ a row the broker refuses fails alone, not its batch, and is tried again with exp
 backoff (`next_attempt_at`); after `max_attempts` refusals it is parked (`parked_at`, with
 `attempts` and `last_error`), logged as `outbox_item_parked`, and left for
 `shopctl outbox parked|retry`; the rows behind it go on. Each batch's outcome is written in
-three statements at most (sent, backed off, parked), in the claiming transaction.
+three statements at most (sent, backed off, parked), in the locking transaction.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.relay import (
-    Claimed,
+    Outgoing,
     Park,
     Publisher,
     RelayCore,
@@ -137,7 +137,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
 
     async def relay_once(self) -> int:
-        """Claim, publish and settle one batch; return how many rows were claimed."""
+        """Lock, publish and settle one batch; return how many rows were locked."""
         o = self._outbox
         async with self._engine.begin() as connection:
             rows = (
@@ -152,8 +152,8 @@ class OutboxRelay:
             if not rows:
                 self._core.sweep_done(0)
                 return 0
-            claimed = [Claimed(str(r.id), r.type, r.body, r.attempts) for r in rows]
-            settlement = await self._core.settle(claimed)
+            locked = [Outgoing(str(r.id), r.type, r.body, r.attempts) for r in rows]
+            settlement = await self._core.settle(locked)
             await self._write(connection, settlement)
         # Told once the transaction holds: a rolled-back park parked nothing.
         for park in settlement.park:
@@ -206,14 +206,14 @@ class OutboxRelay:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    claimed = await self.relay_once()
+                    locked = await self.relay_once()
                     if loop.time() >= purge_due:
                         await self.purge()
                         purge_due = loop.time() + 3600
                 except Exception as exc:  # the database is down: try again later
                     log.warning("outbox_relay_failed", error=repr(exc))
-                    claimed = 0
-                if claimed >= self._batch_size:
+                    locked = 0
+                if locked >= self._batch_size:
                     continue  # more may be waiting
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wait(stop), self._poll_seconds)

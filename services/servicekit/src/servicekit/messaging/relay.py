@@ -1,8 +1,8 @@
 """What both outbox relays decide alike, whatever store their messages wait in.
 
-A relay claims what is due from its store (`outbox.OutboxRelay`: PostgreSQL rows;
-`dynamo_outbox.DynamoOutboxRelay`: DynamoDB items), hands it to `RelayCore.settle`, and
-writes back what the core decided, in the store's own way:
+A relay takes what is due from its store (`outbox.OutboxRelay`: PostgreSQL rows it locks;
+`dynamo_outbox.DynamoOutboxRelay`: DynamoDB items in the partitions it leases), hands it to
+`RelayCore.settle`, and writes back what the core decided, in the store's own way:
 
 - **sent**: mark (PostgreSQL) or delete (DynamoDB);
 - **retry**: try again after a delay, with the message's refusals counted so far and the
@@ -41,7 +41,7 @@ class Publisher(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Claimed:
+class Outgoing:
     """A message a relay took from its store, with the refusals it has had so far."""
 
     message_id: str
@@ -148,10 +148,10 @@ async def publish_isolated(
 
 
 class RelayCore:
-    """Publishes what a relay claimed and decides what becomes of each message.
+    """Publishes what a relay took and decides what becomes of each message.
 
     `store` names the outbox in logs and measures (a table or a schema). A relay calls
-    `settle` for each batch it claimed, and `sweep_done` once per sweep: consecutive sweeps
+    `settle` for each batch it took, and `sweep_done` once per sweep: consecutive sweeps
     that found the broker down lengthen the wait of everything, so that an outage is not
     hammered by every message in turn.
     """
@@ -163,15 +163,15 @@ class RelayCore:
         self._outages = 0  # consecutive sweeps that found the broker down
         self._outage_seen = False
 
-    async def settle(self, claimed: Sequence[Claimed]) -> Settlement:
-        """Publish `claimed`; what was sent, what to try again when, and what to park."""
-        if not claimed:
+    async def settle(self, outgoing: Sequence[Outgoing]) -> Settlement:
+        """Publish `outgoing`; what was sent, what to try again when, and what to park."""
+        if not outgoing:
             return Settlement()
-        messages = [(c.message_id, c.message_type, c.body) for c in claimed]
+        messages = [(c.message_id, c.message_type, c.body) for c in outgoing]
         try:
             result = await publish_isolated(self._publisher, messages)
         except Exception as exc:  # the broker is unreachable: wait, count no refusal
-            log.warning("outbox_publish_failed", error=repr(exc), count=len(claimed))
+            log.warning("outbox_publish_failed", error=repr(exc), count=len(outgoing))
             self._outage_seen = True
             tries = self._outages + 1
             return Settlement(
@@ -182,12 +182,12 @@ class RelayCore:
                         self.policy.delay(max(tries, c.attempts)),
                         _bounded(repr(exc)),
                     )
-                    for c in claimed
+                    for c in outgoing
                 ]
             )
         sent = set(result.published)
-        settlement = Settlement(sent=[c.message_id for c in claimed if c.message_id in sent])
-        for c in claimed:
+        settlement = Settlement(sent=[c.message_id for c in outgoing if c.message_id in sent])
+        for c in outgoing:
             if c.message_id in sent:
                 continue
             attempts, error = c.attempts + 1, _bounded(result.errors.get(c.message_id, "refused"))
