@@ -4,7 +4,8 @@ from typing import Any, cast
 
 import pytest
 
-from inventory.entrypoints.worker import event_router, order_key, saga_steps
+from inventory.contracts.consumed import order_key
+from inventory.entrypoints.worker import event_router, saga_steps
 from servicekit.messaging.consumer import PoisonMessageError, ReceivedMessage
 from servicekit.messaging.router import MessageRouter
 from servicekit.testing import SAGA_KEY, FakeStepFunctions, envelope, proven, received

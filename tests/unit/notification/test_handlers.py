@@ -11,7 +11,7 @@ from notification.adapters.repository import NotificationPage, sort_key
 from notification.contracts.consumed import CONSUMED
 from notification.domain.commands import NotifyCustomer, Topic
 from notification.domain.model import Notification, compose, order_reference
-from notification.entrypoints.worker import TOPICS, router, to_command
+from notification.entrypoints.worker import router
 from notification.service_layer import handlers
 from servicekit.cursors import InvalidCursorError
 from servicekit.messaging.consumer import PoisonMessageError
@@ -106,8 +106,8 @@ def test_every_consumed_event_is_routed() -> None:
 
 
 def _command(envelope: Envelope) -> NotifyCustomer:
-    model = next(m for m in TOPICS if envelope.type == m.TYPE)
-    return to_command(model.model_validate(envelope.data), envelope)
+    model = next(m for m in CONSUMED if envelope.type == m.TYPE)
+    return model.model_validate(envelope.data).to_command(envelope)
 
 
 @pytest.mark.parametrize(("event_type", "extra", "topic", "subject"), EXPECTED)

@@ -8,7 +8,6 @@ import pytest
 
 from ordering.contracts.consumed import PlaceOrderRead
 from ordering.domain import commands
-from ordering.entrypoints.worker import place_order_command
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.router import MessageRouter
@@ -54,7 +53,7 @@ async def _read(envelope: Envelope) -> commands.PlaceOrder:
     read: list[commands.PlaceOrder] = []
 
     async def place(placed: PlaceOrderRead, envelope: Envelope) -> None:
-        read.append(place_order_command(placed, envelope))
+        read.append(placed.to_command(envelope))
 
     # As sent: JSON escapes what the wire cannot carry raw, such as a lone surrogate.
     await MessageRouter().on(PlaceOrderRead, place)(received(envelope.model_dump(mode="json")))

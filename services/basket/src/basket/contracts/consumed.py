@@ -10,8 +10,15 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
+from basket.domain.commands import FinishCheckout, ProductRepriced, ProductWithdrawn, ReopenBasket
 from servicekit.codes import CurrencyCode
-from servicekit.messaging.envelope import MAX_AMOUNT, ConsumedMessage, EntityVersion, UserId
+from servicekit.messaging.envelope import (
+    MAX_AMOUNT,
+    ConsumedMessage,
+    EntityVersion,
+    Envelope,
+    UserId,
+)
 
 Price = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, max_digits=12, decimal_places=2)]
 
@@ -24,12 +31,24 @@ class ProductPriceChangedRead(ConsumedMessage):
     currency: CurrencyCode
     product_version: EntityVersion
 
+    def to_command(self, envelope: Envelope) -> ProductRepriced:
+        return ProductRepriced(
+            event_id=envelope.id,
+            product_id=self.product_id,
+            price=self.price,
+            currency=self.currency,
+            product_version=self.product_version,
+        )
+
 
 class ProductDeactivatedRead(ConsumedMessage):
     TYPE: ClassVar[str] = "catalog.ProductDeactivated"
 
     product_id: uuid.UUID
     product_version: EntityVersion
+
+    def to_command(self, envelope: Envelope) -> ProductWithdrawn:
+        return ProductWithdrawn(envelope.id, self.product_id, self.product_version)
 
 
 class OrderEndedRead(ConsumedMessage):
@@ -42,12 +61,23 @@ class OrderEndedRead(ConsumedMessage):
 class OrderConfirmedRead(OrderEndedRead):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
 
+    def to_command(self) -> FinishCheckout:
+        return FinishCheckout(self.user_id, self.order_id)
 
-class OrderCancelledRead(OrderEndedRead):
+
+class OrderUndoneRead(OrderEndedRead):
+    """An order that ended without being placed: its basket reopens, so that the customer
+    may change it and try again."""
+
+    def to_command(self) -> ReopenBasket:
+        return ReopenBasket(self.user_id, self.order_id)
+
+
+class OrderCancelledRead(OrderUndoneRead):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
 
 
-class OrderRejectedRead(OrderEndedRead):
+class OrderRejectedRead(OrderUndoneRead):
     """Ordering refused the checkout's `PlaceOrder` before any saga started."""
 
     TYPE: ClassVar[str] = "ordering.OrderRejected"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from basket.contracts import consumed
-from basket.domain.commands import FinishCheckout, ProductRepriced, ProductWithdrawn, ReopenBasket
 from basket.service_layer import handlers
 from basket.service_layer.unit_of_work import BasketUnitOfWork, UnitOfWork
 from basket.settings import BasketSettings
@@ -21,28 +20,20 @@ def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """The events on `basket-events`, each turned into the basket's own command."""
 
     async def repriced(event: consumed.ProductPriceChangedRead, envelope: Envelope) -> Outcome:
-        command = ProductRepriced(
-            event_id=envelope.id,
-            product_id=event.product_id,
-            price=event.price,
-            currency=event.currency,
-            product_version=event.product_version,
-        )
-        return {"baskets_changed": await handlers.reprice_lines(command, new_uow())}
+        changed = await handlers.reprice_lines(event.to_command(envelope), new_uow())
+        return {"baskets_changed": changed}
 
     async def withdrawn(event: consumed.ProductDeactivatedRead, envelope: Envelope) -> Outcome:
-        command = ProductWithdrawn(envelope.id, event.product_id, event.product_version)
-        return {"baskets_changed": await handlers.withdraw_lines(command, new_uow())}
+        changed = await handlers.withdraw_lines(event.to_command(envelope), new_uow())
+        return {"baskets_changed": changed}
 
     async def confirmed(event: consumed.OrderConfirmedRead, _: Envelope) -> Outcome:
-        command = FinishCheckout(event.user_id, event.order_id)
-        return {"baskets_changed": int(await handlers.finish_checkout(command, new_uow()))}
+        finished = await handlers.finish_checkout(event.to_command(), new_uow())
+        return {"baskets_changed": int(finished)}
 
-    async def reopen(event: consumed.OrderEndedRead, _: Envelope) -> Outcome:
-        # Cancelled, or rejected before its saga started: the customer may change the basket
-        # and try again.
-        command = ReopenBasket(event.user_id, event.order_id)
-        return {"baskets_changed": int(await handlers.reopen_basket(command, new_uow()))}
+    async def reopen(event: consumed.OrderUndoneRead, _: Envelope) -> Outcome:
+        reopened = await handlers.reopen_basket(event.to_command(), new_uow())
+        return {"baskets_changed": int(reopened)}
 
     return (
         MessageRouter()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from inventory.contracts import consumed
 from inventory.contracts.events import OUT_OF_STOCK
 from inventory.domain import commands
 from inventory.domain.errors import OutOfStockError, ReservationReleasedError
-from inventory.domain.model import Line, Reservation, ReservationStatus
+from inventory.domain.model import Reservation, ReservationStatus
 from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
@@ -44,26 +43,15 @@ FAILURES: dict[type[Exception], str] = {
 }
 
 
-def order_key(order_id: str) -> str:
-    """An order id as the inventory stores it: a UUID in its canonical spelling."""
-    try:
-        return str(uuid.UUID(order_id))
-    except ValueError:
-        return order_id
-
-
 def saga_steps(sfn: SFNClient, key: SagaKey, new_uow: NewUnitOfWork) -> SagaSteps:
     """The saga steps the inventory runs, by command name."""
 
     async def reserve(command: consumed.ReserveStockRead) -> dict[str, Any]:
-        lines = tuple(Line(line.sku, line.quantity) for line in command.lines)
-        cmd = commands.ReserveStock(order_key(command.order_id), lines)
-        reservation = await handlers.reserve_stock(cmd, new_uow())
+        reservation = await handlers.reserve_stock(command.to_command(), new_uow())
         return {"reservation": reservation.status.value}
 
     async def release(command: consumed.ReleaseStockRead) -> dict[str, Any]:
-        cmd = commands.ReleaseStock(order_key(command.order_id))
-        reservation = await handlers.release_stock(cmd, new_uow())
+        reservation = await handlers.release_stock(command.to_command(), new_uow())
         return {"reservation": reservation.status.value}
 
     return (
@@ -77,11 +65,11 @@ def event_router(new_uow: NewUnitOfWork) -> MessageRouter:
     """The events on `inventory-events`, each turned into the inventory's own command."""
 
     async def product_created(event: consumed.ProductCreatedRead, envelope: Envelope) -> Outcome:
-        command = commands.RegisterSku(envelope.id, event.sku, event.product_id)
-        return {"sku": event.sku, "sku_created": await handlers.register_sku(command, new_uow())}
+        created = await handlers.register_sku(event.to_command(envelope), new_uow())
+        return {"sku": event.sku, "sku_created": created}
 
     async def order_confirmed(event: consumed.OrderConfirmedRead, envelope: Envelope) -> Outcome:
-        command = commands.CommitReservation(envelope.id, str(event.order_id))
+        command = event.to_command(envelope)
         reservation = await handlers.commit_reservation(command, new_uow())
         status = None if reservation is None else reservation.status
         if status is not None and status is not ReservationStatus.COMMITTED:

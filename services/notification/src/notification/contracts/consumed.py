@@ -5,63 +5,101 @@ from free text an event carries. Anything else is poison."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import ClassVar
 
+from notification.domain.commands import NotifyCustomer, Topic
 from servicekit.codes import CurrencyCode, ReasonCode
-from servicekit.messaging.envelope import Amount, ConsumedMessage, UserId
+from servicekit.messaging.envelope import Amount, ConsumedMessage, Envelope, UserId
 
 
-class OrderEventRead(ConsumedMessage):
+class CustomerEventRead(ConsumedMessage):
+    """An event a customer is told of: whose order, in what currency, and the `TOPIC` it
+    tells of."""
+
+    TOPIC: ClassVar[Topic]
+
     order_id: uuid.UUID
     user_id: UserId
-    total: Amount
     currency: CurrencyCode
+
+    def told_amount(self) -> Decimal:
+        """The amount the customer is told of."""
+        raise NotImplementedError
+
+    def to_command(self, envelope: Envelope) -> NotifyCustomer:
+        """The notification this event asks for."""
+        return NotifyCustomer(
+            event_id=envelope.id,
+            occurred_at=envelope.occurred_at,
+            topic=self.TOPIC,
+            user_id=self.user_id,
+            order_id=self.order_id,
+            amount=self.told_amount(),
+            currency=self.currency,
+            reason=getattr(self, "reason", None),
+        )
+
+
+class OrderEventRead(CustomerEventRead):
+    total: Amount
+
+    def told_amount(self) -> Decimal:
+        return self.total
 
 
 class OrderPlacedRead(OrderEventRead):
     TYPE: ClassVar[str] = "ordering.OrderPlaced"
+    TOPIC: ClassVar[Topic] = Topic.ORDER_PLACED
 
 
 class OrderConfirmedRead(OrderEventRead):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
+    TOPIC: ClassVar[Topic] = Topic.ORDER_CONFIRMED
 
 
 class OrderCancelledRead(OrderEventRead):
     TYPE: ClassVar[str] = "ordering.OrderCancelled"
+    TOPIC: ClassVar[Topic] = Topic.ORDER_CANCELLED
 
     reason: ReasonCode
 
 
-class PaymentEventRead(ConsumedMessage):
-    order_id: uuid.UUID
-    user_id: UserId
+class PaymentEventRead(CustomerEventRead):
     amount: Amount
-    currency: CurrencyCode
+
+    def told_amount(self) -> Decimal:
+        return self.amount
 
 
 class PaymentAuthorizedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
+    TOPIC: ClassVar[Topic] = Topic.PAYMENT_AUTHORIZED
 
 
 class PaymentDeclinedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
+    TOPIC: ClassVar[Topic] = Topic.PAYMENT_DECLINED
 
     reason: ReasonCode
 
 
 class PaymentCapturedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
+    TOPIC: ClassVar[Topic] = Topic.PAYMENT_CAPTURED
 
 
 class PaymentVoidedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
+    TOPIC: ClassVar[Topic] = Topic.PAYMENT_VOIDED
 
 
 class PaymentRefundedRead(PaymentEventRead):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
+    TOPIC: ClassVar[Topic] = Topic.PAYMENT_REFUNDED
 
 
-CONSUMED: tuple[type[ConsumedMessage], ...] = (
+CONSUMED: tuple[type[CustomerEventRead], ...] = (
     OrderPlacedRead,
     OrderConfirmedRead,
     OrderCancelledRead,

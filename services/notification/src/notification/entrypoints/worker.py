@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from notification.contracts import consumed
-from notification.domain.commands import NotifyCustomer, Topic
 from notification.service_layer import handlers
 from notification.service_layer.unit_of_work import NotificationUnitOfWork, UnitOfWork
 from notification.settings import NotificationSettings
@@ -14,47 +13,16 @@ from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.worker import Worker, run_worker
 
-# What a customer is told about, by the event that tells it.
-TOPICS: dict[type[consumed.OrderEventRead | consumed.PaymentEventRead], Topic] = {
-    consumed.OrderPlacedRead: Topic.ORDER_PLACED,
-    consumed.OrderConfirmedRead: Topic.ORDER_CONFIRMED,
-    consumed.OrderCancelledRead: Topic.ORDER_CANCELLED,
-    consumed.PaymentAuthorizedRead: Topic.PAYMENT_AUTHORIZED,
-    consumed.PaymentDeclinedRead: Topic.PAYMENT_DECLINED,
-    consumed.PaymentCapturedRead: Topic.PAYMENT_CAPTURED,
-    consumed.PaymentVoidedRead: Topic.PAYMENT_VOIDED,
-    consumed.PaymentRefundedRead: Topic.PAYMENT_REFUNDED,
-}
-
-
-def to_command(
-    event: consumed.OrderEventRead | consumed.PaymentEventRead, envelope: Envelope
-) -> NotifyCustomer:
-    """The notification an event asks for."""
-    amount = event.total if isinstance(event, consumed.OrderEventRead) else event.amount
-    return NotifyCustomer(
-        event_id=envelope.id,
-        occurred_at=envelope.occurred_at,
-        topic=TOPICS[type(event)],
-        user_id=event.user_id,
-        order_id=event.order_id,
-        amount=amount,
-        currency=event.currency,
-        reason=getattr(event, "reason", None),
-    )
-
 
 def router(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """Every event on `notification-events` becomes a notification for its customer."""
 
-    async def notify(
-        event: consumed.OrderEventRead | consumed.PaymentEventRead, envelope: Envelope
-    ) -> Outcome:
-        recorded = await handlers.notify_customer(to_command(event, envelope), new_uow())
+    async def notify(event: consumed.CustomerEventRead, envelope: Envelope) -> Outcome:
+        recorded = await handlers.notify_customer(event.to_command(envelope), new_uow())
         return {"recorded": recorded}
 
     messages = MessageRouter()
-    for model in TOPICS:
+    for model in consumed.CONSUMED:
         messages.on(model, notify)
     return messages
 

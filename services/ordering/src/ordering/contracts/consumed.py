@@ -8,14 +8,31 @@ before anything of it is stored.
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
-from servicekit.codes import CountryCode, CurrencyCode, ErrorName, PaymentToken, SkuCode
-from servicekit.messaging.envelope import ConsumedMessage
+from ordering.domain import commands
+from ordering.domain.model import OrderLine, ShippingAddress
+from servicekit.codes import (
+    CURRENCY_PATTERN,
+    CountryCode,
+    CurrencyCode,
+    ErrorName,
+    PaymentToken,
+    SkuCode,
+)
+from servicekit.messaging.envelope import ConsumedMessage, Envelope
 from servicekit.text import OneLine
 
 # numeric(12, 2): the widest amount an order or a line can hold.
@@ -27,6 +44,7 @@ def _text(max_length: int, min_length: int = 1) -> StringConstraints:
 
 
 Amount = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, max_digits=12, decimal_places=2)]
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
 class _Read(BaseModel):
@@ -59,6 +77,21 @@ class PlaceOrderHeadRead(ConsumedMessage):
     order_id: uuid.UUID
     user_id: Annotated[str, _text(128), OneLine]
 
+    def to_rejection(self, envelope: Envelope, error: ValidationError) -> commands.RejectOrder:
+        """The command that rejects this order visibly, naming the fields `error` refused."""
+        currency = envelope.data.get("currency")
+        return commands.RejectOrder(
+            message_id=str(envelope.id),
+            order_id=self.order_id,
+            user_id=self.user_id,
+            currency=currency if isinstance(currency, str) and _CURRENCY.match(currency) else "",
+            refused=tuple(
+                sorted(
+                    {".".join(str(part) for part in e["loc"]) or "order" for e in error.errors()}
+                )
+            ),
+        )
+
 
 class PlaceOrderRead(PlaceOrderHeadRead):
     """The whole command, as far as ordering can store it."""
@@ -81,6 +114,22 @@ class PlaceOrderRead(PlaceOrderHeadRead):
             raise ValueError("lines must name each product once")
         return self
 
+    def to_command(self, envelope: Envelope) -> commands.PlaceOrder:
+        """The basket's `PlaceOrder` as ordering's own command."""
+        address = self.shipping_address
+        return commands.PlaceOrder(
+            message_id=str(envelope.id),
+            order_id=self.order_id,
+            user_id=self.user_id,
+            lines=tuple(
+                OrderLine(line.product_id, line.sku, line.name, line.quantity, line.unit_price)
+                for line in self.lines
+            ),
+            currency=self.currency,
+            payment_token=self.payment_token,
+            shipping_address=ShippingAddress(**address.model_dump()) if address else None,
+        )
+
 
 class StepOutcomeRead(ConsumedMessage):
     """An event that tells how one of an order's saga steps ended; only the order is read."""
@@ -88,6 +137,15 @@ class StepOutcomeRead(ConsumedMessage):
     # A string, not a UUID: what is not one of ordering's order ids is ignored, not poison.
     # Bounded all the same, since it is logged when ignored.
     order_id: Annotated[str, _text(64), OneLine]
+
+    def to_command(self, envelope: Envelope, step: str, detail: str) -> commands.RecordStep | None:
+        """The command that records this outcome, at the time the step's service published
+        it; None when it names no order id ordering could have issued."""
+        try:
+            order_id = uuid.UUID(self.order_id)
+        except ValueError:
+            return None
+        return commands.RecordStep(str(envelope.id), order_id, step, detail, envelope.occurred_at)
 
 
 class StockReservedRead(StepOutcomeRead):

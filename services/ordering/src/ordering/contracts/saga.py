@@ -10,7 +10,8 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict
 
 from ordering.contracts.events import Line
-from ordering.domain.model import Order
+from ordering.domain import commands
+from ordering.domain.model import CancelReason, Order
 from servicekit.messaging.envelope import Money
 
 
@@ -54,8 +55,19 @@ class OrderSaga(_Saga):
 class ConfirmOrderRead(_Saga):
     order_id: uuid.UUID
 
+    def to_command(self) -> commands.ConfirmOrder:
+        return commands.ConfirmOrder(self.order_id)
+
 
 class CancelOrderRead(_Saga):
     order_id: uuid.UUID
     # Chosen by the state machine from the failure it compensates (`CancelReason`).
     reason: str | None = None
+
+    def to_command(self) -> commands.CancelOrder:
+        """Cancel for the reason named, or as failed when it names none ordering knows."""
+        try:
+            reason = CancelReason(self.reason or "FAILED")
+        except ValueError:
+            reason = CancelReason.FAILED
+        return commands.CancelOrder(self.order_id, reason)

@@ -10,8 +10,6 @@ on the `ordering-events` queue.
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -29,17 +27,14 @@ from ordering.contracts.consumed import (
     StepOutcomeRead,
     StockReservationRefusedRead,
 )
-from ordering.domain import commands
 from ordering.domain.errors import (
     OrderNotCancellableError,
     OrderNotConfirmableError,
     TimelineFullError,
 )
-from ordering.domain.model import CancelReason, OrderLine, ShippingAddress
 from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from ordering.settings import OrderingSettings
-from servicekit.codes import CURRENCY_PATTERN
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.inbox import InboxPurge
 from servicekit.messaging.outbox import OutboxRelay
@@ -51,23 +46,6 @@ if TYPE_CHECKING:
     from types_aiobotocore_stepfunctions import SFNClient
 
 log = structlog.get_logger(__name__)
-
-
-def place_order_command(placed: PlaceOrderRead, envelope: Envelope) -> commands.PlaceOrder:
-    """The basket's `PlaceOrder` as the ordering service's own command."""
-    address = placed.shipping_address
-    return commands.PlaceOrder(
-        message_id=str(envelope.id),
-        order_id=placed.order_id,
-        user_id=placed.user_id,
-        lines=tuple(
-            OrderLine(line.product_id, line.sku, line.name, line.quantity, line.unit_price)
-            for line in placed.lines
-        ),
-        currency=placed.currency,
-        payment_token=placed.payment_token,
-        shipping_address=ShippingAddress(**address.model_dump()) if address else None,
-    )
 
 
 # Ordering's failures, by the error name the state machine compensates by. A cancellation the
@@ -82,41 +60,16 @@ def saga_steps(sfn: SFNClient, key: SagaKey, engine: AsyncEngine) -> SagaSteps:
     """The saga steps this service runs."""
 
     async def confirm(command: saga.ConfirmOrderRead) -> None:
-        await handlers.confirm_order(commands.ConfirmOrder(command.order_id), SqlUnitOfWork(engine))
+        await handlers.confirm_order(command.to_command(), SqlUnitOfWork(engine))
 
     async def cancel(command: saga.CancelOrderRead) -> None:
-        try:
-            reason = CancelReason(command.reason or "FAILED")
-        except ValueError:
-            reason = CancelReason.FAILED
-        await handlers.cancel_order(
-            commands.CancelOrder(command.order_id, reason), SqlUnitOfWork(engine)
-        )
+        await handlers.cancel_order(command.to_command(), SqlUnitOfWork(engine))
 
     return (
         SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
         .step("ConfirmOrder", saga.ConfirmOrderRead, confirm)
         .step("CancelOrder", saga.CancelOrderRead, cancel)
     )
-
-
-def reject_order_command(
-    head: PlaceOrderHeadRead, envelope: Envelope, error: ValidationError
-) -> commands.RejectOrder:
-    """A `PlaceOrder` ordering cannot store, as the command that rejects it visibly."""
-    currency = envelope.data.get("currency")
-    return commands.RejectOrder(
-        message_id=str(envelope.id),
-        order_id=head.order_id,
-        user_id=head.user_id,
-        currency=currency if isinstance(currency, str) and _CURRENCY.match(currency) else "",
-        refused=tuple(
-            sorted({".".join(str(part) for part in e["loc"]) or "order" for e in error.errors()})
-        ),
-    )
-
-
-_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 
 def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> MessageRouter:
@@ -128,29 +81,16 @@ def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> Messag
         try:
             placed = PlaceOrderRead.model_validate(envelope.data)
         except ValidationError as exc:
-            rejection = reject_order_command(head, envelope, exc)
+            rejection = head.to_rejection(envelope, exc)
             log.warning(
                 "place_order_rejected", order_id=str(head.order_id), refused=rejection.refused
             )
             order = await handlers.reject_order(rejection, new_uow())
             return {"order_id": str(order.id), "status": order.status.value}
-        command = place_order_command(placed, envelope)
-        order = await handlers.place_order(command, new_uow(), starter)
+        order = await handlers.place_order(placed.to_command(envelope), new_uow(), starter)
         return {"order_id": str(order.id), "status": order.status.value}
 
     return MessageRouter().on(PlaceOrderHeadRead, place)
-
-
-def record_step_command(
-    event: StepOutcomeRead, envelope: Envelope, step: str, detail: str
-) -> commands.RecordStep | None:
-    """A step's outcome as the command that records it, at the time the step's service
-    published it; None when the event names no order id ordering could have issued."""
-    try:
-        order_id = uuid.UUID(event.order_id)
-    except ValueError:
-        return None
-    return commands.RecordStep(str(envelope.id), order_id, step, detail, envelope.occurred_at)
 
 
 # Step outcomes this process dropped on a full timeline, for the running count in its log.
@@ -161,7 +101,7 @@ def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """What `ordering-events` carries: how the saga's steps in other services ended."""
 
     async def record(event: StepOutcomeRead, envelope: Envelope, step: str, detail: str) -> Outcome:
-        command = record_step_command(event, envelope, step, detail)
+        command = event.to_command(envelope, step, detail)
         if command is None:
             log.warning("step_outcome_ignored", type=envelope.type, order_id=event.order_id)
             return None

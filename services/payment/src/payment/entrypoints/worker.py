@@ -3,10 +3,7 @@ and relays its outbox to `payment-events`, until SIGTERM."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -18,16 +15,14 @@ from payment.adapters.provider import (
     SimulatedProvider,
 )
 from payment.contracts import consumed
-from payment.domain import commands, errors
-from payment.domain.model import CENT
+from payment.domain import errors
 from payment.service_layer import handlers
 from payment.service_layer.unit_of_work import PaymentUnitOfWork, UnitOfWork
 from payment.settings import PaymentSettings
-from servicekit.codes import CURRENCY_PATTERN
 from servicekit.messaging.consumer import Handler, ReceivedMessage
 from servicekit.messaging.dynamo_outbox import DirectPublisher, DynamoOutboxRelay
 from servicekit.messaging.router import MessageRouter
-from servicekit.messaging.saga import TRANSIENT, SagaKey, SagaSteps, StepFailedError
+from servicekit.messaging.saga import TRANSIENT, SagaKey, SagaSteps
 from servicekit.worker import Worker, run_worker
 
 if TYPE_CHECKING:
@@ -36,8 +31,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 NewUnitOfWork = Callable[[], UnitOfWork]
-
-_CURRENCY = re.compile(CURRENCY_PATTERN)
 
 # A domain error's name as the state machine sees it: its Retry and Catch choose by it. An
 # error not named here (the provider never answered) is no answer: see `acknowledge_unanswered`.
@@ -48,34 +41,6 @@ FAILURES: dict[type[Exception], str] = {
     errors.ProviderUnavailableError: TRANSIENT,
     errors.ConcurrentUpdateError: TRANSIENT,
 }
-
-
-def _order_id(command: consumed.PaymentStepRead) -> uuid.UUID:
-    try:
-        return uuid.UUID(command.order_id)
-    except ValueError as exc:
-        raise StepFailedError("InvalidCommand", f"order_id {command.order_id!r}") from exc
-
-
-def _authorize(command: consumed.AuthorizePaymentRead) -> commands.AuthorizePayment:
-    if not _CURRENCY.match(command.currency):
-        raise StepFailedError("InvalidCommand", f"currency {command.currency!r}")
-    try:
-        amount = command.total.quantize(CENT)
-    except InvalidOperation:  # NaN, infinite, or more digits than money has
-        amount = Decimal(0)
-    if amount <= 0:
-        raise StepFailedError("InvalidCommand", f"total {command.total}")
-    if amount != sum((line.unit_price * line.quantity for line in command.lines), Decimal(0)):
-        # The order's total is what its lines cost; a total of its own is no order's.
-        raise StepFailedError("InvalidCommand", f"total {command.total} is not its lines' sum")
-    return commands.AuthorizePayment(
-        order_id=_order_id(command),
-        user_id=command.user_id,
-        amount=amount,
-        currency=command.currency,
-        payment_token=command.payment_token,
-    )
 
 
 def _answer(result: handlers.StepResult) -> dict[str, Any]:
@@ -89,19 +54,16 @@ def saga_steps(
     """The saga steps payment answers, by the command name the state machine sends."""
 
     async def authorize(c: consumed.AuthorizePaymentRead) -> dict[str, Any]:
-        return _answer(await handlers.authorize_payment(_authorize(c), new_uow(), provider))
+        return _answer(await handlers.authorize_payment(c.to_command(), new_uow(), provider))
 
     async def capture(c: consumed.PaymentStepRead) -> dict[str, Any]:
-        command = commands.CapturePayment(_order_id(c))
-        return _answer(await handlers.capture_payment(command, new_uow(), provider))
+        return _answer(await handlers.capture_payment(c.to_capture(), new_uow(), provider))
 
     async def void(c: consumed.PaymentStepRead) -> dict[str, Any]:
-        command = commands.VoidPayment(_order_id(c))
-        return _answer(await handlers.void_payment(command, new_uow(), provider))
+        return _answer(await handlers.void_payment(c.to_void(), new_uow(), provider))
 
     async def refund(c: consumed.PaymentStepRead) -> dict[str, Any]:
-        command = commands.RefundPayment(_order_id(c))
-        return _answer(await handlers.refund_payment(command, new_uow(), provider))
+        return _answer(await handlers.refund_payment(c.to_refund(), new_uow(), provider))
 
     return (
         SagaSteps(sfn, FAILURES, correlate_by="order_id", key=key)
