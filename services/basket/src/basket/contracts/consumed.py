@@ -33,11 +33,7 @@ class ProductPriceChangedRead(ConsumedMessage):
 
     def to_command(self, envelope: Envelope) -> ProductRepriced:
         return ProductRepriced(
-            event_id=envelope.id,
-            product_id=self.product_id,
-            price=self.price,
-            currency=self.currency,
-            product_version=self.product_version,
+            envelope.id, self.product_id, self.price, self.currency, self.product_version
         )
 
 

@@ -5,8 +5,9 @@ from free text an event carries. Anything else is poison."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import ClassVar
+
+from pydantic import Field
 
 from notification.domain.commands import NotifyCustomer, Topic
 from servicekit.codes import CurrencyCode, ReasonCode
@@ -14,18 +15,15 @@ from servicekit.messaging.envelope import Amount, ConsumedMessage, Envelope, Use
 
 
 class CustomerEventRead(ConsumedMessage):
-    """An event a customer is told of: whose order, in what currency, and the `TOPIC` it
-    tells of."""
+    """An event a customer is told of: whose order, what amount in what currency, and the
+    `TOPIC` it tells of."""
 
     TOPIC: ClassVar[Topic]
 
     order_id: uuid.UUID
     user_id: UserId
+    amount: Amount
     currency: CurrencyCode
-
-    def told_amount(self) -> Decimal:
-        """The amount the customer is told of."""
-        raise NotImplementedError
 
     def to_command(self, envelope: Envelope) -> NotifyCustomer:
         """The notification this event asks for."""
@@ -35,17 +33,15 @@ class CustomerEventRead(ConsumedMessage):
             topic=self.TOPIC,
             user_id=self.user_id,
             order_id=self.order_id,
-            amount=self.told_amount(),
+            amount=self.amount,
             currency=self.currency,
             reason=getattr(self, "reason", None),
         )
 
 
 class OrderEventRead(CustomerEventRead):
-    total: Amount
-
-    def told_amount(self) -> Decimal:
-        return self.total
+    # What an order's events call its amount.
+    amount: Amount = Field(validation_alias="total")
 
 
 class OrderPlacedRead(OrderEventRead):
@@ -65,36 +61,29 @@ class OrderCancelledRead(OrderEventRead):
     reason: ReasonCode
 
 
-class PaymentEventRead(CustomerEventRead):
-    amount: Amount
-
-    def told_amount(self) -> Decimal:
-        return self.amount
-
-
-class PaymentAuthorizedRead(PaymentEventRead):
+class PaymentAuthorizedRead(CustomerEventRead):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
     TOPIC: ClassVar[Topic] = Topic.PAYMENT_AUTHORIZED
 
 
-class PaymentDeclinedRead(PaymentEventRead):
+class PaymentDeclinedRead(CustomerEventRead):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
     TOPIC: ClassVar[Topic] = Topic.PAYMENT_DECLINED
 
     reason: ReasonCode
 
 
-class PaymentCapturedRead(PaymentEventRead):
+class PaymentCapturedRead(CustomerEventRead):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
     TOPIC: ClassVar[Topic] = Topic.PAYMENT_CAPTURED
 
 
-class PaymentVoidedRead(PaymentEventRead):
+class PaymentVoidedRead(CustomerEventRead):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
     TOPIC: ClassVar[Topic] = Topic.PAYMENT_VOIDED
 
 
-class PaymentRefundedRead(PaymentEventRead):
+class PaymentRefundedRead(CustomerEventRead):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
     TOPIC: ClassVar[Topic] = Topic.PAYMENT_REFUNDED
 

@@ -132,71 +132,93 @@ class PlaceOrderRead(PlaceOrderHeadRead):
 
 
 class StepOutcomeRead(ConsumedMessage):
-    """An event that tells how one of an order's saga steps ended; only the order is read."""
+    """An event that tells how one of an order's saga steps ended; only the order is read.
+    `ENDED` is the outcome as the order's timeline shows it: the step, and how it ended (an
+    error name is the one the step answers the state machine with)."""
+
+    ENDED: ClassVar[tuple[str, str]]
 
     # A string, not a UUID: what is not one of ordering's order ids is ignored, not poison.
     # Bounded all the same, since it is logged when ignored.
     order_id: Annotated[str, _text(64), OneLine]
 
-    def to_command(self, envelope: Envelope, step: str, detail: str) -> commands.RecordStep | None:
+    @property
+    def step(self) -> str:
+        return self.ENDED[0]
+
+    @property
+    def detail(self) -> str:
+        return self.ENDED[1]
+
+    def to_command(self, envelope: Envelope) -> commands.RecordStep | None:
         """The command that records this outcome, at the time the step's service published
         it; None when it names no order id ordering could have issued."""
         try:
             order_id = uuid.UUID(self.order_id)
         except ValueError:
             return None
-        return commands.RecordStep(str(envelope.id), order_id, step, detail, envelope.occurred_at)
+        return commands.RecordStep(
+            str(envelope.id), order_id, self.step, self.detail, envelope.occurred_at
+        )
 
 
 class StockReservedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "inventory.StockReserved"
+    ENDED: ClassVar[tuple[str, str]] = ("ReserveStock", "succeeded")
 
 
 class StockReservationRefusedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "inventory.StockReservationRefused"
+    ENDED: ClassVar[tuple[str, str]] = ("ReserveStock", "failed")
 
     # Shown in the customer's timeline: an error name, never free text.
     reason: ErrorName
 
+    @property
+    def detail(self) -> str:
+        return f"failed: {self.reason}"
+
 
 class StockReleasedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "inventory.StockReleased"
+    ENDED: ClassVar[tuple[str, str]] = ("ReleaseStock", "succeeded")
 
 
 class PaymentAuthorizedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentAuthorized"
+    ENDED: ClassVar[tuple[str, str]] = ("AuthorizePayment", "succeeded")
 
 
 class PaymentDeclinedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentDeclined"
+    ENDED: ClassVar[tuple[str, str]] = ("AuthorizePayment", "failed: PaymentDeclined")
 
 
 class PaymentCapturedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentCaptured"
+    ENDED: ClassVar[tuple[str, str]] = ("CapturePayment", "succeeded")
 
 
 class PaymentVoidedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentVoided"
+    ENDED: ClassVar[tuple[str, str]] = ("VoidPayment", "succeeded")
 
 
 class PaymentRefundedRead(StepOutcomeRead):
     TYPE: ClassVar[str] = "payment.PaymentRefunded"
+    ENDED: ClassVar[tuple[str, str]] = ("RefundPayment", "succeeded")
 
 
-# Each step outcome as the order's timeline shows it: the step, and how it ended. The error
-# names are the ones the steps answer the state machine with.
-STEP_OUTCOMES: dict[type[StepOutcomeRead], tuple[str, str]] = {
-    StockReservedRead: ("ReserveStock", "succeeded"),
-    StockReleasedRead: ("ReleaseStock", "succeeded"),
-    PaymentAuthorizedRead: ("AuthorizePayment", "succeeded"),
-    PaymentDeclinedRead: ("AuthorizePayment", "failed: PaymentDeclined"),
-    PaymentCapturedRead: ("CapturePayment", "succeeded"),
-    PaymentVoidedRead: ("VoidPayment", "succeeded"),
-    PaymentRefundedRead: ("RefundPayment", "succeeded"),
-}
-
-CONSUMED: tuple[type[ConsumedMessage], ...] = (
-    PlaceOrderRead,
+# The step outcomes the order's timeline shows.
+STEP_OUTCOMES: tuple[type[StepOutcomeRead], ...] = (
+    StockReservedRead,
     StockReservationRefusedRead,
-    *STEP_OUTCOMES,
+    StockReleasedRead,
+    PaymentAuthorizedRead,
+    PaymentDeclinedRead,
+    PaymentCapturedRead,
+    PaymentVoidedRead,
+    PaymentRefundedRead,
 )
+
+CONSUMED: tuple[type[ConsumedMessage], ...] = (PlaceOrderRead, *STEP_OUTCOMES)

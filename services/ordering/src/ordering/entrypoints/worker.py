@@ -10,7 +10,7 @@ on the `ordering-events` queue.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import structlog
@@ -25,7 +25,6 @@ from ordering.contracts.consumed import (
     PlaceOrderHeadRead,
     PlaceOrderRead,
     StepOutcomeRead,
-    StockReservationRefusedRead,
 )
 from ordering.domain.errors import (
     OrderNotCancellableError,
@@ -100,8 +99,8 @@ timeline_entries_dropped = 0
 def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
     """What `ordering-events` carries: how the saga's steps in other services ended."""
 
-    async def record(event: StepOutcomeRead, envelope: Envelope, step: str, detail: str) -> Outcome:
-        command = event.to_command(envelope, step, detail)
+    async def record(event: StepOutcomeRead, envelope: Envelope) -> Outcome:
+        command = event.to_command(envelope)
         if command is None:
             log.warning("step_outcome_ignored", type=envelope.type, order_id=event.order_id)
             return None
@@ -118,22 +117,11 @@ def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
                 dropped_total=timeline_entries_dropped,
             )
             recorded = False
-        return {"order_id": event.order_id, "step": step, "recorded": recorded}
+        return {"order_id": event.order_id, "step": event.step, "recorded": recorded}
 
-    def outcome(
-        step: str, detail: str
-    ) -> Callable[[StepOutcomeRead, Envelope], Awaitable[Outcome]]:
-        async def handle(event: StepOutcomeRead, envelope: Envelope) -> Outcome:
-            return await record(event, envelope, step, detail)
-
-        return handle
-
-    async def refused(event: StockReservationRefusedRead, envelope: Envelope) -> Outcome:
-        return await record(event, envelope, "ReserveStock", f"failed: {event.reason}")
-
-    router = MessageRouter().on(StockReservationRefusedRead, refused)
-    for model, (step, detail) in STEP_OUTCOMES.items():
-        router.on(model, outcome(step, detail))
+    router = MessageRouter()
+    for model in STEP_OUTCOMES:
+        router.on(model, record)
     return router
 
 
