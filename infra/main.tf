@@ -11,6 +11,7 @@ module "network" {
 
   prefix              = local.prefix
   region              = var.region
+  account_id          = local.account_id
   cidr                = var.vpc_cidr
   availability_zones  = var.availability_zones
   single_nat_gateway  = var.single_nat_gateway
@@ -31,7 +32,10 @@ module "cognito" {
   source = "./modules/cognito"
 
   prefix              = local.prefix
+  region              = var.region
+  account_id          = local.account_id
   identity            = local.topology.identity
+  email               = var.cognito_email
   allow_password_auth = var.allow_password_auth
   deletion_protection = var.deletion_protection
 }
@@ -40,6 +44,7 @@ module "aurora" {
   source = "./modules/aurora"
 
   prefix                   = local.prefix
+  account_id               = local.account_id
   vpc_id                   = module.network.vpc_id
   subnet_ids               = module.network.database_subnet_ids
   engine_version           = var.aurora_engine_version
@@ -50,6 +55,7 @@ module "aurora" {
   backup_retention_days    = var.aurora_backup_retention_days
   deletion_protection      = var.deletion_protection
   skip_final_snapshot      = !var.deletion_protection
+  alarm_topic_arn          = module.messaging.alarm_topic_arn
   kms_key_arn              = module.kms.data_key_arn
   log_retention_days       = var.log_retention_days
   log_kms_key_arn          = module.kms.data_key_arn
@@ -112,6 +118,7 @@ module "alb" {
   subnet_ids          = module.network.private_subnet_ids
   services            = { for name, service in local.services : name => { api_path = service.api_path } }
   deletion_protection = var.deletion_protection
+  alarm_topic_arn     = module.messaging.alarm_topic_arn
 }
 
 module "api" {
@@ -131,6 +138,7 @@ module "api" {
   throttling_burst_limit = var.api_throttling_burst_limit
   log_retention_days     = var.log_retention_days
   log_kms_key_arn        = module.kms.data_key_arn
+  alarm_topic_arn        = module.messaging.alarm_topic_arn
 }
 
 # The release step that runs before the services roll: each schema's
@@ -271,9 +279,11 @@ module "service" {
     scales_to_zero   = each.value.worker_scales_to_zero
   }
 
-  fargate_spot       = var.fargate_spot
-  fargate_base_tasks = var.fargate_base_tasks
-  office_hours       = var.office_hours
+  fargate_spot          = var.fargate_spot
+  fargate_base_tasks    = var.fargate_base_tasks
+  office_hours          = var.office_hours
+  wait_for_steady_state = var.ecs_wait_for_steady_state
+  alarm_topic_arn       = module.messaging.alarm_topic_arn
 
   # Tasks start only once what they reach exists: the database writer, the
   # NAT routes and endpoints, the listener rules and the cluster's capacity

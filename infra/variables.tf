@@ -269,7 +269,24 @@ variable "trace_sample_ratio" {
 }
 
 variable "otel_collector_image" {
-  description = "The OpenTelemetry collector beside each process: AWS Distro for OpenTelemetry, whose image carries the X-Ray pipeline used here."
+  description = "The OpenTelemetry collector beside each process: AWS Distro for OpenTelemetry, whose image carries the X-Ray pipeline used here. From an ECR registry (ECR Public, or the account's own: a pull-through cache or a copy), pinned by digest, so that what runs is what was tested and a pull never meets an anonymous rate limit of another registry."
   type        = string
-  default     = "amazon/aws-otel-collector:v0.43.0"
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3@sha256:8aa9ea5f67b8d318f7d6af24677e3c70f7098bc0631147cb5fa91addbe980b06"
+
+  validation {
+    condition     = can(regex("^(public\\.ecr\\.aws|[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com)/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$", var.otel_collector_image))
+    error_message = "Name the collector image in ECR Public or an ECR registry of the account, by digest (<repository>[:<tag>]@sha256:<64 hex digits>)."
+  }
+}
+
+variable "ecs_wait_for_steady_state" {
+  description = "An apply waits until every ECS service's deployment has finished, and fails when one was rolled back (its tasks did not turn healthy). Only an apply against an emulator whose tasks never run has reason to turn it off."
+  type        = bool
+  default     = true
+}
+
+variable "cognito_email" {
+  description = "Send the user pool's e-mail (sign-up codes, password resets) through SES: from this address, as this SES identity of the account (a domain or an address, verified in SES, and the account out of the SES sandbox). Null keeps Cognito's own sender, which stops at 50 messages a day."
+  type        = object({ from = string, ses_identity = string, reply_to = optional(string) })
+  default     = null
 }

@@ -7,7 +7,9 @@ single_nat_gateway = true
 # Fewer endpoints: the rest of the AWS calls go through the NAT gateway.
 interface_endpoints = []
 
-log_level = "DEBUG"
+# The shop's own code at INFO; the AWS SDK and SQLAlchemy log warnings only,
+# whatever the level (a debug line per AWS call would be most of the bill).
+log_level = "INFO"
 # Every trace is kept: development traffic is small and each order is worth seeing.
 trace_sample_ratio  = 1
 log_retention_days  = 30

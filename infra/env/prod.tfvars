@@ -36,6 +36,14 @@ fargate_base_tasks = 1
 
 alarm_email = "shop-oncall@example.com"
 
+# Sign-up codes and password resets through SES: Cognito's own sender stops
+# at 50 a day. The identity must be verified in SES, and the account out of
+# the SES sandbox, before the apply (README.md, "Environments").
+cognito_email = {
+  from         = "Shop <no-reply@shop.example.com>"
+  ses_identity = "shop.example.com"
+}
+
 # The shop has no real payment provider yet: this runs the simulator, which
 # approves any card, in production. Plug in a provider and set this to false
 # (README.md, "Payment provider") before taking real orders.

@@ -39,6 +39,9 @@ variables {
   }
   # The workers given the saga's signing key: ordering signs, all three check.
   saga_key_readers = ["inventory", "ordering", "payment"]
+  # The collector, from ECR Public, by digest: nothing is pulled from a
+  # registry that limits anonymous pulls, and what runs is what was tested.
+  expected_collector_image = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3@sha256:8aa9ea5f67b8d318f7d6af24677e3c70f7098bc0631147cb5fa91addbe980b06"
   # Each topic's one publisher: the worker of the service that owns it (its
   # outbox relay), by the role ARN the mocks give it.
   topic_publishers = {
@@ -70,8 +73,16 @@ run "registries_first" {
   }
 
   assert {
-    condition     = output.ecr_repositories["shop/catalog"] == module.ecr.repository["shop/catalog"].url
-    error_message = "Step 2 reads where to push from the ecr_repositories output, which step 1 fills."
+    condition = output.ecr_repositories == {
+      "shop/catalog"      = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/catalog"
+      "shop/basket"       = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/basket"
+      "shop/ordering"     = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/ordering"
+      "shop/inventory"    = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/inventory"
+      "shop/payment"      = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/payment"
+      "shop/notification" = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/notification"
+      "shop/migrations"   = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/migrations"
+    }
+    error_message = "Step 2 reads where to push each image from the ecr_repositories output: each name its own repository's URL."
   }
 }
 
@@ -123,8 +134,24 @@ run "apply" {
   }
 
   assert {
-    condition     = module.api.authorizer.audience == toset([module.cognito.client_id]) && module.api.authorizer.issuer == module.cognito.issuer
-    error_message = "The authorizer must check the user pool's issuer and the app client."
+    condition = (
+      module.api.authorizer.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Mock12345" &&
+      module.api.authorizer.audience == toset(["mockappclient0123456789abcd"])
+    )
+    error_message = "The authorizer checks the user pool's issuer, https://cognito-idp.<region>.amazonaws.com/<pool id>, and the app client."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, definition in service.task_definitions : [
+          contains(definition.containers[0].environment, { name = "AUTH_ISSUER", value = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Mock12345" }),
+          contains(definition.containers[0].environment, { name = "AUTH_JWKS_URL", value = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Mock12345/.well-known/jwks.json" }),
+          contains(definition.containers[0].environment, { name = "AUTH_CLIENT_ID", value = "mockappclient0123456789abcd" }),
+        ]
+      ]
+    ]))
+    error_message = "Every process verifies tokens against the pool's issuer, its JWKS under that issuer, and the app client."
   }
 
   assert {
@@ -283,6 +310,79 @@ run "apply" {
   assert {
     condition     = module.alb.forwarding.xff_header_processing_mode == "remove" && module.alb.forwarding.subnet_ids == toset(module.network.private_subnet_ids)
     error_message = "The load balancer, in the private subnets the APIs trust, removes X-Forwarded-For: a client's list, which API Gateway passes on, never reaches a service."
+  }
+
+  # --- Every statement of every service role, resource by resource --------
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, policy in service.task_policies : [
+          for statement in policy.Statement : tolist(statement.Resource) == tolist(lookup({
+            UseOwnTables                            = contains(keys(var.table_owners), name) ? ["arn:aws:dynamodb:eu-west-1:111122223333:table/${var.table_owners[name]}", "arn:aws:dynamodb:eu-west-1:111122223333:table/${var.table_owners[name]}/index/*"] : []
+            UseDataKeyThroughDynamoDb               = ["arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001"]
+            PublishOwnEvents                        = ["arn:aws:sns:eu-west-1:111122223333:${name}-events"]
+            SendCommands                            = ["arn:aws:sqs:eu-west-1:111122223333:ordering-checkouts"]
+            ConnectAsOwnDatabaseRole                = ["arn:aws:rds-db:eu-west-1:111122223333:dbuser:cluster-MOCKRESOURCEID/${name}"]
+            SendTraces                              = ["*"]
+            SendMetrics                             = ["arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/${name}/metrics", "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/${name}/metrics:*"]
+            UseMessagingKeyThroughMessagingServices = ["arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-00000000000m"]
+            ConsumeOwnQueues                        = [for queue in var.consumes[name] : "arn:aws:sqs:eu-west-1:111122223333:${queue}"]
+            StartSaga                               = ["arn:aws:states:eu-west-1:111122223333:stateMachine:mock"]
+            AnswerSagaSteps                         = ["*"]
+          }, statement.Sid, ["no statement ${statement.Sid} was expected"]))
+        ]
+      ]
+    ]))
+    error_message = "Each statement of each task role names exactly its resources: the service's own tables, topic, queues, database user, metrics log group, the two keys, the checkout queue (basket), the saga (ordering's worker); nothing more."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        for process, execution in service.execution_policies : [
+          for statement in execution.policy.Statement : tolist(statement.Resource) == tolist(lookup({
+            AuthenticateToEcr = ["*"]
+            PullOwnImages     = ["arn:aws:ecr:eu-west-1:111122223333:repository/shop/${name}"]
+            WriteOwnLogs      = ["arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/${name}:*"]
+            ReadSagaKey       = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:saga-key-AbCdEf"]
+            DecryptSecrets    = ["arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001"]
+          }, statement.Sid, ["no statement ${statement.Sid} was expected"]))
+        ]
+      ]
+    ]))
+    error_message = "Each statement of each execution role names exactly its resources: the service's own image and log group, the saga key (its workers that use it); nothing more."
+  }
+
+  # --- Trust and key policies: AWS services act for this account only ------
+
+  assert {
+    condition = alltrue(flatten([
+      for document in concat(
+        flatten([for name, service in module.service : values(service.role_trusts)]),
+        values(module.migrations.role_trusts),
+        [module.aurora.monitoring_trust, module.network.flow_logs_trust, module.workflow.role_trust],
+        values(module.kms.key_policies),
+        ) : [
+        for statement in document.Statement :
+        try(statement.Condition.StringEquals["aws:SourceAccount"], null) == "111122223333" ||
+        try(statement.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], null) == "arn:aws:logs:eu-west-1:111122223333:log-group:*"
+        if can(statement.Principal.Service)
+      ]
+    ]))
+    error_message = "Every trust policy and key policy statement that lets an AWS service act names this account (aws:SourceAccount; CloudWatch Logs by its log groups' ARNs in the encryption context)."
+  }
+
+  assert {
+    condition = length(flatten([
+      for document in concat(
+        flatten([for name, service in module.service : values(service.role_trusts)]),
+        values(module.migrations.role_trusts),
+        [module.aurora.monitoring_trust, module.network.flow_logs_trust, module.workflow.role_trust],
+        values(module.kms.key_policies),
+      ) : [for statement in document.Statement : statement if can(statement.Principal.Service)]
+    ])) == 24 + 4 + 3 + 4
+    error_message = "The trust and key policies above are all there are: 24 service roles, 4 migration roles, the monitoring, flow-log and state machine roles, and 4 service statements in the two key policies."
   }
 
   # --- Queues: each admits its rightful senders, and no one else ----------
@@ -685,7 +785,7 @@ run "apply" {
         for process, definition in service.task_definitions : [
           var.trace_sample_ratio == 0 || anytrue([
             for container in definition.containers :
-            container.name == "otel-collector" && container.essential == false && container.image == var.otel_collector_image
+            container.name == "otel-collector" && container.essential == false && container.image == var.expected_collector_image
           ]),
           var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:4318" }),
           var.trace_sample_ratio == 0 || contains(definition.containers[0].environment, { name = "OTEL_TRACES_SAMPLER_ARG", value = tostring(var.trace_sample_ratio) }),
@@ -757,11 +857,20 @@ run "apply" {
   # --- The state machine ---------------------------------------------------
 
   assert {
-    condition = !strcontains(module.workflow.definition, "$${") && alltrue([
-      for queue in ["inventory-commands", "payment-commands", "ordering-commands"] :
-      strcontains(module.workflow.definition, module.messaging.queue[queue].url)
-    ])
-    error_message = "The rendered saga names the three command queues and no placeholder is left."
+    condition = {
+      for name, state in jsondecode(module.workflow.definition).States : name => state.Parameters.QueueUrl
+      if state.Type == "Task"
+      } == {
+      ReserveStock     = "https://sqs.eu-west-1.amazonaws.com/111122223333/inventory-commands"
+      ReleaseStock     = "https://sqs.eu-west-1.amazonaws.com/111122223333/inventory-commands"
+      AuthorizePayment = "https://sqs.eu-west-1.amazonaws.com/111122223333/payment-commands"
+      CapturePayment   = "https://sqs.eu-west-1.amazonaws.com/111122223333/payment-commands"
+      VoidPayment      = "https://sqs.eu-west-1.amazonaws.com/111122223333/payment-commands"
+      RefundPayment    = "https://sqs.eu-west-1.amazonaws.com/111122223333/payment-commands"
+      ConfirmOrder     = "https://sqs.eu-west-1.amazonaws.com/111122223333/ordering-commands"
+      CancelOrder      = "https://sqs.eu-west-1.amazonaws.com/111122223333/ordering-commands"
+    }
+    error_message = "Each saga step sends its command to the queue of the service that runs it."
   }
 
   assert {
@@ -809,6 +918,21 @@ run "apply" {
       alltrue([for rule in service.security_group_rules.database_from : rule[0] == module.aurora.security_group_id && rule[1] == service.security_group_rules.tasks_group])
     ])
     error_message = "The ALB may reach each service's tasks, which admit only the ALB; only schema owners may reach the database, which admits them."
+  }
+
+  assert {
+    condition     = values(module.alb.health_check_paths) == [for name in keys(module.alb.health_check_paths) : "/health/live"] && length(module.alb.health_check_paths) == 6
+    error_message = "The load balancer checks each API's liveness, not its database: a database blip must not take every task out of service."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for name, service in module.service : [
+        service.ecs_service_settings.api.wait_for_steady_state == true,
+        service.ecs_service_settings.worker.wait_for_steady_state == true,
+      ]
+    ]))
+    error_message = "An apply waits for every ECS service's deployment, and fails when the circuit breaker rolled one back."
   }
 
   assert {
@@ -881,6 +1005,65 @@ run "apply" {
       ] : [length(service.office_hours) == 0]
     ]))
     error_message = "Dev runs every process in office hours only (and nothing outside them, so Aurora pauses); prod always runs."
+  }
+
+  assert {
+    condition = module.cognito.email == (var.environment == "prod" ? {
+      sending_account = "DEVELOPER"
+      source_arn      = "arn:aws:ses:eu-west-1:111122223333:identity/shop.example.com"
+      from            = "Shop <no-reply@shop.example.com>"
+      } : {
+      sending_account = "COGNITO_DEFAULT"
+      source_arn      = null
+      from            = null
+    })
+    error_message = "Prod sends the user pool's e-mail through the account's SES identity; dev keeps Cognito's own sender (50 a day)."
+  }
+
+  assert {
+    condition     = module.aurora.settings.parameter_group_family == "aurora-postgresql16" && module.aurora.settings.engine_version == "16.8"
+    error_message = "The parameter group's family follows the engine's major version."
+  }
+
+  # --- Alarms: each notifies the alarm topic -------------------------------
+
+  assert {
+    condition = (
+      length(module.messaging.alarms) == 16 &&
+      alltrue([for name, alarm in module.messaging.alarms : alarm.actions == toset([module.messaging.alarm_topic_arn])]) &&
+      toset([for name, alarm in module.messaging.alarms : name if alarm.metric == "AWS/SQS/ApproximateAgeOfOldestMessage"]) == toset([
+        for queue in flatten(values(var.consumes)) : "shop-${var.environment}-${queue}-oldest-message-age"
+      ]) &&
+      alltrue([for name, alarm in module.messaging.alarms : alarm.threshold == 300 if alarm.metric == "AWS/SQS/ApproximateAgeOfOldestMessage"])
+    )
+    error_message = "Every queue has an alarm on its oldest message's age (past 300 s) besides its dead-letter alarm, each notifying the alarm topic."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, service in module.service :
+      var.environment == "prod" ? service.alarms == {
+        for process in ["api", "worker"] : process => {
+          name       = "shop-prod-${name}-${process}-tasks-missing"
+          expression = "desired - running"
+          actions    = toset([module.messaging.alarm_topic_arn])
+        }
+      } : length(service.alarms) == 0
+    ])
+    error_message = "With Container Insights (prod) every ECS service has an alarm on tasks desired but not running; without it (dev) there is nothing to compare."
+  }
+
+  assert {
+    condition = (
+      module.alb.alarm.metrics == tolist(["HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "RequestCount"]) &&
+      module.alb.alarm.threshold == 5 && module.alb.alarm.actions == toset([module.messaging.alarm_topic_arn]) &&
+      module.api.alarm.metrics == tolist(["5xx", "Count"]) &&
+      module.api.alarm.threshold == 5 && module.api.alarm.actions == toset([module.messaging.alarm_topic_arn]) &&
+      toset(keys(module.aurora.alarms)) == toset(["shop-${var.environment}-aurora-capacity", "shop-${var.environment}-aurora-deadlocks"]) &&
+      [for name, alarm in module.aurora.alarms : alarm.metric] == ["AWS/RDS/ACUUtilization", "AWS/RDS/Deadlocks"] &&
+      alltrue([for name, alarm in module.aurora.alarms : alarm.actions == toset([module.messaging.alarm_topic_arn])])
+    )
+    error_message = "The load balancer and the API alarm on their share of 5xx answers (over 5%), Aurora on its capacity and on deadlocks, each notifying the alarm topic."
   }
 
   assert {

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.terraform import Parsed
+from tests.infra.terraform import INFRA, Parsed
 
 # The contract from the architecture, written out independently of the
 # Terraform so that a change on either side shows up here.
@@ -66,7 +66,8 @@ def test_route_rule_target_group_and_ecs_service_are_chained(parsed: Parsed, ser
     assert group["port"] == 8000
     assert group["protocol"] == "HTTP"
     assert group["target_type"] == "ip"
-    assert group["health_check"]["path"] == "/health/ready"
+    # Liveness: a database that stops answering must not take every task out of service.
+    assert group["health_check"]["path"] == "/health/live"
 
     rule = parsed.one("aws_lb_listener_rule", f'module.alb.aws_lb_listener_rule.this["{service}"]')
     listener = parsed.one("aws_lb_listener", "module.alb.aws_lb_listener.http")
@@ -241,7 +242,13 @@ def test_autoscaling(parsed: Parsed, topology: dict[str, Any], service: str) -> 
         if path.startswith(prefix + ".")
     }
 
-    assert targets[f"{prefix}.aws_appautoscaling_target.api"]["min_capacity"] >= 1, (
+    # With office hours (dev) the schedule owns the bounds, which Terraform sets only on
+    # creation (a target of its own kind, ignoring changes to them); elsewhere Terraform does.
+    kind = "_scheduled" if parsed.environment == "dev" else ""
+    other = "" if kind else "_scheduled"
+    assert f"{prefix}.aws_appautoscaling_target.api{other}[0]" not in targets
+    assert f"{prefix}.aws_appautoscaling_target.worker{other}[0]" not in targets
+    assert targets[f"{prefix}.aws_appautoscaling_target.api{kind}[0]"]["min_capacity"] >= 1, (
         "an API cannot scale to zero"
     )
     request_tracking = policies["api_requests"]["target_tracking_scaling_policy_configuration"]
@@ -256,7 +263,7 @@ def test_autoscaling(parsed: Parsed, topology: dict[str, Any], service: str) -> 
     )
 
     consumes = bool(owned(topology, service)["queues"])
-    worker_target = targets.get(f"{prefix}.aws_appautoscaling_target.worker[0]")
+    worker_target = targets.get(f"{prefix}.aws_appautoscaling_target.worker{kind}[0]")
     # Dev's office hours give every worker a target; elsewhere only consumers have one.
     assert (worker_target is not None) == (consumes or parsed.environment == "dev")
     if not consumes:
@@ -310,3 +317,18 @@ def test_state_machine_role_reaches_exactly_its_queues(
     for sid, statement in granted.items():
         if statement["Resource"] == ["*"]:
             assert all(a.startswith(("logs:", "xray:")) for a in statement["Action"]), sid
+
+
+def test_scheduled_bounds_are_left_to_the_schedule() -> None:
+    # An apply outside office hours must not put back the daytime bounds the schedule lowered.
+    source = (INFRA / "modules" / "ecs_service" / "autoscaling.tf").read_text()
+    for name in ("api_scheduled", "worker_scheduled"):
+        block = source.split(f'resource "aws_appautoscaling_target" "{name}" {{', 1)[1]
+        block = block.split("\n}\n", 1)[0]
+        assert "count = var.office_hours == null ? 0 : 1" in block, name
+        assert "ignore_changes = [min_capacity, max_capacity]" in block, name
+    for name in ("api", "worker"):
+        block = source.split(f'resource "aws_appautoscaling_target" "{name}" {{', 1)[1]
+        block = block.split("\n}\n", 1)[0]
+        assert "var.office_hours == null ? 1 : 0" in block, name
+        assert "ignore_changes" not in block, name

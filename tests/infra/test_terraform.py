@@ -5,12 +5,14 @@ Needs a `terraform` binary (>= 1.11) and a filesystem mirror of the hashicorp/aw
 binary from TERRAFORM or the PATH, the mirror from TF_PLUGIN_MIRROR or the first of the usual
 places that holds one. Nothing is fetched from the network. Without either, the tests are
 skipped with the reason (pytest's summary prints it). Terraform runs in a copy of infra/ in a
-temporary directory, so no .terraform/ or lock file lands in the repository.
+temporary directory, so no .terraform/ lands in the repository, and `init` may not change the
+committed lock file: the mirror's provider must be the build it records.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -88,7 +90,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Workdir:
     shutil.copytree(
         INFRA,
         copy,
-        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*"),
+        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"),
     )
     env = {
         **os.environ,
@@ -99,7 +101,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Workdir:
         "TF_CLI_CONFIG_FILE": os.devnull,  # no user settings, no network mirror
     }
     work = Workdir(terraform, copy, env)
-    init = work.run("init", "-backend=false", f"-plugin-dir={mirror}", "-no-color")
+    init = work.run(
+        "init", "-backend=false", f"-plugin-dir={mirror}", "-lockfile=readonly", "-no-color"
+    )
     assert init.returncode == 0, f"terraform init from {mirror} failed: {explain(init)}"
     return work
 
@@ -128,3 +132,16 @@ def test_mock_apply(workdir: Workdir, environment: str) -> None:
     result = workdir.run("test", f"-var-file=env/{environment}.tfvars", "-no-color")
     assert result.returncode == 0, explain(result)
     assert " passed, 0 failed" in result.stdout, explain(result)
+
+
+def test_the_provider_is_locked_to_the_tested_build() -> None:
+    lock = (INFRA / ".terraform.lock.hcl").read_text()
+    blocks = re.findall(r'provider "([^"]+)" \{(.*?)\n\}', lock, re.DOTALL)
+    assert [name for name, _ in blocks] == ["registry.terraform.io/hashicorp/aws"]
+    body = blocks[0][1]
+    assert re.search(r'^\s*version\s*=\s*"5\.100\.0"$', body, re.MULTILINE), body
+    assert re.search(r'^\s*constraints\s*=\s*"~> 5\.100"$', body, re.MULTILINE), body
+    # linux_amd64, made from the provider mirror (an h1: hash of the unpacked package).
+    assert re.findall(r'"(h1:[A-Za-z0-9+/=]+)"', body), body
+    versions = (INFRA / "versions.tf").read_text()
+    assert re.search(r'version\s*=\s*"~> 5\.100"', versions), "versions.tf pins ~> 5.100"

@@ -91,3 +91,40 @@ resource "aws_lb_listener_rule" "this" {
     target_group_arn = aws_lb_target_group.this[each.key].arn
   }
 }
+
+# More than 5% of requests answered 5xx, by the tasks or by the load balancer
+# itself (no healthy target, a task that hung up), over two 5-minute periods
+# with at least 20 requests each.
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.prefix}-alb-5xx"
+  alarm_description   = "Over 5% of the requests through the internal load balancer were answered 5xx for 10 minutes."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 5
+  evaluation_periods  = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+
+  dynamic "metric_query" {
+    for_each = { requests = "RequestCount", target = "HTTPCode_Target_5XX_Count", balancer = "HTTPCode_ELB_5XX_Count" }
+
+    content {
+      id = metric_query.key
+
+      metric {
+        namespace   = "AWS/ApplicationELB"
+        metric_name = metric_query.value
+        dimensions  = { LoadBalancer = aws_lb.this.arn_suffix }
+        stat        = "Sum"
+        period      = 300
+      }
+    }
+  }
+
+  metric_query {
+    id          = "rate"
+    label       = "Share of requests answered 5xx (%)"
+    expression  = "IF(FILL(requests, 0) >= 20, 100 * (FILL(target, 0) + FILL(balancer, 0)) / requests, 0)"
+    return_data = true
+  }
+}

@@ -35,3 +35,19 @@ output "forwarding" {
     xff_header_processing_mode = aws_lb.this.xff_header_processing_mode
   }
 }
+
+output "health_check_paths" {
+  description = "Per service, the path the load balancer checks its tasks on."
+  value       = { for name, group in aws_lb_target_group.this : name => group.health_check[0].path }
+}
+
+output "alarm" {
+  description = "The 5xx alarm: its expression, threshold and where it notifies."
+  value = {
+    name       = aws_cloudwatch_metric_alarm.errors.alarm_name
+    expression = one([for query in aws_cloudwatch_metric_alarm.errors.metric_query : query.expression if query.return_data == true])
+    metrics    = sort(flatten([for query in aws_cloudwatch_metric_alarm.errors.metric_query : [for metric in query.metric : metric.metric_name]]))
+    threshold  = aws_cloudwatch_metric_alarm.errors.threshold
+    actions    = aws_cloudwatch_metric_alarm.errors.alarm_actions
+  }
+}

@@ -25,12 +25,17 @@ variable "container_port" {
 }
 
 variable "health_check_path" {
-  description = "Readiness endpoint of every API."
+  description = "What the load balancer asks each API task: liveness, not readiness. A database that stops answering for a while must not take every task out of service at once (and have ECS replace them all); the services answer 503 for what needs it meanwhile."
   type        = string
-  default     = "/health/ready"
+  default     = "/health/live"
 }
 
 variable "deletion_protection" {
   description = "Protect the load balancer from deletion."
   type        = bool
+}
+
+variable "alarm_topic_arn" {
+  description = "Topic the load balancer's alarm notifies."
+  type        = string
 }

@@ -151,3 +151,40 @@ resource "aws_apigatewayv2_stage" "default" {
     })
   }
 }
+
+# More than 5% of the API's requests answered 5xx (by the services, or by the
+# gateway: an integration that timed out or could not connect), over two
+# 5-minute periods with at least 20 requests each.
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.prefix}-api-5xx"
+  alarm_description   = "Over 5% of the API's requests were answered 5xx for 10 minutes."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 5
+  evaluation_periods  = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+
+  dynamic "metric_query" {
+    for_each = { requests = "Count", errors = "5xx" }
+
+    content {
+      id = metric_query.key
+
+      metric {
+        namespace   = "AWS/ApiGateway"
+        metric_name = metric_query.value
+        dimensions  = { ApiId = aws_apigatewayv2_api.this.id, Stage = aws_apigatewayv2_stage.default.name }
+        stat        = "Sum"
+        period      = 300
+      }
+    }
+  }
+
+  metric_query {
+    id          = "rate"
+    label       = "Share of requests answered 5xx (%)"
+    expression  = "IF(FILL(requests, 0) >= 20, 100 * FILL(errors, 0) / requests, 0)"
+    return_data = true
+  }
+}

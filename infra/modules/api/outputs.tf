@@ -51,3 +51,14 @@ output "integration_request_parameters" {
   description = "How the integration changes each request before it reaches the load balancer."
   value       = aws_apigatewayv2_integration.alb.request_parameters
 }
+
+output "alarm" {
+  description = "The 5xx alarm: its expression, threshold and where it notifies."
+  value = {
+    name       = aws_cloudwatch_metric_alarm.errors.alarm_name
+    expression = one([for query in aws_cloudwatch_metric_alarm.errors.metric_query : query.expression if query.return_data == true])
+    metrics    = sort(flatten([for query in aws_cloudwatch_metric_alarm.errors.metric_query : [for metric in query.metric : metric.metric_name]]))
+    threshold  = aws_cloudwatch_metric_alarm.errors.threshold
+    actions    = aws_cloudwatch_metric_alarm.errors.alarm_actions
+  }
+}

@@ -92,3 +92,8 @@ variable "dropped_request_headers" {
   type        = list(string)
   default     = ["traceparent", "tracestate", "baggage"]
 }
+
+variable "alarm_topic_arn" {
+  description = "Topic the API's alarm notifies."
+  type        = string
+}

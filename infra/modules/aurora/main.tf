@@ -1,5 +1,8 @@
 locals {
   cluster_identifier = var.prefix
+  # The parameter group's family follows the engine's major version (16.8:
+  # aurora-postgresql16), so a major upgrade brings a group it can use.
+  family = "aurora-postgresql${split(".", var.engine_version)[0]}"
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -18,9 +21,15 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_rds_cluster_parameter_group" "this" {
-  name        = "${var.prefix}-aurora-postgresql16"
-  family      = "aurora-postgresql16"
+  name        = "${var.prefix}-${local.family}"
+  family      = local.family
   description = "Shop cluster settings"
+
+  # A new family is a new group: made before the cluster moves to it, and the
+  # old one removed after.
+  lifecycle {
+    create_before_destroy = true
+  }
 
   # Clients must use TLS.
   parameter {
@@ -125,6 +134,7 @@ resource "aws_iam_role" "monitoring" {
       Effect    = "Allow"
       Action    = "sts:AssumeRole"
       Principal = { Service = "monitoring.rds.amazonaws.com" }
+      Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
     }]
   })
 }
@@ -132,4 +142,41 @@ resource "aws_iam_role" "monitoring" {
 resource "aws_iam_role_policy_attachment" "monitoring" {
   role       = aws_iam_role.monitoring.name
   policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+}
+
+# The database at 90% of its maximum capacity for 15 minutes: it cannot grow
+# further, and queries queue up (raise max_capacity, or look for what
+# loads it). A paused cluster publishes nothing, which is no alarm.
+resource "aws_cloudwatch_metric_alarm" "capacity" {
+  alarm_name          = "${var.prefix}-aurora-capacity"
+  alarm_description   = "Aurora has used over 90% of its maximum capacity (${var.max_capacity} ACU) for 15 minutes."
+  namespace           = "AWS/RDS"
+  metric_name         = "ACUUtilization"
+  dimensions          = { DBClusterIdentifier = aws_rds_cluster.this.cluster_identifier }
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 90
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+}
+
+# Deadlocks mean two transactions of a service take locks in opposite orders:
+# a bug to fix, whose victims are retried meanwhile.
+resource "aws_cloudwatch_metric_alarm" "deadlocks" {
+  alarm_name          = "${var.prefix}-aurora-deadlocks"
+  alarm_description   = "Aurora resolved deadlocks: two transactions took locks in opposite orders."
+  namespace           = "AWS/RDS"
+  metric_name         = "Deadlocks"
+  dimensions          = { DBClusterIdentifier = aws_rds_cluster.this.cluster_identifier }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
 }

@@ -47,7 +47,21 @@ output "settings" {
     instance_count             = length(aws_rds_cluster_instance.this)
     auto_minor_version_upgrade = distinct([for instance in aws_rds_cluster_instance.this : instance.auto_minor_version_upgrade])
     engine_version             = aws_rds_cluster.this.engine_version
+    parameter_group_family     = aws_rds_cluster_parameter_group.this.family
     skip_final_snapshot        = aws_rds_cluster.this.skip_final_snapshot
     iam_authentication         = aws_rds_cluster.this.iam_database_authentication_enabled
+  }
+}
+
+output "monitoring_trust" {
+  description = "Who may assume the enhanced-monitoring role (its trust policy)."
+  value       = jsondecode(aws_iam_role.monitoring.assume_role_policy)
+}
+
+output "alarms" {
+  description = "Per alarm name, the metric it watches, its threshold and where it notifies."
+  value = {
+    for alarm in [aws_cloudwatch_metric_alarm.capacity, aws_cloudwatch_metric_alarm.deadlocks] :
+    alarm.alarm_name => { metric = "${alarm.namespace}/${alarm.metric_name}", threshold = alarm.threshold, actions = alarm.alarm_actions }
   }
 }

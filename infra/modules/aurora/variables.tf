@@ -14,8 +14,13 @@ variable "subnet_ids" {
 }
 
 variable "engine_version" {
-  description = "Aurora PostgreSQL version (16.3 or later for auto-pause)."
+  description = "Aurora PostgreSQL version (16.3 or later for auto-pause); its major version names the parameter group's family."
   type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+$", var.engine_version))
+    error_message = "A major and minor version, such as 16.8."
+  }
 }
 
 variable "database_name" {
@@ -78,5 +83,15 @@ variable "log_retention_days" {
 
 variable "log_kms_key_arn" {
   description = "Key that encrypts the exported log."
+  type        = string
+}
+
+variable "account_id" {
+  description = "The account's id: only RDS acting for it may assume the monitoring role."
+  type        = string
+}
+
+variable "alarm_topic_arn" {
+  description = "Topic the database's alarms notify."
   type        = string
 }

@@ -19,6 +19,16 @@ resource "aws_cognito_user_pool" "this" {
     temporary_password_validity_days = 3
   }
 
+  # Cognito's own sender stops at 50 messages a day: enough for development,
+  # not for a shop's sign-ups and password resets. With SES the pool sends
+  # as the shop, within the account's SES quota.
+  email_configuration {
+    email_sending_account  = var.email == null ? "COGNITO_DEFAULT" : "DEVELOPER"
+    source_arn             = var.email == null ? null : "arn:aws:ses:${var.region}:${var.account_id}:identity/${var.email.ses_identity}"
+    from_email_address     = var.email == null ? null : var.email.from
+    reply_to_email_address = var.email == null ? null : var.email.reply_to
+  }
+
   account_recovery_setting {
     recovery_mechanism {
       name     = "verified_email"

@@ -17,3 +17,12 @@ output "client_id" {
   description = "The app client; Cognito access tokens carry it as client_id."
   value       = aws_cognito_user_pool_client.api.id
 }
+
+output "email" {
+  description = "How the pool sends e-mail: Cognito's sender or the account's SES identity, and from which address."
+  value = {
+    sending_account = one(aws_cognito_user_pool.this.email_configuration).email_sending_account
+    source_arn      = one(aws_cognito_user_pool.this.email_configuration).source_arn
+    from            = one(aws_cognito_user_pool.this.email_configuration).from_email_address
+  }
+}

@@ -19,9 +19,21 @@ locals {
 
   # "m0 + m1 + ...": messages waiting across the worker's queues.
   backlog_expression = join(" + ", [for index, name in local.queue_names : "m${index}"])
+
+  # Each process's scalable target, whichever of the two kinds it has (null
+  # for a worker that keeps its one task).
+  api_target    = one(concat(aws_appautoscaling_target.api, aws_appautoscaling_target.api_scheduled))
+  worker_target = one(concat(aws_appautoscaling_target.worker, aws_appautoscaling_target.worker_scheduled))
 }
 
+# Without office hours Terraform keeps each target's bounds. With them, the
+# scheduled actions below set the bounds twice a day, and Terraform sets them
+# only when it creates the target: an apply outside office hours would
+# otherwise put back the daytime bounds and start what the schedule stopped.
+# A change of bounds then reaches the target at the next scheduled start.
 resource "aws_appautoscaling_target" "api" {
+  count = var.office_hours == null ? 1 : 0
+
   service_namespace  = "ecs"
   resource_id        = "service/${var.cluster.name}/${aws_ecs_service.api.name}"
   scalable_dimension = "ecs:service:DesiredCount"
@@ -29,12 +41,31 @@ resource "aws_appautoscaling_target" "api" {
   max_capacity       = var.api.max_tasks
 }
 
+resource "aws_appautoscaling_target" "api_scheduled" {
+  count = var.office_hours == null ? 0 : 1
+
+  service_namespace  = "ecs"
+  resource_id        = "service/${var.cluster.name}/${aws_ecs_service.api.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.api.min_tasks
+  max_capacity       = var.api.max_tasks
+
+  lifecycle {
+    ignore_changes = [min_capacity, max_capacity] # the schedule's
+  }
+}
+
+moved {
+  from = aws_appautoscaling_target.api
+  to   = aws_appautoscaling_target.api[0]
+}
+
 resource "aws_appautoscaling_policy" "api_requests" {
   name               = "${local.full_name}-api-requests"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.api.service_namespace
-  resource_id        = aws_appautoscaling_target.api.resource_id
-  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+  service_namespace  = local.api_target.service_namespace
+  resource_id        = local.api_target.resource_id
+  scalable_dimension = local.api_target.scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.api.requests_per_target
@@ -51,9 +82,9 @@ resource "aws_appautoscaling_policy" "api_requests" {
 resource "aws_appautoscaling_policy" "api_cpu" {
   name               = "${local.full_name}-api-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.api.service_namespace
-  resource_id        = aws_appautoscaling_target.api.resource_id
-  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+  service_namespace  = local.api_target.service_namespace
+  resource_id        = local.api_target.resource_id
+  scalable_dimension = local.api_target.scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.api.cpu_target_percent
@@ -67,7 +98,7 @@ resource "aws_appautoscaling_policy" "api_cpu" {
 }
 
 resource "aws_appautoscaling_target" "worker" {
-  count = local.worker_autoscales ? 1 : 0
+  count = local.worker_autoscales && var.office_hours == null ? 1 : 0
 
   service_namespace  = "ecs"
   resource_id        = "service/${var.cluster.name}/${aws_ecs_service.worker.name}"
@@ -76,15 +107,29 @@ resource "aws_appautoscaling_target" "worker" {
   max_capacity       = var.worker.max_tasks
 }
 
+resource "aws_appautoscaling_target" "worker_scheduled" {
+  count = var.office_hours == null ? 0 : 1
+
+  service_namespace  = "ecs"
+  resource_id        = "service/${var.cluster.name}/${aws_ecs_service.worker.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = local.processes.worker.min_tasks
+  max_capacity       = var.worker.max_tasks
+
+  lifecycle {
+    ignore_changes = [min_capacity, max_capacity] # the schedule's
+  }
+}
+
 # Always-on worker: (messages waiting) / (running tasks) held at the target.
 resource "aws_appautoscaling_policy" "worker_backlog_per_task" {
   count = local.tracking_worker ? 1 : 0
 
   name               = "${local.full_name}-worker-backlog-per-task"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
-  resource_id        = aws_appautoscaling_target.worker[0].resource_id
-  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
+  service_namespace  = local.worker_target.service_namespace
+  resource_id        = local.worker_target.resource_id
+  scalable_dimension = local.worker_target.scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.worker.backlog_per_task
@@ -157,9 +202,9 @@ resource "aws_appautoscaling_policy" "worker_queue_depth" {
 
   name               = "${local.full_name}-worker-queue-depth"
   policy_type        = "StepScaling"
-  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
-  resource_id        = aws_appautoscaling_target.worker[0].resource_id
-  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
+  service_namespace  = local.worker_target.service_namespace
+  resource_id        = local.worker_target.resource_id
+  scalable_dimension = local.worker_target.scalable_dimension
 
   step_scaling_policy_configuration {
     adjustment_type         = "ExactCapacity"
@@ -229,9 +274,9 @@ resource "aws_appautoscaling_policy" "worker_sleep" {
 
   name               = "${local.full_name}-worker-sleep"
   policy_type        = "StepScaling"
-  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
-  resource_id        = aws_appautoscaling_target.worker[0].resource_id
-  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
+  service_namespace  = local.worker_target.service_namespace
+  resource_id        = local.worker_target.resource_id
+  scalable_dimension = local.worker_target.scalable_dimension
 
   step_scaling_policy_configuration {
     adjustment_type         = "ExactCapacity"
@@ -303,10 +348,10 @@ locals {
   # Plain strings and numbers only, so that both branches convert to one map
   # type whatever Terraform knows about the targets at the time.
   scheduled = var.office_hours == null ? {} : {
-    api_start    = { resource_id = aws_appautoscaling_target.api.resource_id, schedule = var.office_hours.start, min = var.api.min_tasks, max = var.api.max_tasks }
-    api_stop     = { resource_id = aws_appautoscaling_target.api.resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
-    worker_start = { resource_id = aws_appautoscaling_target.worker[0].resource_id, schedule = var.office_hours.start, min = local.processes.worker.min_tasks, max = var.worker.max_tasks }
-    worker_stop  = { resource_id = aws_appautoscaling_target.worker[0].resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
+    api_start    = { resource_id = local.api_target.resource_id, schedule = var.office_hours.start, min = var.api.min_tasks, max = var.api.max_tasks }
+    api_stop     = { resource_id = local.api_target.resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
+    worker_start = { resource_id = local.worker_target.resource_id, schedule = var.office_hours.start, min = local.processes.worker.min_tasks, max = var.worker.max_tasks }
+    worker_stop  = { resource_id = local.worker_target.resource_id, schedule = var.office_hours.stop, min = 0, max = 0 }
   }
 }
 

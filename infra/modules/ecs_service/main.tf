@@ -275,6 +275,10 @@ resource "aws_ecs_service" "api" {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
 
+  # The apply ends when the deployment has: it fails if the circuit breaker
+  # rolled the service back, instead of reporting success over failing tasks.
+  wait_for_steady_state = var.wait_for_steady_state
+
   lifecycle {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
@@ -317,9 +321,63 @@ resource "aws_ecs_service" "worker" {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
 
+  # The apply ends when the deployment has: it fails if the circuit breaker
+  # rolled the service back, instead of reporting success over failing tasks.
+  wait_for_steady_state = var.wait_for_steady_state
+
   lifecycle {
     ignore_changes = [desired_count] # owned by autoscaling once created
   }
 
   depends_on = [terraform_data.task_prerequisites]
+}
+
+# Fewer tasks running than ECS wants, for ten minutes: tasks that fail to
+# start (an image that cannot be pulled, a secret that cannot be read, a
+# health check that never passes) or keep stopping. Container Insights
+# publishes both counts; without it (dev) there is nothing to compare, and a
+# failed deployment shows in the apply instead (wait_for_steady_state).
+resource "aws_cloudwatch_metric_alarm" "tasks_missing" {
+  for_each = var.cluster.container_insights ? { api = aws_ecs_service.api.name, worker = aws_ecs_service.worker.name } : {}
+
+  alarm_name          = "${local.full_name}-${each.key}-tasks-missing"
+  alarm_description   = "The ${var.name} ${each.key} has run fewer tasks than it should for 10 minutes: look at its stopped tasks' reasons."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 10
+  datapoints_to_alarm = 10
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+
+  metric_query {
+    id = "desired"
+
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "DesiredTaskCount"
+      dimensions  = { ClusterName = var.cluster.name, ServiceName = each.value }
+      stat        = "Average"
+      period      = 60
+    }
+  }
+
+  metric_query {
+    id = "running"
+
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "RunningTaskCount"
+      dimensions  = { ClusterName = var.cluster.name, ServiceName = each.value }
+      stat        = "Average"
+      period      = 60
+    }
+  }
+
+  metric_query {
+    id          = "missing"
+    label       = "Tasks desired but not running"
+    expression  = "desired - running"
+    return_data = true
+  }
 }

@@ -57,10 +57,10 @@ output "task_definitions" {
 }
 
 output "ecs_service_settings" {
-  description = "Per process, the ECS service's starting task count and capacity provider strategy."
+  description = "Per process, the ECS service's starting task count, capacity provider strategy and whether an apply waits for its deployment."
   value = {
-    api    = { desired_count = aws_ecs_service.api.desired_count, capacity = aws_ecs_service.api.capacity_provider_strategy }
-    worker = { desired_count = aws_ecs_service.worker.desired_count, capacity = aws_ecs_service.worker.capacity_provider_strategy }
+    api    = { desired_count = aws_ecs_service.api.desired_count, capacity = aws_ecs_service.api.capacity_provider_strategy, wait_for_steady_state = aws_ecs_service.api.wait_for_steady_state }
+    worker = { desired_count = aws_ecs_service.worker.desired_count, capacity = aws_ecs_service.worker.capacity_provider_strategy, wait_for_steady_state = aws_ecs_service.worker.wait_for_steady_state }
   }
 }
 
@@ -82,6 +82,25 @@ output "office_hours" {
       schedule = action.schedule
       min      = tonumber(one(action.scalable_target_action).min_capacity)
       max      = tonumber(one(action.scalable_target_action).max_capacity)
+    }
+  }
+}
+
+output "role_trusts" {
+  description = "Per role (<process>-task, <process>-execution), who may assume it (its trust policy)."
+  value = merge(
+    { for process, role in aws_iam_role.task : "${process}-task" => jsondecode(role.assume_role_policy) },
+    { for process, role in aws_iam_role.execution : "${process}-execution" => jsondecode(role.assume_role_policy) },
+  )
+}
+
+output "alarms" {
+  description = "Per process, the alarm on tasks desired but not running (none without Container Insights): its expression and where it notifies."
+  value = {
+    for process, alarm in aws_cloudwatch_metric_alarm.tasks_missing : process => {
+      name       = alarm.alarm_name
+      expression = one([for query in alarm.metric_query : query.expression if query.return_data == true])
+      actions    = alarm.alarm_actions
     }
   }
 }

@@ -204,3 +204,14 @@ variable "tracing" {
   })
   default = null
 }
+
+variable "wait_for_steady_state" {
+  description = "Have an apply wait until each ECS service's deployment has finished (and fail when the circuit breaker rolled it back)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_topic_arn" {
+  description = "Topic the service's alarms notify."
+  type        = string
+}

@@ -63,12 +63,14 @@ resource "aws_kms_key" "messaging" {
         Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
       },
       {
-        # CloudWatch publishes alarms to the encrypted alarm topic.
+        # CloudWatch publishes alarms to the encrypted alarm topic: this
+        # account's alarms only.
         Sid       = "CloudWatchPublishesAlarms"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
         Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
       },
       {
         # Log delivery reads the encrypted state machine's execution data

@@ -31,3 +31,25 @@ resource "aws_cloudwatch_metric_alarm" "dead_letter" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
+
+# A message that waits long means its consumer is down, stuck or too slow:
+# orders wait, and saga steps time out and are compensated. A message being
+# retried ages too (its last try before the dead-letter queue comes about
+# 110 s after its first), so the threshold lies well past that.
+resource "aws_cloudwatch_metric_alarm" "queue_age" {
+  for_each = local.queues
+
+  alarm_name          = "${var.prefix}-${each.key}-oldest-message-age"
+  alarm_description   = "A message has waited in ${each.key} for over ${var.queue_age_alarm_seconds} s: its consumer (${each.value.consumer} worker) is down, stuck or too slow."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.this[each.key].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.queue_age_alarm_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

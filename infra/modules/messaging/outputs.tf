@@ -37,3 +37,11 @@ output "topic_policy" {
   description = "Per topology topic name, the topic's access policy."
   value       = { for name, policy in aws_sns_topic_policy.this : name => jsondecode(policy.policy) }
 }
+
+output "alarms" {
+  description = "Per alarm name, the metric it watches (namespace/name, or the expression), its threshold and where it notifies."
+  value = {
+    for alarm in concat(values(aws_cloudwatch_metric_alarm.dead_letter), values(aws_cloudwatch_metric_alarm.queue_age)) :
+    alarm.alarm_name => { metric = "${alarm.namespace}/${alarm.metric_name}", threshold = alarm.threshold, actions = alarm.alarm_actions }
+  }
+}

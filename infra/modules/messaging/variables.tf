@@ -41,3 +41,9 @@ variable "topic_publishers" {
   type        = map(list(string))
   default     = {}
 }
+
+variable "queue_age_alarm_seconds" {
+  description = "Age of a queue's oldest message past which its alarm goes off (held for 5 minutes)."
+  type        = number
+  default     = 300
+}

@@ -40,3 +40,11 @@ output "security_group_rules" {
     database_from = [aws_vpc_security_group_ingress_rule.database_from_migrations.security_group_id, aws_vpc_security_group_ingress_rule.database_from_migrations.referenced_security_group_id]
   }
 }
+
+output "role_trusts" {
+  description = "Per role (execution, <schema>-task), who may assume it (its trust policy)."
+  value = merge(
+    { execution = jsondecode(aws_iam_role.execution.assume_role_policy) },
+    { for schema, role in aws_iam_role.task : "${schema}-task" => jsondecode(role.assume_role_policy) },
+  )
+}

@@ -12,6 +12,7 @@ resource "aws_iam_role" "flow_logs" {
       Effect    = "Allow"
       Action    = "sts:AssumeRole"
       Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+      Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
     }]
   })
 }

@@ -32,3 +32,8 @@ output "interface_endpoints" {
   description = "AWS services reached through interface endpoints."
   value       = sort(keys(aws_vpc_endpoint.interface))
 }
+
+output "flow_logs_trust" {
+  description = "Who may assume the flow-log role (its trust policy)."
+  value       = jsondecode(aws_iam_role.flow_logs.assume_role_policy)
+}

@@ -37,3 +37,8 @@ variable "log_kms_key_arn" {
   description = "Key that encrypts the flow log group."
   type        = string
 }
+
+variable "account_id" {
+  description = "The account's id: only VPC Flow Logs acting for it may assume the flow-log role."
+  type        = string
+}

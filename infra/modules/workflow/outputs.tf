@@ -41,3 +41,8 @@ output "saga_key" {
     value_in_state = nonsensitive(aws_secretsmanager_secret_version.saga_key.secret_string != null)
   }
 }
+
+output "role_trust" {
+  description = "Who may assume the state machine's role (its trust policy)."
+  value       = jsondecode(aws_iam_role.this.assume_role_policy)
+}

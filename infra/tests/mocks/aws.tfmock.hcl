@@ -404,3 +404,120 @@ override_resource {
   target = module.migrations.aws_iam_role.task["inventory"]
   values = { arn = "arn:aws:iam::111122223333:role/migrate-inventory-task" }
 }
+
+# Each service's image repository and log groups their own ARNs, so that a
+# role allowed another service's image or logs fails a test.
+
+override_resource {
+  target = module.ecr.aws_ecr_repository.this["shop/catalog"]
+  values = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/shop/catalog"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/catalog"
+  }
+}
+
+override_resource {
+  target = module.service["catalog"].aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/catalog" }
+}
+
+override_resource {
+  target = module.service["catalog"].aws_cloudwatch_log_group.metrics
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/catalog/metrics" }
+}
+
+override_resource {
+  target = module.ecr.aws_ecr_repository.this["shop/basket"]
+  values = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/shop/basket"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/basket"
+  }
+}
+
+override_resource {
+  target = module.service["basket"].aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/basket" }
+}
+
+override_resource {
+  target = module.service["basket"].aws_cloudwatch_log_group.metrics
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/basket/metrics" }
+}
+
+override_resource {
+  target = module.ecr.aws_ecr_repository.this["shop/ordering"]
+  values = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/shop/ordering"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/ordering"
+  }
+}
+
+override_resource {
+  target = module.service["ordering"].aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/ordering" }
+}
+
+override_resource {
+  target = module.service["ordering"].aws_cloudwatch_log_group.metrics
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/ordering/metrics" }
+}
+
+override_resource {
+  target = module.ecr.aws_ecr_repository.this["shop/inventory"]
+  values = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/shop/inventory"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/inventory"
+  }
+}
+
+override_resource {
+  target = module.service["inventory"].aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/inventory" }
+}
+
+override_resource {
+  target = module.service["inventory"].aws_cloudwatch_log_group.metrics
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/inventory/metrics" }
+}
+
+override_resource {
+  target = module.ecr.aws_ecr_repository.this["shop/payment"]
+  values = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/shop/payment"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/payment"
+  }
+}
+
+override_resource {
+  target = module.service["payment"].aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/payment" }
+}
+
+override_resource {
+  target = module.service["payment"].aws_cloudwatch_log_group.metrics
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/payment/metrics" }
+}
+
+override_resource {
+  target = module.ecr.aws_ecr_repository.this["shop/notification"]
+  values = {
+    arn            = "arn:aws:ecr:eu-west-1:111122223333:repository/shop/notification"
+    repository_url = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/notification"
+  }
+}
+
+override_resource {
+  target = module.service["notification"].aws_cloudwatch_log_group.this
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/notification" }
+}
+
+override_resource {
+  target = module.service["notification"].aws_cloudwatch_log_group.metrics
+  values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/notification/metrics" }
+}
+
+mock_resource "aws_cognito_user_pool_client" {
+  defaults = {
+    id = "mockappclient0123456789abcd"
+  }
+}

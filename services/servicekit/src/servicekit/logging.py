@@ -46,6 +46,12 @@ SECRET_FIELDS = frozenset(
     }
 )
 REDACTED = "[redacted]"
+
+# Libraries that write a line per call below WARNING: the AWS SDK several per request (and the
+# relays and consumers call it all the time), SQLAlchemy one per statement. They log warnings
+# and errors only, whatever LOG_LEVEL says: at DEBUG they would be most of what a process
+# writes, and of what CloudWatch Logs bills.
+QUIET_LIBRARIES = ("botocore", "aiobotocore", "boto3", "urllib3", "sqlalchemy")
 # A JWT (a bearer token) anywhere in a message; the value a validation error quotes; a
 # payment token or an address inside a rendered dict or exception message.
 _JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*")
@@ -138,6 +144,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
