@@ -237,7 +237,7 @@ variable "saga_step_timeout_seconds" {
 }
 
 variable "saga_key" {
-  description = "The saga's signing key (secret <prefix>-saga-key, given to the ordering, inventory and payment workers as SAGA_KEY). Needed only by an apply that writes it: the first one, and one that raises saga_key_version. Never stored in a plan or the state; README.md, \"Saga signing key\", has the command that makes one."
+  description = "The saga's signing key (secret <prefix>-saga-key, given to the ordering, inventory and payment workers as SAGA_KEY). Written only by the first apply and one that raises saga_key_version, but every plan covering the secret must be given one (the provider wants a value beside saga_key_version); for those that do not write it, any valid key will do. Never stored in a plan or the state; README.md, \"Saga signing key\", has the command that makes one."
   type        = string
   sensitive   = true
   ephemeral   = true

@@ -44,6 +44,13 @@ def running_emulator(log_path: Path) -> Iterator[str]:
         _wait_healthy(configured, None, timeout=30)
         yield configured
         return
+    with fresh_emulator(log_path) as url:
+        yield url
+
+
+@contextmanager
+def fresh_emulator(log_path: Path) -> Iterator[str]:
+    """Start an emulator of its own, whatever `AWS_ENDPOINT_URL` says, and yield its endpoint."""
     uv = shutil.which("uv")
     if uv is None:
         raise RuntimeError("uv is needed to start the emulator; or set AWS_ENDPOINT_URL")
