@@ -12,6 +12,11 @@ executions with one listing per poll, the shop's orders with one query per poll 
 table (through PostgreSQL's published port, with the credentials the ordering API runs with).
 
     uv run python -m bench.saga [--rate 10] [--orders 60] [--burst 200]
+
+For the burst it also prints what an order costs the stack: CPU time per order in each
+container (from the cgroups' own counters, before and after) and AWS requests per order by
+process and by API (each shop process counts what its clients send and reports it on SIGUSR1).
+Fargate bills the services' CPU; AWS bills each request.
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
 
-from bench.compose_stack import ROOT, database_url
+from bench.compose_stack import ROOT, aws_requests, cpu_seconds, database_url, running_services
 from shopctl.aws import client
 from shopctl.bootstrap import LOCAL_STEP_TIMEOUT_SECONDS, fill_placeholders
 from shopctl.identity import local_token
@@ -170,6 +176,109 @@ class NoopSaga:
             self._sqs.delete_queue(QueueUrl=url)
 
 
+class StackMeter:
+    """What the stack's containers spend: each one's CPU time, from its cgroup, and the AWS
+    requests each shop process has sent (each API and worker reports its own)."""
+
+    def __init__(self) -> None:
+        self.containers = running_services()
+        self.processes = {
+            name: container
+            for name, container in self.containers.items()
+            if name.endswith(("-api", "-worker"))
+        }
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far, by container."""
+        return {name: cpu_seconds(container) for name, container in self.containers.items()}
+
+    def requests(self) -> dict[str, dict[str, int]]:
+        """AWS requests sent so far, by process and then "service.Operation"."""
+        with ThreadPoolExecutor(len(self.processes)) as pool:
+            counts = pool.map(aws_requests, self.processes.values())
+            return dict(zip(self.processes, counts, strict=True))
+
+    def idle_rate(self, seconds: float = 5) -> float:
+        """CPU seconds a second the whole stack spends with nothing to do."""
+        before = sum(self.cpu().values())
+        time.sleep(seconds)
+        return (sum(self.cpu().values()) - before) / seconds
+
+    def settle(self, idle_rate: float, timeout: float = 30) -> None:
+        """Return once a second passes in which the stack spends little more than idle (the
+        work an order sets off goes on after its terminal state: the capture, notifications)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = sum(self.cpu().values())
+            time.sleep(1)
+            if sum(self.cpu().values()) - before <= idle_rate * 1.5 + 0.02:
+                return
+
+
+@dataclass(frozen=True, slots=True)
+class Costs:
+    """What a burst of orders cost the stack, each per order."""
+
+    cpu_ms: dict[str, float]  # by container
+    requests: dict[str, dict[str, float]]  # by process, then "service.Operation"
+    idle_cpu_ms_per_s: float  # the whole stack, doing nothing
+    seconds: float  # from the first checkout until the stack was idle again
+
+    @classmethod
+    def measured(
+        cls,
+        meter: StackMeter,
+        count: int,
+        cpu: tuple[dict[str, float], dict[str, float]],
+        requests: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]],
+        idle_rate: float,
+        seconds: float,
+    ) -> Costs:
+        (cpu_before, cpu_after), (sent_before, sent_after) = cpu, requests
+        return cls(
+            cpu_ms={
+                name: (cpu_after[name] - cpu_before[name]) * 1000 / count
+                for name in meter.containers
+            },
+            requests={
+                process: {
+                    operation: (n - sent_before[process].get(operation, 0)) / count
+                    for operation, n in sent_after[process].items()
+                    if n > sent_before[process].get(operation, 0)
+                }
+                for process in meter.processes
+            },
+            idle_cpu_ms_per_s=idle_rate * 1000,
+            seconds=seconds,
+        )
+
+    def print(self) -> None:
+        total_cpu = sum(self.cpu_ms.values())
+        print(
+            f"  CPU per order, by container (from the first checkout until the stack was idle"
+            f" again, {self.seconds:.1f} s; idle, the stack spends {self.idle_cpu_ms_per_s:.0f}"
+            " ms a second):"
+        )
+        for name, ms in sorted(self.cpu_ms.items(), key=lambda item: -item[1]):
+            if ms >= 0.05:
+                print(f"    {name:24} {ms:7.1f} ms")
+        print(f"    {'stack':24} {total_cpu:7.1f} ms (target <= 90)")
+        by_operation: dict[str, float] = {}
+        print("  AWS requests per order, by process:")
+        for process, operations in sorted(self.requests.items()):
+            if sum(operations.values()) >= 0.005:
+                shown = ", ".join(
+                    f"{op} {n:.2f}" for op, n in sorted(operations.items(), key=lambda i: -i[1])
+                )
+                print(f"    {process:24} {sum(operations.values()):6.2f}  ({shown})")
+            for operation, n in operations.items():
+                by_operation[operation] = by_operation.get(operation, 0) + n
+        print("  AWS requests per order, by service and API:")
+        for operation, n in sorted(by_operation.items(), key=lambda item: -item[1]):
+            print(f"    {operation:40} {n:6.2f}")
+        print(f"    {'all':40} {sum(by_operation.values()):6.2f} (target <= 30)")
+
+
 class Bench:
     def __init__(self, gateway: str) -> None:
         os.environ.setdefault("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
@@ -293,18 +402,29 @@ def fixed_rate(
     return latencies, common
 
 
-def burst(bench: Bench, count: int) -> float:
-    """Orders per second finished when `count` checkouts arrive at once."""
+def burst(bench: Bench, count: int) -> tuple[float, Costs]:
+    """Orders per second finished when `count` checkouts arrive at once, and what they cost."""
+    meter = StackMeter()
     product_id = bench.product(stock=count * 2)
     with ThreadPoolExecutor(32) as pool:
         customers = list(pool.map(lambda _: bench.customer(product_id), range(count)))
+        meter.settle(idle_rate := meter.idle_rate())
+        sent_before = meter.requests()
+        cpu_before = meter.cpu()
         first = datetime.now(UTC)
         submitted = list(pool.map(bench.check_out, customers))
+    asyncio.run(_await_terminal([order_id for order_id, _ in submitted]))
+    meter.settle(idle_rate)
+    seconds = (datetime.now(UTC) - first).total_seconds()
+    cpu_after = meter.cpu()
+    costs = Costs.measured(
+        meter, count, (cpu_before, cpu_after), (sent_before, meter.requests()), idle_rate, seconds
+    )
     orders = bench.orders(
         [(me, order_id) for me, (order_id, _) in zip(customers, submitted, strict=True)]
     )
     last = max(_ended(order) for order in orders)
-    return count / (last - first).total_seconds()
+    return count / (last - first).total_seconds(), costs
 
 
 def _percentiles(latencies: list[float]) -> tuple[float, float]:
@@ -318,32 +438,45 @@ def main() -> None:
         "--gateway", default=os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8080")
     )
     parser.add_argument("--rate", type=float, default=10.0)
-    parser.add_argument("--orders", type=int, default=60)
+    parser.add_argument(
+        "--orders", type=int, default=60, help="orders at --rate (0: only the burst)"
+    )
     parser.add_argument("--burst", type=int, default=200)
     args = parser.parse_args()
 
     bench = Bench(args.gateway)
+    print(f"machine: {os.cpu_count()} cores")
+    if args.orders:
+        fixed_rate_report(bench, args.rate, args.orders)
     noop = NoopSaga()
     try:
-        noop_latencies = noop.fixed_rate(args.rate, args.orders)
-        latencies, breakdown = fixed_rate(bench, args.rate, args.orders)
         noop_throughput = noop.burst(args.burst)
-        throughput = burst(bench, args.burst)
+    finally:
+        noop.close()  # its workers poll: stopped before the shop's burst is metered
+    throughput, costs = burst(bench, args.burst)
+    print(f"{args.burst} orders at once:")
+    print(f"  shop  {throughput:6.1f} orders/s")
+    print(f"  no-op {noop_throughput:6.1f} executions/s")
+    print(f"  ratio {throughput / noop_throughput:6.2f} (target >= 0.7)")
+    costs.print()
+
+
+def fixed_rate_report(bench: Bench, rate: float, count: int) -> None:
+    """Print the checkout-to-terminal latencies of `count` orders at `rate`, beside the no-op."""
+    noop = NoopSaga()
+    try:
+        noop_latencies = noop.fixed_rate(rate, count)
     finally:
         noop.close()
+    latencies, breakdown = fixed_rate(bench, rate, count)
     (p50, p99), (noop_p50, noop_p99) = _percentiles(latencies), _percentiles(noop_latencies)
-    print(f"machine: {os.cpu_count()} cores")
-    print(f"checkout to terminal state at {args.rate:g} orders/s ({args.orders} orders):")
+    print(f"checkout to terminal state at {rate:g} orders/s ({count} orders):")
     print(f"  shop    p50 {p50:8.0f} ms   p99 {p99:8.0f} ms   (p99/p50 {p99 / p50:.2f})")
     print(f"  no-op   p50 {noop_p50:8.0f} ms   p99 {noop_p99:8.0f} ms")
     print(f"  shop p50 - no-op p50: {p50 - noop_p50:+.0f} ms (target <= +100 ms)")
     print("  where a shop order's time goes (median per hop, from the timeline's own times):")
     for hop, ms in breakdown:
         print(f"    {hop:48} {ms:8.0f} ms")
-    print(f"{args.burst} orders at once:")
-    print(f"  shop  {throughput:6.1f} orders/s")
-    print(f"  no-op {noop_throughput:6.1f} executions/s")
-    print(f"  ratio {throughput / noop_throughput:6.2f} (target >= 0.7)")
 
 
 if __name__ == "__main__":

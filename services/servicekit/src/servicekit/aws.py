@@ -3,12 +3,22 @@
 Endpoints come from the SDK's own configuration: `AWS_ENDPOINT_URL` (or a per-service
 `AWS_ENDPOINT_URL_<SERVICE>`) points every client at the local emulator, and nothing here
 knows an account id, an ARN or a queue URL.
+
+Every request a client sends is counted, by service and operation, retries included (each is a
+request AWS bills). A process logs what it has sent so far as `aws_requests` when it receives
+SIGUSR1 (`report_requests_on_signal`), which is how the saga bench counts AWS calls per order.
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import threading
+from collections import Counter
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
+
+import structlog
 
 if TYPE_CHECKING:
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
@@ -16,6 +26,35 @@ if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
     from types_aiobotocore_sqs import SQSClient
     from types_aiobotocore_stepfunctions import SFNClient
+
+log = structlog.get_logger(__name__)
+
+# Requests sent by this process's clients, by "service.Operation".
+_requests: Counter[str] = Counter()
+
+
+def _count(event_name: str, **_: object) -> None:
+    # `before-send.<service>.<Operation>`, emitted once for each try. Returning None lets the
+    # request go on.
+    _requests[event_name.partition(".")[2]] += 1
+
+
+def sent_requests() -> dict[str, int]:
+    """The AWS requests this process has sent so far, by "service.Operation"."""
+    return dict(_requests)
+
+
+def report_requests_on_signal(signum: int = signal.SIGUSR1) -> None:
+    """Log `aws_requests` with what `sent_requests` holds whenever the process gets `signum`.
+
+    Called in the process's event loop, which then writes the line between its tasks (a
+    handler run inside the signal could interrupt a log line being written, and wait forever
+    on its lock). Outside the main thread (an app under a test client) it does nothing: only
+    the main thread receives signals."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signum, lambda: log.info("aws_requests", requests=sent_requests()))
 
 
 class AwsClients:
@@ -50,7 +89,9 @@ class AwsClients:
                 region_name=self._region,
                 config=config,
             )
-            self._clients[service] = await self._stack.enter_async_context(creator)
+            client = await self._stack.enter_async_context(creator)
+            client.meta.events.register("before-send", _count)
+            self._clients[service] = client
         return self._clients[service]
 
     async def dynamodb(self) -> DynamoDBClient:

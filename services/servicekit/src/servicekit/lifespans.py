@@ -16,7 +16,7 @@ from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.auth import TokenVerifier
-from servicekit.aws import AwsClients
+from servicekit.aws import AwsClients, report_requests_on_signal
 from servicekit.db import check_database, create_engine, create_read_pool
 from servicekit.health import Readiness
 from servicekit.identity import build_verifier, resolve_identity
@@ -33,6 +33,7 @@ async def authenticated(
 ) -> AsyncIterator[tuple[AwsClients, TokenVerifier]]:
     """AWS clients, and the verifier of the tokens routes take their `CurrentUser` from."""
     aws = AwsClients(settings.aws_region)
+    report_requests_on_signal()
     http = httpx.AsyncClient()
     try:
         identity = await resolve_identity(settings, aws)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import structlog
 
-from servicekit.aws import AwsClients
+from servicekit.aws import AwsClients, report_requests_on_signal
 from servicekit.db import create_engine
 from servicekit.logging import configure_logging
 from servicekit.messaging.consumer import ConsumerSettings, Handler, QueueConsumer
@@ -89,6 +89,7 @@ def run_worker(settings: S, compose: Callable[[Worker[S]], Awaitable[None]]) -> 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        report_requests_on_signal()
         worker = Worker(settings)
         try:
             await compose(worker)
