@@ -49,11 +49,11 @@ async def record_handled(
     transaction recording the same waits for that one to end, and then finds it."""
     if not handled:
         return True
+    # Rows passed as parameters, not in a VALUES list: the statement is then compiled once per
+    # process, where SQLAlchemy compiles a multi-row VALUES insert again on every execution.
     result = await connection.execute(
-        insert(inbox)
-        .values([{"message_id": message_id, "handler": handler} for message_id, handler in handled])
-        .on_conflict_do_nothing()
-        .returning(inbox.c.message_id)
+        insert(inbox).on_conflict_do_nothing().returning(inbox.c.message_id),
+        [{"message_id": message_id, "handler": handler} for message_id, handler in handled],
     )
     return len(result.all()) == len(handled)
 

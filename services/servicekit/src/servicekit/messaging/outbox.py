@@ -22,6 +22,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from functools import cache
 
 import structlog
 from sqlalchemy import (
@@ -31,11 +32,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     Uuid,
     Values,
+    bindparam,
+    cast,
     column,
     func,
     select,
@@ -43,6 +47,7 @@ from sqlalchemy import (
     update,
     values,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from servicekit.messaging.envelope import Envelope
@@ -96,16 +101,35 @@ async def add_to_outbox(
     """Write envelopes in the caller's transaction; the relay is notified when it commits."""
     if not envelopes:
         return
-    # One round trip: the rows, and the notification. NOTIFY is transactional: it is
-    # delivered on commit, and not at all on rollback.
+    await connection.execute(
+        _adding(outbox),
+        {
+            "ids": [e.id for e in envelopes],
+            "types": [e.type for e in envelopes],
+            "bodies": [e.model_dump_json() for e in envelopes],
+        },
+    )
+
+
+@cache
+def _adding(outbox: Table) -> Select[tuple[str]]:
+    # One round trip: the rows, and the notification. NOTIFY is transactional: it is delivered
+    # on commit, and not at all on rollback. The rows come as three arrays, so that one
+    # statement serves any number of them and is compiled once per process (SQLAlchemy
+    # compiles a multi-row VALUES insert again on every execution).
+    rows = func.unnest(
+        cast(bindparam("ids"), ARRAY(Uuid)),
+        cast(bindparam("types"), ARRAY(Text)),
+        cast(bindparam("bodies"), ARRAY(Text)),
+    ).table_valued("id", "type", "body").render_derived("new_rows")
     written = (
         outbox.insert()
-        .values([{"id": e.id, "type": e.type, "body": e.model_dump_json()} for e in envelopes])
+        .from_select(["id", "type", "body"], select(rows.c.id, rows.c.type, rows.c.body))
         .returning(outbox.c.id)
         .cte("written")
     )
     channel = notify_channel(str(outbox.schema))
-    await connection.execute(select(func.pg_notify(channel, "")).select_from(written).limit(1))
+    return select(func.pg_notify(channel, "")).select_from(written).limit(1)
 
 
 class OutboxRelay:
