@@ -258,7 +258,7 @@ run "apply" {
           for statement in policy.Statement : (
             statement.Sid == "PublishOwnEvents" ? statement.Action == ["sns:Publish"] && statement.Resource == [module.messaging.topic["${name}-events"].arn] :
             statement.Sid == "UseMessagingKeyThroughMessagingServices" ? statement.Resource == [module.kms.messaging_key_arn] :
-            statement.Sid == "AnswerSagaSteps" ? toset(statement.Action) == toset(["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]) :
+            statement.Sid == "AnswerSagaSteps" ? toset(statement.Action) == toset(["states:SendTaskSuccess", "states:SendTaskFailure"]) :
             true
           )
         ]

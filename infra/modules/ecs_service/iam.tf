@@ -183,7 +183,7 @@ locals {
     try(var.saga.runs_steps, false) ? [{
       Sid      = "AnswerSagaSteps"
       Effect   = "Allow"
-      Action   = ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]
+      Action   = ["states:SendTaskSuccess", "states:SendTaskFailure"]
       Resource = ["*"]
     }] : [],
   )

@@ -33,25 +33,26 @@ def envelope(message_type: str, data: dict[str, Any], version: int = 1, **fields
 
 class FakeStepFunctions:
     """Records what a saga step answered the state machine. Every token is one the state
-    machine waits on, unless `issued` names the only ones it does."""
+    machine waits on, unless `issued` names the only ones it does: an answer with another is
+    refused as Step Functions refuses it."""
 
     def __init__(self, issued: set[str] | None = None) -> None:
         self.answers: list[dict[str, Any]] = []
-        self.heartbeats: list[str] = []
         self._issued = issued
 
-    async def send_task_heartbeat(self, *, taskToken: str) -> None:  # noqa: N803
-        if self._issued is not None and taskToken not in self._issued:
+    def _check(self, token: str, operation: str) -> None:
+        if self._issued is not None and token not in self._issued:
             raise ClientError(
                 {"Error": {"Code": "TaskDoesNotExist", "Message": "Task token not found"}},
-                "SendTaskHeartbeat",
+                operation,
             )
-        self.heartbeats.append(taskToken)
 
     async def send_task_success(self, *, taskToken: str, output: str) -> None:  # noqa: N803
+        self._check(taskToken, "SendTaskSuccess")
         self.answers.append({"token": taskToken, "output": json.loads(output)})
 
     async def send_task_failure(self, *, taskToken: str, error: str, cause: str) -> None:  # noqa: N803
+        self._check(taskToken, "SendTaskFailure")
         self.answers.append({"token": taskToken, "error": error, "cause": cause})
 
 

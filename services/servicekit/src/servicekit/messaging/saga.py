@@ -10,10 +10,17 @@ Before anything changes, a worker makes sure the command comes from the shop's o
 for that saga and that step (`SagaKey`): the execution is started with a secret derived from
 the shop's key and the saga's id, and the state machine hashes that secret with the step's name
 and the task's token into the command's `proof`. A token alone proves nothing (anyone who can
-start a state machine holds one); a proof for one token is worth nothing with another. Then it
-asks Step Functions whether it still waits on the token, so that a genuine command replayed
-after its step was answered changes nothing either. A command that fails either check is
-dropped unanswered.
+start a state machine holds one); a proof for one token is worth nothing with another. A
+command without its proof is dropped unanswered.
+
+A genuine command may still come again after its task ended: SQS delivers at least once, and
+whoever reads a queue can send again what they read. Nothing asks Step Functions whether the
+task still waits (that would cost a request a step); each step is idempotent instead, and
+each compensation leaves its service refusing the step it undoes (a late `ReserveStock` after
+its `ReleaseStock` holds nothing, a late `AuthorizePayment` after its `VoidPayment` authorizes
+nothing, a late `ConfirmOrder` or `CapturePayment` finds the order cancelled or the payment
+released), so a late command changes nothing. Its answer, to a token nobody waits on, is
+dropped.
 
 What a failure is called is declared once per service, like `map_errors` for HTTP: a table
 from exception type to the error name the state machine's Retry and Catch choose by.
@@ -198,8 +205,6 @@ class SagaSteps:
         if not self._key.proves(saga_id, command.command, command.task_token, command.proof):
             log.warning("saga_command_refused", reason="proof")
             return "refused"
-        if not await self._issued(command.task_token):
-            return "refused"
         try:
             output = await step(document)
         except Exception as exc:
@@ -223,24 +228,6 @@ class SagaSteps:
             )
         )
         return "succeeded"
-
-    async def _issued(self, task_token: str) -> bool:
-        """Whether the state machine is waiting for an answer with `task_token`.
-
-        Asked after the proof, before the step changes anything: a genuine command replayed
-        after its task was answered or timed out carries a valid proof for a token nobody
-        waits on any more, and must change nothing. A heartbeat is the one call that asks
-        without answering.
-        """
-        try:
-            await self._sfn.send_task_heartbeat(taskToken=task_token)
-        except ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            if code in _NOT_WAITING:
-                log.warning("saga_command_refused", reason=code)
-                return False
-            raise
-        return True
 
 
 def _named(exc: Exception, failures: Failures) -> StepFailedError | None:
