@@ -1,5 +1,6 @@
 """The kit counts the requests its AWS clients send, as the emulator receives them, and reports
-them on SIGUSR1: what the saga bench reads a process's AWS calls per order from."""
+them on SIGUSR1: what the saga bench reads a process's AWS calls per order from. Each request
+names its process in its User-Agent."""
 
 from __future__ import annotations
 
@@ -20,9 +21,13 @@ async def test_each_request_is_counted_by_service_and_operation_and_reported(
     aws_endpoint: str,
 ) -> None:
     before = sent_requests()
-    aws = AwsClients(os.environ.get("AWS_REGION", "us-east-1"))
+    aws = AwsClients(os.environ.get("AWS_REGION", "us-east-1"), "test-worker")
+    agents: list[str] = []
     try:
         sqs = await aws.sqs()
+        sqs.meta.events.register(
+            "before-send", lambda request, **_: agents.append(request.headers["User-Agent"])
+        )
         url = (await sqs.create_queue(QueueName=f"requests-{uuid.uuid4().hex[:8]}"))["QueueUrl"]
         for n in range(3):
             await sqs.send_message(QueueUrl=url, MessageBody=str(n))
@@ -33,6 +38,8 @@ async def test_each_request_is_counted_by_service_and_operation_and_reported(
     after = sent_requests()
     sent = {op: n - before.get(op, 0) for op, n in after.items() if n != before.get(op, 0)}
     assert sent == {"sqs.CreateQueue": 1, "sqs.SendMessage": 3, "sqs.DeleteQueue": 1}
+    # Each request names the process that sent it, as the client was built.
+    assert {agent.split()[0] for agent in agents} == {b"shop/test-worker"}
 
     report_requests_on_signal()
     try:

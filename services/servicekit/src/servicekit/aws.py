@@ -60,8 +60,9 @@ def report_requests_on_signal(signum: int = signal.SIGUSR1) -> None:
 class AwsClients:
     """Long-lived clients, opened once in a process's lifespan and closed with it."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, process: str = "shop") -> None:
         self._region = region
+        self._process = process
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
 
@@ -77,12 +78,16 @@ class AwsClients:
             # DynamoDB checks every request itself; the SDK's own check walks each attribute
             # of each item in Python first, which costs an outbox sweep more CPU than the
             # rest of the request.
+            # The User-Agent names the process (CloudTrail shows it beside each request). Set
+            # once, it is sent as it is; left to the SDK, it is assembled again for every
+            # request from some thirty parts, an eighth of the CPU a request costs here.
             config = AioConfig(
                 connect_timeout=2,
                 read_timeout=30 if service == "sqs" else 5,
                 retries={"max_attempts": 3, "mode": "standard"},
                 max_pool_connections=50,
                 parameter_validation=service != "dynamodb",
+                user_agent=f"shop/{self._process}",
             )
             creator = get_session().create_client(
                 service,  # type: ignore[call-overload]

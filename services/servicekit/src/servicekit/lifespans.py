@@ -32,7 +32,7 @@ async def authenticated(
     settings: ServiceSettings,
 ) -> AsyncIterator[tuple[AwsClients, TokenVerifier]]:
     """AWS clients, and the verifier of the tokens routes take their `CurrentUser` from."""
-    aws = AwsClients(settings.aws_region)
+    aws = AwsClients(settings.aws_region, f"{settings.service_name}-api")
     report_requests_on_signal()
     http = httpx.AsyncClient()
     try:

@@ -35,7 +35,7 @@ class Worker(Generic[S]):
 
     def __init__(self, settings: S) -> None:
         self.settings = settings
-        self.aws = AwsClients(settings.aws_region)
+        self.aws = AwsClients(settings.aws_region, f"{settings.service_name}-worker")
         self._engine: AsyncEngine | None = None
         self._parts: list[Part] = []
 
