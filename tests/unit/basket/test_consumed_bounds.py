@@ -1,7 +1,7 @@
 """What the basket reads of others' events is bounded as its producers bound it: a forged
 price change (no price, a huge one, a currency that is not a code, a version beyond the
-catalog's range) or an order's end naming no plausible user is poison, and changes no
-basket."""
+catalog's range) or an order's end naming no plausible user (or, confirmed, no product of
+each line) is poison, and changes no basket."""
 
 import uuid
 from typing import Any
@@ -25,7 +25,8 @@ PRICE = {
     "currency": "EUR",
     "product_version": 2,
 }
-ENDED = {"order_id": str(uuid.uuid4()), "user_id": "alice"}
+LINE = {"product_id": str(uuid.uuid4()), "sku": "MUG-1", "quantity": 1, "unit_price": "9.50"}
+CONFIRMED = {"order_id": str(uuid.uuid4()), "user_id": "alice", "lines": [LINE]}
 
 REFUSED: list[tuple[type[BaseModel], dict[str, Any], dict[str, Any]]] = [
     (ProductPriceChangedRead, PRICE, {"price": "0"}),
@@ -38,9 +39,12 @@ REFUSED: list[tuple[type[BaseModel], dict[str, Any], dict[str, Any]]] = [
     (ProductPriceChangedRead, PRICE, {"product_version": 2**31}),  # beyond the catalog's column
     (ProductPriceChangedRead, PRICE, {"product_version": 0}),
     (ProductDeactivatedRead, PRICE, {"product_version": 2**63}),
-    (OrderConfirmedRead, ENDED, {"user_id": ""}),
-    (OrderConfirmedRead, ENDED, {"user_id": "a" * 129}),
-    (OrderConfirmedRead, ENDED, {"user_id": "alice\r\nbob"}),
+    (OrderConfirmedRead, CONFIRMED, {"user_id": ""}),
+    (OrderConfirmedRead, CONFIRMED, {"user_id": "a" * 129}),
+    (OrderConfirmedRead, CONFIRMED, {"user_id": "alice\r\nbob"}),
+    # The lines say which membership items go with the basket: none may be guessed at.
+    (OrderConfirmedRead, CONFIRMED, {"lines": None}),
+    (OrderConfirmedRead, CONFIRMED, {"lines": [LINE | {"product_id": "p-1"}]}),
 ]
 
 

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -23,14 +24,19 @@ from servicekit.testing import InMemoryUnitOfWork
 
 
 class FakeBasketTable:
-    """The baskets as the table holds them; writes are staged into the unit of work."""
+    """The baskets as the table holds them, with their membership items (`held`: product and
+    user); writes are staged into the unit of work. `reads` names each read, as each is one
+    request to the table."""
 
     def __init__(self, uow: "FakeBaskets") -> None:
         self.uow = uow
         self.rows: dict[str, Basket] = {}
         self.checkouts: dict[tuple[str, str], PastCheckout] = {}
+        self.held: set[tuple[uuid.UUID, str]] = set()
+        self.reads: list[str] = []
 
     async def get(self, user_id: str) -> Basket:
+        self.reads.append("get")
         return self.rows.get(user_id, Basket(user_id))
 
     def save(self, basket: Basket, previous: Basket) -> None:
@@ -39,14 +45,25 @@ class FakeBasketTable:
 
         def store() -> None:
             self.rows[basket.user_id] = replace(basket, version=previous.version + 1)
+            gone = previous.lines.keys() - basket.lines.keys()
+            self.held -= {(product_id, basket.user_id) for product_id in gone}
+            self.held |= {(product_id, basket.user_id) for product_id in basket.lines}
 
         self.uow.stage(store, unchanged)
 
     def delete(self, basket: Basket) -> None:
-        self.uow.stage(lambda: self.rows.pop(basket.user_id, None))
+        def forget() -> None:
+            self.rows.pop(basket.user_id, None)
+            self.held -= {(product_id, basket.user_id) for product_id in basket.lines}
 
-    async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
-        return self.checkouts.get((user_id, idempotency_key))
+        self.uow.stage(forget)
+
+    async def get_for_checkout(
+        self, user_id: str, idempotency_key: str
+    ) -> tuple[Basket, PastCheckout | None]:
+        self.reads.append("get_for_checkout")
+        basket = self.rows.get(user_id, Basket(user_id))
+        return basket, self.checkouts.get((user_id, idempotency_key))
 
     def check_out(
         self, basket: Basket, previous: Basket, idempotency_key: str, request_hash: str
@@ -59,12 +76,18 @@ class FakeBasketTable:
             lambda: self.checkouts.update({key: past}), lambda: key not in self.checkouts
         )
 
-    async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
-        basket = self.rows.get(user_id)
-        if basket is None or basket.order_id != order_id:
-            return False
-        self.uow.stage(lambda: self.rows.pop(user_id))
-        return True
+    def finish_checkout(
+        self, user_id: str, order_id: uuid.UUID, product_ids: Iterable[uuid.UUID]
+    ) -> None:
+        def frozen() -> bool:
+            basket = self.rows.get(user_id)
+            return basket is not None and basket.order_id == order_id
+
+        def empty() -> None:
+            self.rows.pop(user_id)
+            self.held -= {(product_id, user_id) for product_id in product_ids}
+
+        self.uow.stage(empty, frozen)
 
     def reopen(self, user_id: str, order_id: uuid.UUID) -> None:
         def frozen() -> bool:
@@ -78,11 +101,12 @@ class FakeBasketTable:
         self.uow.stage(thaw, frozen)
 
     async def holders(self, product_id: uuid.UUID) -> list[str]:
-        return [user for user, basket in self.rows.items() if product_id in basket.lines]
+        return sorted(user for held, user in self.held if held == product_id)
 
     def update_line(self, user_id: str, change: LineChange) -> None:
         def older() -> bool:
-            line = self.rows[user_id].lines.get(change.product_id)
+            basket = self.rows.get(user_id, Basket(user_id))
+            line = basket.lines.get(change.product_id)
             return line is not None and line.product_version < change.product_version
 
         def apply() -> None:
@@ -274,6 +298,8 @@ async def test_a_key_reused_with_another_body_is_refused_and_the_same_body_is_th
     baskets.table.checkouts[("a", "old")] = PastCheckout(order_id, None)
     assert await handlers.check_out(_checkout(key="old", token="tok_x"), baskets) == order_id
     assert len(baskets.published) == 1
+    # Setting the quantity read the basket; each checkout read it and its key together, once.
+    assert baskets.table.reads == ["get"] + ["get_for_checkout"] * 6
 
 
 async def test_checkout_freezes_the_basket_and_sends_one_place_order() -> None:
@@ -322,6 +348,20 @@ async def test_a_confirmed_order_empties_the_basket_and_a_cancelled_one_reopens_
     assert baskets.rows["a"].order_id is None
     second = await handlers.check_out(_checkout(key="k2"), baskets)
     assert second != first
-    assert await handlers.finish_checkout(commands.FinishCheckout("a", second), baskets)
+    confirmed = commands.FinishCheckout("a", second, frozenset({mug.id}))
+    assert not await handlers.finish_checkout(
+        commands.FinishCheckout("a", first, frozenset({mug.id})), baskets
+    )
+    assert baskets.rows["a"].order_id == second
+    baskets.table.reads.clear()
+    assert await handlers.finish_checkout(confirmed, baskets)
     assert "a" not in baskets.rows
-    assert not await handlers.finish_checkout(commands.FinishCheckout("a", second), baskets)
+    # The basket went with its membership items: a price change finds it no more.
+    assert await baskets.baskets.holders(mug.id) == []
+    # Nothing was read: the delete's condition said whether the basket was the order's.
+    assert baskets.table.reads == []
+    # A redelivery finds nothing frozen for the order and changes nothing.
+    assert not await handlers.finish_checkout(confirmed, baskets)
+    # The key still answers with its order once the basket is gone.
+    assert await handlers.check_out(_checkout(key="k2"), baskets) == second
+    assert "a" not in baskets.rows

@@ -22,14 +22,22 @@ async def _checked_out() -> tuple[FakeBaskets, uuid.UUID]:
 
 
 async def _tell(baskets: FakeBaskets, message_type: str, order_id: uuid.UUID) -> None:
-    data = {"order_id": str(order_id), "user_id": "alice"}
+    data: dict[str, object] = {"order_id": str(order_id), "user_id": "alice"}
+    if message_type == "ordering.OrderConfirmed":  # it names the order's lines, as published
+        lines = baskets.rows["alice"].lines.values()
+        data["lines"] = [
+            {"product_id": str(line.product_id), "sku": line.sku, "quantity": line.quantity}
+            for line in lines
+        ]
     await router(lambda: baskets)(received(envelope(message_type, data)))
 
 
 async def test_a_confirmed_order_empties_its_basket() -> None:
     baskets, order_id = await _checked_out()
+    [product_id] = baskets.rows["alice"].lines
     await _tell(baskets, "ordering.OrderConfirmed", order_id)
     assert "alice" not in baskets.rows
+    assert await baskets.baskets.holders(product_id) == []
 
 
 @pytest.mark.parametrize("message_type", ["ordering.OrderCancelled", "ordering.OrderRejected"])

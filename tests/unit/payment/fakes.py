@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from payment.adapters.provider import SimulatedProvider
+from payment.adapters.repository import StoredOrder
 from payment.domain.commands import AuthorizePayment
 from payment.domain.model import AuthorizationDecision, Payment, PaymentStatus
 from servicekit.testing import InMemoryUnitOfWork
@@ -24,18 +25,22 @@ class FakeAttempts:
 
 
 class FakePaymentTable:
-    """The table's conditional writes, staged into the unit of work."""
+    """The table's conditional writes, staged into the unit of work; `reads` names each read,
+    as each is one request to the table."""
 
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self.uow = uow
         self.rows: dict[uuid.UUID, Payment] = {}
         self.closed: set[uuid.UUID] = set()
+        self.reads: list[str] = []
 
     async def get(self, order_id: uuid.UUID) -> Payment | None:
+        self.reads.append("get")
         return self.rows.get(order_id)
 
-    async def is_closed(self, order_id: uuid.UUID) -> bool:
-        return order_id in self.closed
+    async def find(self, order_id: uuid.UUID) -> StoredOrder:
+        self.reads.append("find")
+        return StoredOrder(self.rows.get(order_id), order_id in self.closed)
 
     def add(self, payment: Payment) -> None:
         def new() -> bool:
@@ -62,6 +67,7 @@ class FakePayments(InMemoryUnitOfWork):
         self.payments = FakePaymentTable(self)
         self.rows = self.payments.rows
         self.closed = self.payments.closed
+        self.reads = self.payments.reads
 
 
 @dataclass

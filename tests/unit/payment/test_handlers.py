@@ -61,6 +61,8 @@ async def test_an_ordinary_card_is_authorized(
     assert payment.provider_reference
     assert payment.authorized_at is not None
     assert _types(payments) == ["payment.PaymentAuthorized"]
+    # One read finds both an earlier payment and the order's closing: neither is there.
+    assert payments.reads == ["find"]
     assert payments.published[0].model_dump(mode="json") == {
         "order_id": str(order_id),
         "user_id": "alice",
@@ -144,6 +146,7 @@ async def test_a_redelivered_authorization_answers_the_same_and_holds_once(
     assert (first.changed, again.changed) == (True, False)
     assert provider.calls == ["authorize"]
     assert len(payments.published) == 1
+    assert payments.reads == ["find", "find"]
 
 
 async def test_a_duplicate_that_stores_first_wins_and_both_answer_alike(
@@ -188,6 +191,7 @@ async def test_capture_takes_the_authorized_amount_exactly_once(
     assert payments.rows[order_id].status is PaymentStatus.CAPTURED
     assert provider.calls.count("capture") == 1
     assert _types(payments) == ["payment.PaymentAuthorized", "payment.PaymentCaptured"]
+    assert payments.reads == ["find", "get", "get"]  # one read a step
 
 
 async def test_capture_needs_a_standing_authorization(
@@ -302,10 +306,14 @@ async def test_an_authorization_after_the_order_was_compensated_is_refused(
 ) -> None:
     order_id = uuid.uuid4()
     await handlers.void_payment(commands.VoidPayment(order_id), payments, provider)
+    payments.reads.clear()
     with pytest.raises(PaymentClosedError):
         await handlers.authorize_payment(_authorize(order_id), payments, provider)
+    # Refused on the one read, before the provider holds anything.
     assert provider.calls == []
+    assert payments.reads == ["find"]
     assert order_id not in payments.rows
+    assert payments.published == []
 
 
 async def test_a_void_racing_an_authorization_releases_it(

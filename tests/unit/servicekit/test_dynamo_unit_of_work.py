@@ -6,7 +6,8 @@ from typing import Any, ClassVar, cast
 import pytest
 from botocore.exceptions import ClientError
 
-from servicekit.dynamo import DynamoUnitOfWork, TransactionFailedError
+from servicekit.dynamo import DynamoRepository, DynamoUnitOfWork, TransactionFailedError
+from servicekit.errors import BusyError
 from servicekit.messaging.envelope import Event
 
 
@@ -130,3 +131,47 @@ async def test_other_errors_are_raised() -> None:
     uow.publish(Sent(n=1))
     with pytest.raises(ClientError):
         await uow.commit()
+
+
+class BatchReads:
+    """A table of `items` whose `BatchGetItem` leaves every key unprocessed the first
+    `throttled` times, as DynamoDB does when it throttles."""
+
+    def __init__(self, items: list[dict[str, Any]], throttled: int) -> None:
+        self.items = {(i["pk"]["S"], i["sk"]["S"]): i for i in items}
+        self.throttled = throttled
+        self.calls = 0
+
+    async def batch_get_item(self, *, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        self.calls += 1
+        [(table, request)] = RequestItems.items()
+        assert request["ConsistentRead"] is True
+        if self.throttled:
+            self.throttled -= 1
+            return {"Responses": {table: []}, "UnprocessedKeys": RequestItems}
+        keys = [(k["pk"]["S"], k["sk"]["S"]) for k in request["Keys"]]
+        found = [self.items[k] for k in keys if k in self.items]
+        return {"Responses": {table: found}, "UnprocessedKeys": {}}
+
+
+class Reader(DynamoRepository):
+    unprocessed_delays = (0, 0)
+
+    async def read(self, *keys: tuple[str, str]) -> list[dict[str, Any]]:
+        return await self._get_items([{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys])
+
+
+async def test_items_are_read_together_and_unprocessed_keys_asked_for_again() -> None:
+    basket = {"pk": {"S": "USER#a"}, "sk": {"S": "BASKET"}}
+    client = BatchReads([basket], throttled=2)
+    reader = Reader(DynamoUnitOfWork(cast(Any, client), "things", source="test"))
+    assert await reader.read(("USER#a", "BASKET"), ("USER#a", "CHECKOUT#k")) == [basket]
+    assert client.calls == 3
+
+
+async def test_keys_left_unread_are_not_taken_for_absent_items() -> None:
+    client = BatchReads([{"pk": {"S": "USER#a"}, "sk": {"S": "BASKET"}}], throttled=3)
+    reader = Reader(DynamoUnitOfWork(cast(Any, client), "things", source="test"))
+    with pytest.raises(BusyError):
+        await reader.read(("USER#a", "BASKET"))
+    assert client.calls == 3

@@ -3,7 +3,9 @@
 One item per basket (`USER#<id>`, `BASKET`), written only if nobody wrote it since it was read.
 Beside it, one membership item per line (`PRODUCT#<id>`, `USER#<id>`), written in the same
 transaction, so that a price change can find the baskets holding a product. Both expire
-together when a basket is abandoned.
+together when a basket is abandoned. A checkout leaves its idempotency key under the basket's
+partition (`USER#<id>`, `CHECKOUT#<key>`); a checkout reads it and the basket in one
+`BatchGetItem`.
 """
 
 from __future__ import annotations
@@ -50,8 +52,11 @@ class BasketRepository(Protocol):
         """The users whose baskets hold `product_id`."""
         ...
 
-    async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
-        """The order a checkout with this key created, if one did, and its request's hash."""
+    async def get_for_checkout(
+        self, user_id: str, idempotency_key: str
+    ) -> tuple[Basket, PastCheckout | None]:
+        """The basket, and what a checkout with this key left if one did (the order it
+        created and its request's hash), in one read."""
         ...
 
     def check_out(
@@ -61,8 +66,11 @@ class BasketRepository(Protocol):
         meanwhile."""
         ...
 
-    async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
-        """Empty the basket if it is frozen for `order_id`; False if it is not."""
+    def finish_checkout(
+        self, user_id: str, order_id: uuid.UUID, product_ids: Iterable[uuid.UUID]
+    ) -> None:
+        """Empty the basket, and forget it as a holder of `product_ids` (the order's lines,
+        which are the frozen basket's), provided it is still frozen for `order_id`."""
         ...
 
     def reopen(self, user_id: str, order_id: uuid.UUID) -> None:
@@ -116,6 +124,26 @@ def _line_from_item(product_id: str, item: dict[str, Any]) -> BasketLine:
     )
 
 
+def _basket_from_item(user_id: str, item: dict[str, Any] | None) -> Basket:
+    if item is None:
+        return Basket(user_id=user_id)
+    version = int(item["version"]["N"])
+    if int(item["expires_at"]["N"]) <= time.time():
+        # TTL deletion lags behind expiry; an expired basket is an empty one.
+        return Basket(user_id=user_id, version=version)
+    lines = {
+        uuid.UUID(pid): _line_from_item(pid, value)
+        for pid, value in item.get("lines", {"M": {}})["M"].items()
+    }
+    return Basket(
+        user_id=user_id,
+        lines=lines,
+        version=version,
+        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+        order_id=uuid.UUID(item["order_id"]["S"]) if "order_id" in item else None,
+    )
+
+
 class DynamoBasketRepository(DynamoRepository):
     """Baskets in the `baskets` table; each write pushes the expiry of an abandoned basket."""
 
@@ -128,23 +156,7 @@ class DynamoBasketRepository(DynamoRepository):
             TableName=self._table, Key=_basket_key(user_id), ConsistentRead=True
         )
         item = response.get("Item")
-        if item is None:
-            return Basket(user_id=user_id)
-        version = int(item["version"]["N"])
-        if int(item["expires_at"]["N"]) <= time.time():
-            # TTL deletion lags behind expiry; an expired basket is an empty one.
-            return Basket(user_id=user_id, version=version)
-        lines = {
-            uuid.UUID(pid): _line_from_item(pid, value)
-            for pid, value in item.get("lines", {"M": {}})["M"].items()
-        }
-        return Basket(
-            user_id=user_id,
-            lines=lines,
-            version=version,
-            updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
-            order_id=uuid.UUID(item["order_id"]["S"]) if "order_id" in item else None,
-        )
+        return _basket_from_item(user_id, None if item is None else dict(item))
 
     def save(self, basket: Basket, previous: Basket) -> None:
         expires_at = {"N": str(int(time.time()) + self._ttl_seconds)}
@@ -175,15 +187,17 @@ class DynamoBasketRepository(DynamoRepository):
             key = _holder_key(product_id, user_id)
             self._uow.write({"Delete": {"TableName": self._table, "Key": key}})
 
-    async def find_checkout(self, user_id: str, idempotency_key: str) -> PastCheckout | None:
-        response = await self._client.get_item(
-            TableName=self._table, Key=_checkout_key(user_id, idempotency_key), ConsistentRead=True
-        )
-        item = response.get("Item")
-        if not item:
-            return None
-        request_hash = item.get("request_hash", {}).get("S")
-        return PastCheckout(uuid.UUID(item["order_id"]["S"]), request_hash)
+    async def get_for_checkout(
+        self, user_id: str, idempotency_key: str
+    ) -> tuple[Basket, PastCheckout | None]:
+        keys = [_basket_key(user_id), _checkout_key(user_id, idempotency_key)]
+        items = {item["sk"]["S"]: item for item in await self._get_items(keys)}
+        basket = _basket_from_item(user_id, items.get(BASKET))
+        key = items.get(keys[1]["sk"]["S"])
+        if key is None:
+            return basket, None
+        request_hash = key.get("request_hash", {}).get("S")
+        return basket, PastCheckout(uuid.UUID(key["order_id"]["S"]), request_hash)
 
     def check_out(
         self, basket: Basket, previous: Basket, idempotency_key: str, request_hash: str
@@ -203,10 +217,11 @@ class DynamoBasketRepository(DynamoRepository):
         self.save(basket, previous)
         self._uow.write({"Put": key})
 
-    async def finish_checkout(self, user_id: str, order_id: uuid.UUID) -> bool:
-        basket = await self.get(user_id)
-        if basket.order_id != order_id:
-            return False
+    def finish_checkout(
+        self, user_id: str, order_id: uuid.UUID, product_ids: Iterable[uuid.UUID]
+    ) -> None:
+        # No read first: the delete's condition is the check that the basket is frozen for the
+        # order, and a frozen basket's lines (whose holder items go with it) are the order's.
         self._uow.write(
             {
                 "Delete": {
@@ -217,8 +232,7 @@ class DynamoBasketRepository(DynamoRepository):
                 }
             }
         )
-        self._forget_holders(basket.lines, user_id)
-        return True
+        self._forget_holders(dict.fromkeys(product_ids), user_id)
 
     def reopen(self, user_id: str, order_id: uuid.UUID) -> None:
         self._uow.write(

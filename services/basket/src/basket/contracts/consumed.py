@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from basket.domain.commands import FinishCheckout, ProductRepriced, ProductWithdrawn, ReopenBasket
 from servicekit.codes import CurrencyCode
@@ -54,11 +54,22 @@ class OrderEndedRead(ConsumedMessage):
     user_id: UserId
 
 
+class OrderLineRead(BaseModel):
+    """Of an order's line, the product: its basket line's, whose membership item goes."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    product_id: uuid.UUID
+
+
 class OrderConfirmedRead(OrderEndedRead):
     TYPE: ClassVar[str] = "ordering.OrderConfirmed"
 
+    lines: list[OrderLineRead]
+
     def to_command(self) -> FinishCheckout:
-        return FinishCheckout(self.user_id, self.order_id)
+        products = frozenset(line.product_id for line in self.lines)
+        return FinishCheckout(self.user_id, self.order_id, products)
 
 
 class OrderUndoneRead(OrderEndedRead):

@@ -64,10 +64,12 @@ class CheckOut:
 
 @dataclass(frozen=True, slots=True)
 class FinishCheckout:
-    """The order of a checked-out basket was confirmed: the basket is emptied."""
+    """The order of a checked-out basket was confirmed: the basket is emptied. The order's
+    products are the frozen basket's, whose membership items go with it."""
 
     user_id: str
     order_id: uuid.UUID
+    product_ids: frozenset[uuid.UUID]
 
 
 @dataclass(frozen=True, slots=True)

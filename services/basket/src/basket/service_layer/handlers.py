@@ -93,12 +93,11 @@ async def check_out(cmd: commands.CheckOut, uow: UnitOfWork) -> uuid.UUID:
     asked = request_hash(cmd)
 
     async def freeze(uow: UnitOfWork) -> uuid.UUID:
-        past = await uow.baskets.find_checkout(cmd.user_id, cmd.idempotency_key)
+        basket, past = await uow.baskets.get_for_checkout(cmd.user_id, cmd.idempotency_key)
         if past is not None:
             if past.request_hash not in (None, asked):
                 raise IdempotencyKeyReusedError
             return past.order_id
-        basket = await uow.baskets.get(cmd.user_id)
         if basket.order_id is not None:
             return basket.order_id
         order_id = uuid.uuid4()
@@ -111,9 +110,11 @@ async def check_out(cmd: commands.CheckOut, uow: UnitOfWork) -> uuid.UUID:
 
 
 async def finish_checkout(cmd: commands.FinishCheckout, uow: UnitOfWork) -> bool:
-    """The order was confirmed: empty the basket it came from."""
+    """The order was confirmed: empty the basket it came from. False, changing nothing, if
+    the basket is not frozen for it (emptied by an earlier delivery, or another order's)."""
     async with uow:
-        return await uow.baskets.finish_checkout(cmd.user_id, cmd.order_id) and await uow.commit()
+        uow.baskets.finish_checkout(cmd.user_id, cmd.order_id, cmd.product_ids)
+        return await uow.commit()
 
 
 async def reopen_basket(cmd: commands.ReopenBasket, uow: UnitOfWork) -> bool:

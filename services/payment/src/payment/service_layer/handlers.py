@@ -62,10 +62,10 @@ async def authorize_payment(
 ) -> StepResult:
     """Hold the order's total with the provider, once per order; a decline is final."""
     async with uow:
-        stored = await uow.payments.get(cmd.order_id)
-        if stored is not None:
-            return _authorization(stored, changed=False, cmd=cmd)
-        if await uow.payments.is_closed(cmd.order_id):
+        stored = await uow.payments.find(cmd.order_id)
+        if stored.payment is not None:
+            return _authorization(stored.payment, changed=False, cmd=cmd)
+        if stored.closed:
             raise PaymentClosedError(cmd.order_id)
         decision = await provider.authorize(cmd, idempotency_key(cmd.order_id, "AuthorizePayment"))
         payment = Payment.decided(cmd, decision)
@@ -80,10 +80,10 @@ async def authorize_payment(
             return _authorization(payment, changed=True)
         # Another delivery of this command stored its payment first, or the order was closed
         # while the provider was deciding, or the write collided with another: look again.
-        stored = await uow.payments.get(cmd.order_id)
-        if stored is not None:
-            return _authorization(stored, changed=False, cmd=cmd)
-        if await uow.payments.is_closed(cmd.order_id):
+        stored = await uow.payments.find(cmd.order_id)
+        if stored.payment is not None:
+            return _authorization(stored.payment, changed=False, cmd=cmd)
+        if stored.closed:
             if decision.reference is not None:  # the order is being cancelled: give the hold back
                 await provider.void(decision.reference, idempotency_key(cmd.order_id, "Closed"))
             raise PaymentClosedError(cmd.order_id)
