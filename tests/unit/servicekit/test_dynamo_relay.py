@@ -174,11 +174,12 @@ async def test_one_sweep_reads_every_partition_and_sends_all_in_batched_calls() 
     assert await _relay(table, publisher).relay_once() == 100
     assert sorted(publisher.sent) == sorted(f"m-{i}" for i in range(100))
     assert table.outbox() == []
-    # Per partition: one lease, one read, one publish (batched by ten inside), one delete.
+    # Per partition: one lease, one read, one publish (batched by ten inside); the
+    # partitions' deletes, at once, share calls of 25.
     assert table.calls["update_item"] == PARTITIONS
     assert table.calls["query"] == PARTITIONS
     assert publisher.calls == PARTITIONS
-    assert table.calls["batch_write_item"] == PARTITIONS
+    assert table.calls["batch_write_item"] == 100 // 25
 
 
 async def test_batch_size_bounds_each_partition_read() -> None:
@@ -324,6 +325,53 @@ async def test_publish_at_once_and_a_relay_racing_send_each_message_once() -> No
     await relay.relay_once()
     assert len(publisher.sent) == len(set(publisher.sent)) == 50
     assert table.outbox() == []
+
+
+async def test_commits_at_once_share_their_publish_and_delete_calls() -> None:
+    table, publisher = FakeUnitOfWorkTable(), FakePublisher()
+    direct = DirectPublisher(cast(Any, table), "t", publisher)
+
+    async def commit_one() -> None:
+        uow = DynamoUnitOfWork(cast(Any, table), "t", source="test", direct=direct)
+        uow.publish(_message())
+        assert await uow.commit()
+
+    await asyncio.gather(*(commit_one() for _ in range(50)))
+    assert len(publisher.sent) == len(set(publisher.sent)) == 50
+    assert table.outbox() == []
+    # Fifty commits, one direct publisher: calls of ten and of 25, not fifty of each.
+    assert publisher.calls <= 1 + 50 // 10
+    assert table.calls["batch_write_item"] <= 1 + 50 // 25
+
+
+class UnprocessingTable(FakeUnitOfWorkTable):
+    """Leaves the last key of a `BatchWriteItem` call unprocessed the first `times` calls."""
+
+    def __init__(self, times: int) -> None:
+        super().__init__()
+        self.times = times
+
+    async def batch_write_item(self, **kwargs: Any) -> dict[str, Any]:
+        if self.times <= 0:
+            return await super().batch_write_item(**kwargs)
+        self.times -= 1
+        [(table, requests)] = kwargs["RequestItems"].items()
+        await super().batch_write_item(RequestItems={table: requests[:-1]})
+        return {"UnprocessedItems": {table: requests[-1:]}}
+
+
+async def test_deletes_left_unprocessed_are_tried_again() -> None:
+    table = UnprocessingTable(times=2)
+    direct = DirectPublisher(cast(Any, table), "t", FakePublisher())
+
+    async def commit_one() -> None:
+        uow = DynamoUnitOfWork(cast(Any, table), "t", source="test", direct=direct)
+        uow.publish(_message())
+        assert await uow.commit()
+
+    await asyncio.gather(*(commit_one() for _ in range(3)))
+    assert table.outbox() == []
+    assert table.calls["batch_write_item"] == 3  # all three at once, then the last key twice
 
 
 class BatchRefusingPublisher(FakePublisher):

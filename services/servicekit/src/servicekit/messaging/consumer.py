@@ -22,6 +22,7 @@ import orjson
 import structlog
 
 from servicekit.logging import correlation_id_var, request_id_var
+from servicekit.messaging.batching import SharedBatches
 from servicekit.messaging.envelope import Envelope
 from servicekit.telemetry import consuming, measures
 
@@ -117,12 +118,13 @@ T = TypeVar("T")
 
 
 class _Batches(Generic[T]):
-    """Sends SQS batch calls with no waiting: the first entry goes out at once, and those that
-    arrive while a batch is on its way go out together in the next.
+    """Sends SQS batch calls with no waiting (`SharedBatches`): the first entry goes out at
+    once, and those that arrive while a batch is on its way go out together in the next.
 
     An entry that is lost (the process dies first, or SQS refuses) costs little: a message
     whose deletion is lost is received again, one whose delay is lost comes back after the
-    receive's visibility timeout instead, and handlers are idempotent."""
+    receive's visibility timeout instead, and handlers are idempotent. So a failed call is
+    logged, and nobody waits for its outcome."""
 
     _MAX_BATCH = 10  # SQS's limit for a batch call
     _WHAT = "batch"  # what the logs call a failed call
@@ -130,36 +132,29 @@ class _Batches(Generic[T]):
     def __init__(self, sqs: SQSClient, queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
-        self._waiting: list[T] = []
-        self._sending: asyncio.Task[None] | None = None
+        self._batches = SharedBatches(self._send, self._MAX_BATCH)
 
     def add(self, entry: T) -> None:
         """Send `entry`, soon."""
-        self._waiting.append(entry)
-        if self._sending is None or self._sending.done():
-            self._sending = asyncio.create_task(self._send())
+        self._batches.add(entry)
 
     async def flush(self) -> None:
         """Wait until what was added has been sent."""
-        while self._sending is not None and not self._sending.done():
-            await self._sending
+        await self._batches.flush()
 
     async def _call(self, batch: list[T]) -> Mapping[str, Any]:
         raise NotImplementedError
 
-    async def _send(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._MAX_BATCH]
-            del self._waiting[: self._MAX_BATCH]
-            try:
-                response = await self._call(batch)
-            except Exception as exc:  # see the class's docstring
-                log.warning(f"{self._WHAT}_failed", count=len(batch), error=repr(exc))
-                continue
-            if failed := response.get("Failed"):
-                log.warning(
-                    f"{self._WHAT}_refused", count=len(failed), codes=[f["Code"] for f in failed]
-                )
+    async def _send(self, batch: list[T]) -> None:
+        try:
+            response = await self._call(batch)
+        except Exception as exc:  # see the class's docstring
+            log.warning(f"{self._WHAT}_failed", count=len(batch), error=repr(exc))
+            return
+        if failed := response.get("Failed"):
+            log.warning(
+                f"{self._WHAT}_refused", count=len(failed), codes=[f["Code"] for f in failed]
+            )
 
 
 class _Deletions(_Batches[str]):
