@@ -117,11 +117,15 @@ def _adding(outbox: Table) -> Select[tuple[str]]:
     # on commit, and not at all on rollback. The rows come as three arrays, so that one
     # statement serves any number of them and is compiled once per process (SQLAlchemy
     # compiles a multi-row VALUES insert again on every execution).
-    rows = func.unnest(
-        cast(bindparam("ids"), ARRAY(Uuid)),
-        cast(bindparam("types"), ARRAY(Text)),
-        cast(bindparam("bodies"), ARRAY(Text)),
-    ).table_valued("id", "type", "body").render_derived("new_rows")
+    rows = (
+        func.unnest(
+            cast(bindparam("ids"), ARRAY(Uuid)),
+            cast(bindparam("types"), ARRAY(Text)),
+            cast(bindparam("bodies"), ARRAY(Text)),
+        )
+        .table_valued("id", "type", "body")
+        .render_derived("new_rows")
+    )
     written = (
         outbox.insert()
         .from_select(["id", "type", "body"], select(rows.c.id, rows.c.type, rows.c.body))
