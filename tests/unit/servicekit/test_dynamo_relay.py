@@ -66,11 +66,9 @@ class FakeTable:
     async def query(self, **kwargs: Any) -> dict[str, Any]:
         self._count("query")
         await asyncio.sleep(0)
-        values = kwargs["ExpressionAttributeValues"]
-        pk, now = values[":pk"]["S"], float(values[":now"]["N"])
+        pk = kwargs["ExpressionAttributeValues"][":pk"]["S"]
         keys = sorted(k for k in self.items if k[0] == pk)[: kwargs["Limit"]]
-        found = [dict(self.items[k]) for k in keys]
-        return {"Items": [i for i in found if float(i.get("lease_until", {"N": "0"})["N"]) < now]}
+        return {"Items": [dict(self.items[k]) for k in keys]}
 
     async def update_item(self, **kwargs: Any) -> None:
         self._count("update_item")
@@ -426,3 +424,29 @@ async def test_a_stalled_broker_keeps_a_committer_waiting_no_longer_than_it_give
     assert await uow.commit()
     assert time.monotonic() - started < 1
     assert len(table.outbox()) == 1  # left, held, for the relay
+
+
+async def _run_for(relay: DynamoOutboxRelay, seconds: float) -> None:
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await running
+
+
+async def test_an_idle_relay_sweeps_less_and_less_often() -> None:
+    """Pauses of 0.05, 0.1, 0.2, 0.4 and then 0.5 s: seven sweeps in two seconds, not forty."""
+    table = FakeTable()
+    relay = _relay(table, FakePublisher(), poll_seconds=0.05, idle_seconds=0.5)
+    await _run_for(relay, 2.0)
+    assert 5 * PARTITIONS <= table.calls["query"] <= 8 * PARTITIONS
+
+
+async def test_an_idle_relay_sweeps_again_when_an_item_it_saw_waiting_is_due() -> None:
+    """An item its committer holds for 0.8 s goes out soon after, though the relay's idle
+    pauses alone would have brought it back only at 1.55 s."""
+    table, publisher = FakeTable(), FakePublisher()
+    table.put("m-1", held_by="someone", hold_seconds=0.8)
+    relay = _relay(table, publisher, poll_seconds=0.05, idle_seconds=5)
+    await _run_for(relay, 1.3)
+    assert publisher.sent == ["m-1"]

@@ -34,9 +34,9 @@ to deploy and watch, or a Pipe, whose targets include SNS but whose per-record f
 in a dead-letter target, not back in the service's own table and logs); a shard's records go
 in order, so one record the broker refuses holds up its shard until it is retried out or
 expires after 24 hours; and the emulator's streams would be one more behaviour to pin down.
-The publish-at-once path gives the latency a stream would, the sweep costs a few small
-queries a second, and parking keeps one bad item from holding up the rest, all in code that
-runs the same in a container, on a laptop and in unit tests.
+The publish-at-once path gives the latency a stream would, an idle sweep costs a query a
+partition every ten seconds, and parking keeps one bad item from holding up the rest, all in
+code that runs the same in a container, on a laptop and in unit tests.
 """
 
 from __future__ import annotations
@@ -230,6 +230,7 @@ class DynamoOutboxRelay:
         partitions: int = PARTITIONS,
         batch_size: int = 100,
         poll_seconds: float = 1.0,
+        idle_seconds: float = 10.0,
         lease_seconds: float = 30,
         max_attempts: int = 10,
         base_backoff_seconds: float = 0.5,
@@ -248,7 +249,12 @@ class DynamoOutboxRelay:
         self._partitions = [f"OUTBOX#{i}" for i in range(partitions)]
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        # Never so long that a held partition's lease runs out between two sweeps.
+        self._idle_seconds = min(idle_seconds, lease_seconds / 3)
         self._lease_seconds = lease_seconds
+        # The earliest time an item this relay saw waiting (held by its committer, or backing
+        # off) becomes due, if it saw any.
+        self._next_due: float | None = None
         self.owner = f"relay-{uuid.uuid4().hex}"
         self._held: dict[str, float] = {}  # partition -> until when this relay holds it
         self._next_try: dict[str, float] = {}  # partition -> when to try to take it again
@@ -257,6 +263,7 @@ class DynamoOutboxRelay:
         """Send and delete one batch from every partition this relay holds, all at once;
         return how many items it took (sent, backed off or parked)."""
         now = time.time()
+        self._next_due = None
         held = await asyncio.gather(*(self._hold(pk, now) for pk in self._partitions))
         mine = [pk for pk, ok in zip(self._partitions, held, strict=True) if ok]
         taken = sum(await asyncio.gather(*(self._sweep(pk, now) for pk in mine)))
@@ -312,18 +319,24 @@ class DynamoOutboxRelay:
         )
 
     async def _due(self, pk: str, now: float) -> list[Item]:
-        # Items held by their committer, or waiting out a backoff, carry `lease_until`. The
-        # filter runs after the limit, so a partition whose first items all wait yields
-        # nothing until they are due.
+        # Items held by their committer, or waiting out a backoff, carry `lease_until`: they
+        # are read too, to learn when the first of them is due. A partition whose first
+        # `batch_size` items all wait yields nothing until they are due.
         response = await self._client.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            FilterExpression="attribute_not_exists(lease_until) OR lease_until < :now",
-            ExpressionAttributeValues={":pk": {"S": pk}, ":now": {"N": f"{now:.3f}"}},
+            ExpressionAttributeValues={":pk": {"S": pk}},
             Limit=self._batch_size,
             ConsistentRead=True,
         )
-        return list(response.get("Items", []))
+        due: list[Item] = []
+        for item in response.get("Items", []):
+            until = float(item["lease_until"]["N"]) if "lease_until" in item else 0.0
+            if until < now:
+                due.append(dict(item))
+            elif self._next_due is None or until < self._next_due:
+                self._next_due = until
+        return due
 
     async def _back_off(self, item: Item, retry: Retry) -> None:
         """Leave `item` for its next try; its lease says when."""
@@ -383,17 +396,28 @@ class DynamoOutboxRelay:
         await asyncio.gather(*(give_up(pk) for pk in held))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Sweep until `stop` is set: at once again while there is work, else every
-        `poll_seconds`; then give up the partitions held."""
+        """Sweep until `stop` is set, then give up the partitions held.
+
+        Again at once while there is work. Then every `poll_seconds`, twice as long after each
+        sweep that found nothing, up to `idle_seconds`, and never later than the first item it
+        saw waiting is due: an idle relay costs a query a partition every `idle_seconds`, not
+        every second, and what a committer failed to send still goes out when its hold ends
+        (items a relay has not seen yet, at most `idle_seconds` after)."""
+        pause = self._poll_seconds
         while not stop.is_set():
             try:
                 taken = await self.relay_once()
             except Exception as exc:  # the table is unreachable: try again shortly
                 log.warning("outbox_relay_failed", error=repr(exc))
-                taken = 0
+                taken, pause = 0, self._poll_seconds
             if taken:
+                pause = self._poll_seconds
                 continue
+            wait = pause
+            if self._next_due is not None:
+                wait = min(wait, max(self._poll_seconds, self._next_due - time.time()))
+            pause = min(pause * 2, self._idle_seconds)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._poll_seconds)
+                await asyncio.wait_for(stop.wait(), wait)
         with contextlib.suppress(Exception):
             await self.release()
