@@ -125,15 +125,18 @@ async def test_an_unreachable_queue_is_retried_not_fatal() -> None:
     assert handled == ["late"]
 
 
-async def test_a_deletion_waits_for_nothing() -> None:
+async def test_a_deletion_waits_only_its_linger_for_company() -> None:
     queue = FakeQueue(["alone"])
 
     async def handler(message: ReceivedMessage) -> None:
         pass
 
     stop = asyncio.Event()
-    running = asyncio.create_task(_consumer(queue, handler).run(stop))
-    await asyncio.sleep(0.03)  # the handler runs at once; the fake's round trip takes 10 ms
+    consumer = _consumer(queue, handler, delete_linger_seconds=0.05)
+    running = asyncio.create_task(consumer.run(stop))
+    await asyncio.sleep(0.03)  # the handler ran at once; its deletion waits 50 ms for others
+    assert queue.deleted == []
+    await asyncio.sleep(0.06)  # then goes, in a round trip of 10 ms
     assert queue.deleted == ["r-0"]  # deleted while the consumer runs, not at its drain
     stop.set()
     await asyncio.wait_for(running, 2)
@@ -248,7 +251,10 @@ def _failing_until(queue: ClockedQueue, outage_ends: float) -> Any:
 
 async def test_a_sixty_second_outage_dead_letters_nothing() -> None:
     queue = ClockedQueue(["order"])
-    await _run_for(0.2, _consumer(queue, _failing_until(queue, outage_ends=60)))
+    # No linger: the fake clock leaps to the message's next visibility while its deletion
+    # would wait, where a real one moves a tenth of a second against its ten.
+    handler = _failing_until(queue, outage_ends=60)
+    await _run_for(0.2, _consumer(queue, handler, delete_linger_seconds=0))
     assert queue.delays == [5, 15, 30, 60]
     assert queue.received_at == [("m-0", t) for t in (0, 5, 20, 50, 110)]
     assert queue.deleted == ["m-0"]  # handled on its fifth try, after the outage

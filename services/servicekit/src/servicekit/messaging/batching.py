@@ -31,9 +31,14 @@ class SharedBatches(Generic[T, R]):
     no other. A caller waits for the calls its entries went in, not for the rest of the round.
     """
 
-    def __init__(self, call: Callable[[list[T]], Awaitable[R]], size: int) -> None:
+    def __init__(
+        self, call: Callable[[list[T]], Awaitable[R]], size: int, *, linger: float = 0.0
+    ) -> None:
         self._call = call
         self._size = size
+        # How long the first entry of a round waits for others before its calls go out (none
+        # once a call's worth is waiting): for entries whose sending nobody waits on.
+        self._linger = linger
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._sending: asyncio.Task[None] | None = None
         # The sending task runs in the context these batches were made in, not in that of
@@ -59,6 +64,8 @@ class SharedBatches(Generic[T, R]):
             await self._sending
 
     async def _send(self) -> None:
+        if self._linger and len(self._waiting) < self._size:
+            await asyncio.sleep(self._linger)
         while self._waiting:
             waiting, self._waiting = self._waiting, []
             await asyncio.gather(
