@@ -1,19 +1,26 @@
-"""The kit's trace propagation: what a message carries, and what its handler continues."""
+"""The kit's tracing: what a message carries and what its handler continues; a request's span,
+sampled before anything is prepared for it; a statement's, only within a recorded span."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
+import httpx
 import pytest
+from fastapi import APIRouter, FastAPI
 from opentelemetry import trace
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from servicekit import telemetry
+from servicekit.app import create_service_app
 from servicekit.messaging.envelope import Envelope, Event
 from servicekit.settings import ServiceSettings
 
@@ -173,3 +180,260 @@ def test_a_failed_publish_marks_each_message_s_span(spans: InMemorySpanExporter)
         raise ConnectionError("the broker is down")
     (sent,) = [s for s in spans.get_finished_spans() if s.name == "publish shop-events"]
     assert not sent.status.is_ok
+
+
+# The requests' spans: the kit's own, sampled first (`telemetry.ServerSpans`).
+
+CALLER_TRACE = 0x4BF92F3577B34DA6A3CE929D0E0E4736
+CALLER_SPAN = 0x00F067AA0BA902B7
+
+
+def _caller(sampled: bool) -> dict[str, str]:
+    return {"traceparent": f"00-{CALLER_TRACE:032x}-{CALLER_SPAN:016x}-0{int(sampled)}"}
+
+
+class Seen:
+    """What a route saw of the trace it ran in."""
+
+    span: trace.Span
+    log: dict[str, Any]
+    traceparent: str | None
+
+
+@asynccontextmanager
+async def _no_resources(app: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+def _parcels(seen: Seen) -> FastAPI:
+    router = APIRouter(prefix="/parcels")
+
+    @router.get("/{parcel_id}")
+    async def parcel(parcel_id: str) -> dict[str, str]:
+        with telemetry.tracer().start_as_current_span("load parcel", kind=SpanKind.CLIENT):
+            seen.span = trace.get_current_span()
+        seen.log = dict(telemetry.add_trace_ids(None, "info", {}))
+        seen.traceparent = telemetry.current_traceparent()
+        return {"parcel_id": parcel_id}
+
+    return create_service_app(title="Parcels", router=router, lifespan=_no_resources)
+
+
+async def _get(app: FastAPI, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://parcels:8000") as http:
+        return await http.get(path, headers=headers)
+
+
+@pytest.fixture
+def tracing(monkeypatch: pytest.MonkeyPatch, spans: InMemorySpanExporter) -> InMemorySpanExporter:
+    """Telemetry as `configure_telemetry` leaves it: the kit's flag set, a provider recording."""
+    monkeypatch.setattr(telemetry, "_enabled", True)
+    return spans
+
+
+async def test_a_sampled_request_has_its_span_named_by_route(
+    tracing: InMemorySpanExporter,
+) -> None:
+    seen = Seen()
+    response = await _get(_parcels(seen), "/parcels/p-1?size=large", _caller(sampled=True))
+    assert response.status_code == 200
+    found = _by_name(tracing)
+    assert set(found) == {"GET /parcels/{parcel_id}", "load parcel"}
+    # One server span: FastAPI's own tracing, which prepares every request's, stays off.
+    assert [span.kind for span in tracing.get_finished_spans()].count(SpanKind.SERVER) == 1
+    server, child = found["GET /parcels/{parcel_id}"], found["load parcel"]
+    assert server.kind is SpanKind.SERVER
+    assert server.parent is not None
+    assert server.parent.is_remote
+    assert (server.parent.trace_id, server.parent.span_id) == (CALLER_TRACE, CALLER_SPAN)
+    assert server.attributes is not None
+    assert dict(server.attributes) == {
+        "url.scheme": "http",
+        "http.request.method": "GET",
+        "url.path": "/parcels/p-1",
+        "url.query": "size=large",
+        "server.address": "parcels",
+        "server.port": 8000,
+        "network.protocol.version": "1.1",
+        "http.route": "/parcels/{parcel_id}",
+        "http.response.status_code": 200,
+    }
+    assert server.status.is_ok
+    assert server.context is not None
+    assert child.parent is not None
+    assert child.parent.span_id == server.context.span_id
+    assert seen.log == {
+        "trace_id": f"{CALLER_TRACE:032x}",
+        "span_id": f"{server.context.span_id:016x}",
+    }
+    assert seen.traceparent == f"00-{CALLER_TRACE:032x}-{server.context.span_id:016x}-01"
+
+
+async def test_a_request_with_no_caller_starts_a_trace(tracing: InMemorySpanExporter) -> None:
+    assert (await _get(_parcels(Seen()), "/parcels/p-1")).status_code == 200
+    server = _by_name(tracing)["GET /parcels/{parcel_id}"]
+    assert server.parent is None
+
+
+async def test_a_failed_request_s_span_says_so(tracing: InMemorySpanExporter) -> None:
+    router = APIRouter(prefix="/parcels")
+
+    @router.get("/{parcel_id}")
+    async def broken(parcel_id: str) -> None:
+        raise RuntimeError("the shelf fell")
+
+    app = create_service_app(title="Parcels", router=router, lifespan=_no_resources)
+    assert (await _get(app, "/parcels/p-1")).status_code == 500
+    (server,) = tracing.get_finished_spans()
+    assert server.name == "GET /parcels/{parcel_id}"
+    assert server.attributes is not None
+    assert (server.attributes["http.response.status_code"], server.attributes["error.type"]) == (
+        500,
+        "500",
+    )
+    assert not server.status.is_ok
+
+
+async def test_health_checks_and_unknown_paths(tracing: InMemorySpanExporter) -> None:
+    app = _parcels(Seen())
+    await _get(app, "/health/live")
+    assert tracing.get_finished_spans() == ()
+    assert (await _get(app, "/nowhere")).status_code == 404
+    (server,) = tracing.get_finished_spans()
+    assert server.name == "GET"
+    assert server.attributes is not None
+    assert "http.route" not in server.attributes
+
+
+class _Untouchable(NonRecordingSpan):
+    """A span the sampler left out, which fails a test if anything is recorded on it."""
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        raise AssertionError(f"{key} recorded on a span the sampler left out")
+
+    def set_attributes(self, attributes: Any) -> None:
+        raise AssertionError(f"{attributes} recorded on a span the sampler left out")
+
+    def update_name(self, name: str) -> None:
+        raise AssertionError("a span the sampler left out was renamed")
+
+    def set_status(self, status: Any, description: str | None = None) -> None:
+        raise AssertionError("a status set on a span the sampler left out")
+
+
+class _Watching:
+    """The kit's tracer, noting what each span was started with."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self.tracer = tracer
+        self.started: list[tuple[str, Any]] = []
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> trace.Span:
+        span = self.tracer.start_span(name, *args, **kwargs)
+        self.started.append((name, kwargs.get("attributes")))
+        return span if span.is_recording() else _Untouchable(span.get_span_context())
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self.tracer.start_as_current_span(*args, **kwargs)
+
+
+async def test_an_unsampled_request_records_nothing_but_carries_its_trace(
+    tracing: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watching = _Watching(telemetry.tracer())
+    monkeypatch.setattr(telemetry, "tracer", lambda: watching)
+    seen = Seen()
+    response = await _get(_parcels(seen), "/parcels/p-1?size=large", _caller(sampled=False))
+    assert response.status_code == 200
+    assert tracing.get_finished_spans() == ()
+    # Sampled on the propagated context alone: no attributes prepared for the sampler.
+    assert watching.started == [("GET", None)]
+    assert not seen.span.is_recording()
+    assert seen.span.get_span_context().trace_id == CALLER_TRACE
+    assert seen.log["trace_id"] == f"{CALLER_TRACE:032x}"
+    assert seen.traceparent is not None
+    assert seen.traceparent.startswith(f"00-{CALLER_TRACE:032x}-")
+    assert seen.traceparent.endswith("-00")  # the next service leaves it out too
+
+
+async def test_without_tracing_requests_pass_straight_through(
+    spans: InMemorySpanExporter,
+) -> None:
+    seen = Seen()
+    assert (await _get(_parcels(seen), "/parcels/p-1", _caller(sampled=True))).status_code == 200
+    (child,) = spans.get_finished_spans()
+    assert (child.name, child.parent) == ("load parcel", None)  # no request span around it
+
+
+# The statements' spans: asyncpg's instrumentation, within a recorded span only.
+
+
+class FakeConnection(asyncpg.connection.Connection):
+    """Enough of an asyncpg connection for its own `fetchrow` to run on."""
+
+    def __init__(self) -> None:
+        self._params = type("Params", (), {"database": "parcels", "user": "parcels"})()
+        self._addr = ("db", 5432)
+        self._aborted = True  # closed, as far as its finalizer is concerned
+
+    def _check_open(self) -> None:
+        pass
+
+    async def _execute(self, *args: Any, **kwargs: Any) -> Any:
+        return [{"parcel_id": "p-1"}]
+
+
+class _Refusing:
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a statement's span prepared outside a recorded span")
+
+
+@pytest.fixture
+def statements(spans: InMemorySpanExporter) -> Iterator[AsyncPGInstrumentor]:
+    instrumentor = telemetry.statement_instrumentor()
+    instrumentor.instrument(tracer_provider=trace.get_tracer_provider())
+    yield instrumentor
+    instrumentor.uninstrument()
+
+
+def test_the_instrumentation_s_wrappers_are_all_overridden() -> None:
+    overridden = {"_do_execute", "_do_cursor_execute", "_do_prepared_execute"}
+    assert overridden <= set(vars(type(telemetry.statement_instrumentor())))
+    # Its wrappers, as the maintained instrumentation names them: a rename upstream would
+    # leave the statements of unsampled requests traced again.
+    assert all(callable(getattr(AsyncPGInstrumentor, name, None)) for name in overridden)
+    # Its own singleton: an instrumentor class makes one instance, and a subclass would
+    # otherwise inherit its base's.
+    assert type(telemetry.statement_instrumentor()) is not AsyncPGInstrumentor
+
+
+async def test_a_statement_within_a_recorded_span_has_its_own(
+    spans: InMemorySpanExporter, statements: AsyncPGInstrumentor
+) -> None:
+    with telemetry.tracer().start_as_current_span("request", kind=SpanKind.SERVER) as request:
+        row = await FakeConnection().fetchrow("SELECT 1")
+    assert row is not None
+    assert dict(row) == {"parcel_id": "p-1"}
+    found = _by_name(spans)
+    statement = found["SELECT"]
+    assert statement.kind is SpanKind.CLIENT
+    assert statement.parent is not None
+    assert statement.parent.span_id == request.get_span_context().span_id
+    assert statement.attributes is not None
+    assert statement.attributes["db.statement"] == "SELECT 1"
+
+
+async def test_a_statement_outside_a_recorded_span_is_left_alone(
+    spans: InMemorySpanExporter, statements: AsyncPGInstrumentor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(statements, "_tracer", _Refusing())
+    unsampled = NonRecordingSpan(
+        SpanContext(CALLER_TRACE, CALLER_SPAN, is_remote=False, trace_flags=TraceFlags(0))
+    )
+    with trace.use_span(unsampled):
+        row = await FakeConnection().fetchrow("SELECT 1")
+    assert row is not None
+    assert dict(row) == {"parcel_id": "p-1"}
+    assert await FakeConnection().fetchrow("SELECT 2") is not None  # outside any span
+    assert spans.get_finished_spans() == ()

@@ -15,7 +15,7 @@ from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
 from servicekit.runtime import settle_after_start
 from servicekit.settings import ServiceSettings
-from servicekit.telemetry import configure_telemetry
+from servicekit.telemetry import ServerSpans, configure_telemetry
 
 # A service's domain error base, and the status and slug of each of its errors.
 DomainErrors = tuple[type[Exception], Mapping[type[Exception], tuple[int, str]]]
@@ -23,6 +23,10 @@ DomainErrors = tuple[type[Exception], Mapping[type[Exception], tuple[int, str]]]
 
 class Lifespan(Protocol):
     def __call__(self, app: FastAPI) -> AbstractAsyncContextManager[None]: ...
+
+
+def _health_check(scope: Mapping[str, Any]) -> bool:
+    return str(scope.get("path", "")).startswith("/health/")
 
 
 def create_service_app(
@@ -47,20 +51,23 @@ def create_service_app(
         docs_url=f"{prefix}/docs",
         redoc_url=None,
         openapi_url=f"{prefix}/openapi.json",
-        # FastAPI traces (and measures) every request itself once a tracer (or meter) provider
-        # is configured: one server span per request, named by its route. Not the finer spans
-        # of dependencies, endpoint and serialization (their cost is the hot path's), not
-        # health checks, and no log records of its own (the service logs what it means to).
+        # FastAPI measures every request itself once a meter provider is configured (rate,
+        # errors and duration per route), not health checks. It traces none: a request's span
+        # is the kit's (`ServerSpans`, below), which costs a request the sampler leaves out
+        # next to nothing. No log records of its own either (the service logs what it means to).
         telemetry={
+            "tracing": False,
             "operation_spans": False,
             "logs": False,
-            "exclude": lambda scope: str(scope.get("path", "")).startswith("/health/"),
+            "exclude": _health_check,
         },
     )
     install_problem_handlers(app)
     # Inside the request context, so that a refused body's 413 carries the request id.
     app.add_middleware(BodyLimitMiddleware, limit=max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    # Outermost, so that the request context's own log lines carry the request's trace.
+    app.add_middleware(ServerSpans, exclude=_health_check)
     app.include_router(health_router())
     app.include_router(router)
     if errors is not None:
