@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -74,6 +74,83 @@ def stock_level_from_row(row: Any) -> StockLevel:
     return StockLevel(**row._mapping)
 
 
+# The statements of the order path, each built once with its values left as parameters:
+# SQLAlchemy then neither builds it anew nor works out its cache key on every execution. An
+# update's parameters are not named as its table's columns: SQLAlchemy keeps those names for
+# its SET clause.
+
+# `quantity` more units of a SKU reserved, if that many are available; the SKU returned if so.
+_RESERVE = (
+    update(stock)
+    .where(
+        stock.c.sku == bindparam("of_sku"),
+        stock.c.on_hand - stock.c.reserved >= bindparam("quantity"),
+    )
+    .values(
+        reserved=stock.c.reserved + bindparam("quantity"),
+        version=stock.c.version + 1,
+        updated_at=func.now(),
+    )
+    .returning(stock.c.sku)
+)
+# The units of a SKU no order holds, its row locked until the transaction ends.
+_FREE = (
+    select(stock.c.on_hand - stock.c.reserved)
+    .where(stock.c.sku == bindparam("sku"))
+    .with_for_update()
+)
+# A SKU's on hand and reserved counts moved by `on_hand_by` and `reserved_by`.
+_MOVE = (
+    update(stock)
+    .where(stock.c.sku == bindparam("of_sku"))
+    .values(
+        on_hand=stock.c.on_hand + bindparam("on_hand_by"),
+        reserved=stock.c.reserved + bindparam("reserved_by"),
+        version=stock.c.version + 1,
+        updated_at=func.now(),
+    )
+)
+# A new reservation, given its columns; nothing (no row returned) when the order has one.
+_ADD_RESERVATION = (
+    pg_insert(reservations)
+    .on_conflict_do_nothing(index_elements=[reservations.c.order_id])
+    .returning(reservations.c.order_id)
+)
+# A reservation's lines, one parameter set each.
+_ADD_RESERVATION_LINES = reservation_lines.insert()
+# An order's reservation, locked until the transaction ends.
+_RESERVATION = (
+    select(reservations).where(reservations.c.order_id == bindparam("order_id")).with_for_update()
+)
+# A reservation's lines, by SKU.
+_RESERVATION_LINES = (
+    select(reservation_lines.c.sku, reservation_lines.c.quantity, reservation_lines.c.shortfall)
+    .where(reservation_lines.c.order_id == bindparam("order_id"))
+    .order_by(reservation_lines.c.sku)
+)
+# A reservation's new status.
+_SAVE_STATUS = (
+    update(reservations)
+    .where(reservations.c.order_id == bindparam("of_order"))
+    .values(status=bindparam("status"), updated_at=func.now())
+)
+# The same status on each of its lines.
+_SAVE_LINES_STATUS = (
+    update(reservation_lines)
+    .where(reservation_lines.c.order_id == bindparam("of_order"))
+    .values(status=bindparam("status"))
+)
+# The shortfall of one of its lines.
+_SAVE_SHORTFALL = (
+    update(reservation_lines)
+    .where(
+        reservation_lines.c.order_id == bindparam("of_order"),
+        reservation_lines.c.sku == bindparam("of_sku"),
+    )
+    .values(shortfall=bindparam("shortfall"))
+)
+
+
 class SqlStockRepository:
     """Stock in the `inventory.stock` table."""
 
@@ -133,27 +210,12 @@ class SqlStockRepository:
         return stock_level_from_row(row), row.version == 1
 
     async def reserve(self, sku: str, quantity: int) -> bool:
-        result = await self._connection.execute(
-            update(stock)
-            .where(stock.c.sku == sku, stock.c.on_hand - stock.c.reserved >= quantity)
-            .values(
-                reserved=stock.c.reserved + quantity,
-                version=stock.c.version + 1,
-                updated_at=func.now(),
-            )
-            .returning(stock.c.sku)
-        )
+        result = await self._connection.execute(_RESERVE, {"of_sku": sku, "quantity": quantity})
         return result.first() is not None
 
     async def take(self, sku: str, quantity: int) -> int:
         # Locked, so that no reservation slips in between reading what is free and taking it.
-        free = (
-            await self._connection.execute(
-                select(stock.c.on_hand - stock.c.reserved)
-                .where(stock.c.sku == sku)
-                .with_for_update()
-            )
-        ).scalar()
+        free = (await self._connection.execute(_FREE, {"sku": sku})).scalar()
         taken = min(quantity, free or 0)
         if taken > 0:
             await self.move(StockMovement(sku, -taken, 0))
@@ -161,14 +223,12 @@ class SqlStockRepository:
 
     async def move(self, movement: StockMovement) -> None:
         await self._connection.execute(
-            update(stock)
-            .where(stock.c.sku == movement.sku)
-            .values(
-                on_hand=stock.c.on_hand + movement.on_hand,
-                reserved=stock.c.reserved + movement.reserved,
-                version=stock.c.version + 1,
-                updated_at=func.now(),
-            )
+            _MOVE,
+            {
+                "of_sku": movement.sku,
+                "on_hand_by": movement.on_hand,
+                "reserved_by": movement.reserved,
+            },
         )
 
 
@@ -182,22 +242,20 @@ class SqlReservationRepository:
         # Take the order id in the insert itself: a redelivered command waits here for the
         # first delivery's transaction, then finds its reservation instead of making another.
         inserted = await self._connection.execute(
-            pg_insert(reservations)
-            .values(
-                order_id=reservation.order_id,
-                status=reservation.status.value,
-                short_skus=list(reservation.short_skus),
-                created_at=reservation.created_at,
-                updated_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=[reservations.c.order_id])
-            .returning(reservations.c.order_id)
+            _ADD_RESERVATION,
+            {
+                "order_id": reservation.order_id,
+                "status": reservation.status.value,
+                "short_skus": list(reservation.short_skus),
+                "created_at": reservation.created_at,
+                "updated_at": datetime.now(UTC),
+            },
         )
         if inserted.first() is None:
             return False
         if reservation.lines:
             await self._connection.execute(
-                reservation_lines.insert(),
+                _ADD_RESERVATION_LINES,
                 [
                     {
                         "order_id": reservation.order_id,
@@ -211,11 +269,7 @@ class SqlReservationRepository:
         return True
 
     async def get(self, order_id: str) -> Reservation | None:
-        row = (
-            await self._connection.execute(
-                select(reservations).where(reservations.c.order_id == order_id).with_for_update()
-            )
-        ).first()
+        row = (await self._connection.execute(_RESERVATION, {"order_id": order_id})).first()
         return None if row is None else await self._with_lines(row)
 
     async def next_expired(self, held_before: datetime) -> Reservation | None:
@@ -235,15 +289,7 @@ class SqlReservationRepository:
 
     async def _with_lines(self, row: Any) -> Reservation:
         lines = (
-            await self._connection.execute(
-                select(
-                    reservation_lines.c.sku,
-                    reservation_lines.c.quantity,
-                    reservation_lines.c.shortfall,
-                )
-                .where(reservation_lines.c.order_id == row.order_id)
-                .order_by(reservation_lines.c.sku)
-            )
+            await self._connection.execute(_RESERVATION_LINES, {"order_id": row.order_id})
         ).all()
         return Reservation(
             order_id=row.order_id,
@@ -255,22 +301,15 @@ class SqlReservationRepository:
         )
 
     async def save(self, reservation: Reservation) -> None:
-        await self._connection.execute(
-            update(reservations)
-            .where(reservations.c.order_id == reservation.order_id)
-            .values(status=reservation.status.value, updated_at=func.now())
-        )
-        await self._connection.execute(
-            update(reservation_lines)
-            .where(reservation_lines.c.order_id == reservation.order_id)
-            .values(status=reservation.status.value)
-        )
+        status = {"of_order": reservation.order_id, "status": reservation.status.value}
+        await self._connection.execute(_SAVE_STATUS, status)
+        await self._connection.execute(_SAVE_LINES_STATUS, status)
         for short in reservation.shortfall:
             await self._connection.execute(
-                update(reservation_lines)
-                .where(
-                    reservation_lines.c.order_id == reservation.order_id,
-                    reservation_lines.c.sku == short.sku,
-                )
-                .values(shortfall=short.quantity)
+                _SAVE_SHORTFALL,
+                {
+                    "of_order": reservation.order_id,
+                    "of_sku": short.sku,
+                    "shortfall": short.quantity,
+                },
             )

@@ -17,11 +17,13 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import cache
 
 import structlog
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import ReturningInsert
 
 log = structlog.get_logger(__name__)
 
@@ -49,13 +51,19 @@ async def record_handled(
     transaction recording the same waits for that one to end, and then finds it."""
     if not handled:
         return True
-    # Rows passed as parameters, not in a VALUES list: the statement is then compiled once per
-    # process, where SQLAlchemy compiles a multi-row VALUES insert again on every execution.
     result = await connection.execute(
-        insert(inbox).on_conflict_do_nothing().returning(inbox.c.message_id),
+        _recording(inbox),
         [{"message_id": message_id, "handler": handler} for message_id, handler in handled],
     )
     return len(result.all()) == len(handled)
+
+
+@cache
+def _recording(inbox: Table) -> ReturningInsert[tuple[str]]:
+    # Built once per table, the rows passed as parameters, not in a VALUES list: the statement
+    # is then compiled once per process (SQLAlchemy compiles a multi-row VALUES insert again on
+    # every execution), and neither built anew nor its cache key worked out on each.
+    return insert(inbox).on_conflict_do_nothing().returning(inbox.c.message_id)
 
 
 class InboxPurge:
