@@ -32,7 +32,7 @@ class FakeNotifications(InMemoryUnitOfWork):
 
     def add(self, notification: Notification) -> None:
         key = (notification.user_id, sort_key(notification))
-        self.stage(lambda: self.rows.__setitem__(key, notification))
+        self.stage(lambda: self.rows.__setitem__(key, notification), lambda: key not in self.rows)
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
         keys = sorted((sk for user, sk in self.rows if user == user_id), reverse=True)

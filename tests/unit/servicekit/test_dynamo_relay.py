@@ -281,6 +281,9 @@ class FakeUnitOfWorkTable(FakeTable):
         for write in kwargs["TransactItems"]:
             self._store(dict(write["Put"]["Item"]))
 
+    async def put_item(self, **put: Any) -> None:  # a unit of work of one put
+        self._store(dict(put["Item"]))
+
 
 def _committing(table: FakeTable, publisher: FakePublisher) -> DynamoUnitOfWork:
     direct = DirectPublisher(cast(Any, table), "t", publisher)

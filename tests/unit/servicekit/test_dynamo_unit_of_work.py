@@ -22,7 +22,14 @@ class FakeDynamo:
 
     def __init__(self, *errors: str | list[str] | None) -> None:
         self.calls: list[list[dict[str, Any]]] = []
+        self.puts: list[dict[str, Any]] = []
         self.errors = list(errors)
+
+    async def put_item(self, **put: Any) -> None:
+        self.puts.append(put)
+        error = self.errors.pop(0) if self.errors else None
+        if isinstance(error, str):
+            raise ClientError({"Error": {"Code": error, "Message": ""}}, "PutItem")
 
     async def transact_write_items(self, *, TransactItems: list[dict[str, Any]]) -> None:  # noqa: N803
         self.calls.append(TransactItems)
@@ -120,6 +127,7 @@ async def test_a_cancellation_that_does_not_pass_raises_instead_of_reading_as_do
 async def test_a_cancellation_that_cannot_pass_raises_at_once(reasons: list[str]) -> None:
     client = FakeDynamo(reasons)
     uow = _uow(client)
+    uow.write({"Put": {"TableName": "things", "Item": {"pk": {"S": "A"}, "sk": {"S": "B"}}}})
     uow.claim("m-1", "handler")
     with pytest.raises(TransactionFailedError):
         await uow.commit()
@@ -127,9 +135,57 @@ async def test_a_cancellation_that_cannot_pass_raises_at_once(reasons: list[str]
 
 
 async def test_other_errors_are_raised() -> None:
-    uow = _uow(FakeDynamo("ProvisionedThroughputExceededException"))
+    uow = _uow(FakeDynamo("ValidationException"))
+    uow.write({"Put": {"TableName": "things", "Item": {"pk": {"S": "A"}, "sk": {"S": "B"}}}})
     uow.publish(Sent(n=1))
     with pytest.raises(ClientError):
+        await uow.commit()
+
+
+def _one_put(client: FakeDynamo) -> DynamoUnitOfWork:
+    uow = _uow(client)
+    uow.write(
+        {
+            "Put": {
+                "TableName": "things",
+                "Item": {"pk": {"S": "A"}, "sk": {"S": "B"}},
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+    )
+    return uow
+
+
+async def test_a_single_put_is_one_conditional_write_not_a_transaction() -> None:
+    client = FakeDynamo()
+    assert await _one_put(client).commit() is True
+    assert client.calls == []
+    assert client.puts == [
+        {
+            "TableName": "things",
+            "Item": {"pk": {"S": "A"}, "sk": {"S": "B"}},
+            "ConditionExpression": "attribute_not_exists(sk)",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        ("ConditionalCheckFailedException", False),  # decided: stored before
+        ("ProvisionedThroughputExceededException", TransactionFailedError),  # decided nothing
+        ("TransactionConflictException", TransactionFailedError),
+        ("ValidationException", ClientError),
+    ],
+)
+async def test_a_single_put_refused_fails_as_a_transaction_would(
+    code: str, outcome: bool | type[Exception]
+) -> None:
+    uow = _one_put(FakeDynamo(code))
+    if isinstance(outcome, bool):
+        assert await uow.commit() is outcome
+        return
+    with pytest.raises(outcome):
         await uow.commit()
 
 

@@ -30,7 +30,8 @@ class NotificationPage:
 
 class NotificationRepository(Protocol):
     def add(self, notification: Notification) -> None:
-        """Store a notification when the unit of work commits."""
+        """Store a notification when the unit of work commits, unless one for its event is
+        stored already (the commit then fails)."""
         ...
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
@@ -83,7 +84,16 @@ class DynamoNotificationRepository(DynamoRepository):
 
     def add(self, notification: Notification) -> None:
         item = _to_item(notification, int(time.time()) + self._ttl_seconds)
-        self._uow.write({"Put": {"TableName": self._table, "Item": item}})
+        # Its key is the event's (time and id): stored once, however often the event comes.
+        self._uow.write(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(sk)",
+                }
+            }
+        )
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
         values: dict[str, Any] = {":pk": {"S": f"USER#{user_id}"}}

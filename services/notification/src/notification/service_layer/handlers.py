@@ -18,10 +18,13 @@ _SORT_KEY = re.compile(
 
 
 async def notify_customer(cmd: NotifyCustomer, uow: UnitOfWork) -> bool:
-    """Record the message about `cmd` for its customer, once; False if it was recorded."""
+    """Record the message about `cmd` for its customer, once; False if it was recorded.
+
+    The notification is its own record of the event: keyed by the event's time and id, it is
+    stored once however often the event comes, so no inbox item is written beside it (one
+    conditional write, not a transaction of two)."""
     async with uow:
         uow.notifications.add(compose(cmd))
-        uow.claim(str(cmd.event_id), "notify_customer")
         return await uow.commit()
 
 
