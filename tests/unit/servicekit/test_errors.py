@@ -70,6 +70,12 @@ def _app() -> FastAPI:
             error = DBAPIError("SELECT", None, RuntimeError("adapted"))
             error.orig.__cause__ = _ArgumentError("invalid input for query argument $1")  # type: ignore[union-attr]
             raise error
+        if kind == "full":  # at its connection limit, as the read pool raises it
+            raise asyncpg.TooManyConnectionsError("remaining connection slots are reserved")
+        if kind == "starting":  # as SQLAlchemy wraps it
+            raise DBAPIError("SELECT", None, asyncpg.CannotConnectNowError("starting up"))
+        if kind == "refused":  # nothing listens: the driver's own error
+            raise ConnectionRefusedError(111, "Connect call failed")
         raise DBAPIError("SELECT", None, asyncpg.UndefinedTableError("no such table"))
 
     return app
@@ -196,6 +202,16 @@ async def test_a_value_the_database_refuses_is_a_422_problem(
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["type"] == "/problems/invalid-value"
     assert "0x00" not in response.text
+
+
+@pytest.mark.parametrize("kind", ["full", "starting", "refused"])
+async def test_a_database_that_cannot_take_the_request_now_is_a_503_to_try_again(
+    client: httpx.AsyncClient, kind: str
+) -> None:
+    response = await client.get(f"/database/{kind}")
+    assert (response.status_code, response.headers["retry-after"]) == (503, "1")
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "slots" not in response.text
 
 
 async def test_other_database_errors_stay_500_problems(client: httpx.AsyncClient) -> None:

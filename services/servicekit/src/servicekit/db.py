@@ -100,7 +100,7 @@ async def create_read_pool(settings: PostgresSettings, schema: str) -> asyncpg.P
         database=settings.db_name,
         **connection_credentials(settings),
         min_size=1,
-        max_size=settings.db_pool_size,
+        max_size=settings.db_read_pool_size,
         timeout=settings.db_timeout_seconds,
         command_timeout=settings.db_timeout_seconds,
         server_settings={"search_path": schema, "application_name": settings.service_name},

@@ -209,6 +209,29 @@ async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONRespons
     return problem_response(request, Problem(exc.status_code, detail, headers=exc.headers))
 
 
+# The database cannot take the request now, and has decided nothing: at its connection limit
+# (SQLSTATE class 53), starting or shutting down (57P03), or the connection lost or refused.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.InsufficientResourcesError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def _cause(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """Whether `exc`, or what it wraps (SQLAlchemy's `orig`, a `__cause__`), is one of `kinds`."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, kinds):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def is_data_error(exc: BaseException) -> bool:
     """Whether the database refused a value it was sent (SQLSTATE class 22: an encoding it
     cannot store, a number out of range, ...) rather than failed."""
@@ -231,6 +254,8 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if _cause(exc, _UNAVAILABLE):
+        return await _on_busy(request, exc)
     if not is_data_error(exc):
         return _unexpected(request, exc)
     log.info("data_refused_by_database", path=request.url.path, error=type(exc).__name__)
@@ -331,6 +356,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidCursorError, _on_invalid_cursor)
     _handle(app, StarletteHTTPException, _on_http)
     app.add_exception_handler(BusyError, _on_busy)
-    for database_error in (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    for database_error in (
+        DBAPIError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        ConnectionError,
+        TimeoutError,
+    ):
         app.add_exception_handler(database_error, _on_database_error)
     app.add_middleware(UnexpectedErrorMiddleware)
