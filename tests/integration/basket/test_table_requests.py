@@ -7,11 +7,8 @@ redelivered confirmation or another order's changing nothing."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -22,9 +19,8 @@ from basket.domain.errors import IdempotencyKeyReusedError
 from basket.domain.model import ProductSnapshot
 from basket.service_layer import handlers
 from basket.service_layer.unit_of_work import BasketUnitOfWork
-from bench.events import create_scratch_table
-from servicekit.aws import AwsClients, sent_requests
 from servicekit.messaging.dynamo_outbox import PARTITIONS
+from tests.support.requests import counted, scratch_table
 
 pytestmark = pytest.mark.integration
 
@@ -62,24 +58,8 @@ class Table:
 
 @pytest.fixture
 async def table(aws_endpoint: str) -> AsyncIterator[Table]:
-    aws = AwsClients(os.environ.get("AWS_REGION", "us-east-1"))
-    dynamodb = await aws.dynamodb()
-    name = f"baskets-test-{uuid.uuid4().hex[:8]}"
-    await create_scratch_table(dynamodb, name)
-    try:
+    async with scratch_table("baskets-test") as (dynamodb, name):
         yield Table(dynamodb, name)
-    finally:
-        await dynamodb.delete_table(TableName=name)
-        await aws.close()
-
-
-@contextmanager
-def counted() -> Iterator[Counter[str]]:
-    """The AWS requests this process sends inside the block, by "service.Operation"."""
-    before, sent = sent_requests(), Counter[str]()
-    yield sent
-    after = sent_requests()
-    sent.update({op: n - before.get(op, 0) for op, n in after.items() if n > before.get(op, 0)})
 
 
 class Catalog:

@@ -7,23 +7,19 @@ previous version wrote are read as they were."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from bench.events import create_scratch_table
 from payment.domain import commands
 from payment.domain.errors import PaymentClosedError
 from payment.domain.model import PaymentStatus
 from payment.service_layer import handlers
 from payment.service_layer.unit_of_work import PaymentUnitOfWork
-from servicekit.aws import AwsClients, sent_requests
+from tests.support.requests import counted, scratch_table
 from tests.unit.payment.fakes import CountingProvider
 
 pytestmark = pytest.mark.integration
@@ -54,24 +50,8 @@ class Table:
 
 @pytest.fixture
 async def table(aws_endpoint: str) -> AsyncIterator[Table]:
-    aws = AwsClients(os.environ.get("AWS_REGION", "us-east-1"))
-    dynamodb = await aws.dynamodb()
-    name = f"payments-test-{uuid.uuid4().hex[:8]}"
-    await create_scratch_table(dynamodb, name)
-    try:
+    async with scratch_table("payments-test") as (dynamodb, name):
         yield Table(dynamodb, name)
-    finally:
-        await dynamodb.delete_table(TableName=name)
-        await aws.close()
-
-
-@contextmanager
-def counted() -> Iterator[Counter[str]]:
-    """The AWS requests this process sends inside the block, by "service.Operation"."""
-    before, sent = sent_requests(), Counter[str]()
-    yield sent
-    after = sent_requests()
-    sent.update({op: n - before.get(op, 0) for op, n in after.items() if n > before.get(op, 0)})
 
 
 def _authorize(order_id: uuid.UUID, token: str = "tok_visa") -> commands.AuthorizePayment:
