@@ -22,7 +22,7 @@ async def test_each_request_is_counted_by_service_and_operation_and_reported(
 ) -> None:
     before = sent_requests()
     aws = AwsClients(os.environ.get("AWS_REGION", "us-east-1"), "test-worker")
-    agents: list[str] = []
+    agents: list[bytes] = []
     try:
         sqs = await aws.sqs()
         sqs.meta.events.register(
