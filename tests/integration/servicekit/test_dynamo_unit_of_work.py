@@ -5,7 +5,6 @@ for any other reason raises, stores nothing, and the message's next delivery doe
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,24 +17,16 @@ from basket.domain import commands
 from basket.domain.model import Basket
 from basket.service_layer import handlers
 from basket.service_layer.unit_of_work import BasketUnitOfWork
-from bench.events import create_scratch_table
-from servicekit.aws import AwsClients
 from servicekit.dynamo import DynamoUnitOfWork, TransactionFailedError
+from tests.support.requests import scratch_table
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 async def table(aws_endpoint: str) -> AsyncIterator[tuple[Any, str]]:
-    aws = AwsClients(os.environ.get("AWS_REGION", "us-east-1"))
-    dynamodb = await aws.dynamodb()
-    name = f"uow-test-{uuid.uuid4().hex[:8]}"
-    await create_scratch_table(dynamodb, name)
-    try:
+    async with scratch_table("uow-test") as (dynamodb, name):
         yield dynamodb, name
-    finally:
-        await dynamodb.delete_table(TableName=name)
-        await aws.close()
 
 
 class Throttled:
