@@ -89,6 +89,22 @@ def configure_telemetry(settings: ServiceSettings, role: str) -> None:
 
 # An asyncpg method running a statement, as its instrumentation wraps it.
 _Statement = Callable[..., Coroutine[Any, Any, Any]]
+# One of that instrumentation's wrappers: (instrumentor, statement, its instance, args, kwargs).
+_Wrapper = Callable[[Any, _Statement, Any, Sequence[Any], dict[str, Any]], Coroutine[Any, Any, Any]]
+
+
+def _when_recorded(traced: _Wrapper) -> _Wrapper:
+    """`traced`, the instrumentation's wrapper, where the current span is being recorded; the
+    statement run straight away where it is not."""
+
+    def wrapper(
+        self: Any, func: _Statement, instance: Any, args: Sequence[Any], kwargs: dict[str, Any]
+    ) -> Coroutine[Any, Any, Any]:
+        if trace.get_current_span().is_recording():
+            return traced(self, func, instance, args, kwargs)
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 @cache
@@ -109,27 +125,9 @@ def statement_instrumentor() -> AsyncPGInstrumentor:
 
     class RecordedStatements(AsyncPGInstrumentor):
         _instance = None  # an instrumentor is a singleton of its class, not of its base's
-
-        def _do_execute(
-            self, func: _Statement, instance: Any, args: Sequence[Any], kwargs: dict[str, Any]
-        ) -> Coroutine[Any, Any, Any]:
-            if trace.get_current_span().is_recording():
-                return super()._do_execute(func, instance, args, kwargs)  # type: ignore[no-untyped-call]
-            return func(*args, **kwargs)
-
-        def _do_cursor_execute(
-            self, func: _Statement, instance: Any, args: Sequence[Any], kwargs: dict[str, Any]
-        ) -> Coroutine[Any, Any, Any]:
-            if trace.get_current_span().is_recording():
-                return super()._do_cursor_execute(func, instance, args, kwargs)  # type: ignore[no-untyped-call]
-            return func(*args, **kwargs)
-
-        def _do_prepared_execute(
-            self, func: _Statement, instance: Any, args: Sequence[Any], kwargs: dict[str, Any]
-        ) -> Coroutine[Any, Any, Any]:
-            if trace.get_current_span().is_recording():
-                return super()._do_prepared_execute(func, instance, args, kwargs)  # type: ignore[no-untyped-call]
-            return func(*args, **kwargs)
+        _do_execute = _when_recorded(AsyncPGInstrumentor._do_execute)
+        _do_cursor_execute = _when_recorded(AsyncPGInstrumentor._do_cursor_execute)
+        _do_prepared_execute = _when_recorded(AsyncPGInstrumentor._do_prepared_execute)
 
     return RecordedStatements()  # type: ignore[no-untyped-call]
 
