@@ -52,6 +52,37 @@ async def test_each_message_reaches_the_handler_of_its_type_and_version() -> Non
     assert handle.steps == {"Deliver"}
 
 
+class Moved(ConsumedMessage):
+    TYPES: ClassVar[tuple[str, ...]] = ("test.Packed", "test.Sent")
+
+    parcel: int
+
+
+class Returned(Moved):
+    TYPES: ClassVar[tuple[str, ...]] = ("test.Returned",)
+
+    reason: str
+
+
+async def test_a_model_of_several_types_reaches_its_handler_for_each() -> None:
+    seen: list[object] = []
+
+    async def moved(event: Moved, env: Envelope) -> None:
+        seen.append((type(event).__name__, event.parcel, env.type))
+
+    handle = MessageRouter().on(Moved, moved).on(Returned, moved)
+    await handle(received(envelope("test.Packed", {"parcel": 1})))
+    await handle(received(envelope("test.Sent", {"parcel": 2})))
+    await handle(received(envelope("test.Returned", {"parcel": 3, "reason": "late"})))
+    assert seen == [
+        ("Moved", 1, "test.Packed"),
+        ("Moved", 2, "test.Sent"),
+        ("Returned", 3, "test.Returned"),
+    ]
+    assert handle.message_types == {("test.Packed", 1), ("test.Sent", 1), ("test.Returned", 1)}
+    assert (Shipped.types(), Moved.types()) == (("test.Shipped",), ("test.Packed", "test.Sent"))
+
+
 async def test_unknown_types_and_versions_are_acknowledged_without_effect() -> None:
     seen: list[object] = []
     handle = _router(seen)

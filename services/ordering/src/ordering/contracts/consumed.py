@@ -131,24 +131,33 @@ class PlaceOrderRead(PlaceOrderHeadRead):
         )
 
 
-class StepOutcomeRead(ConsumedMessage):
-    """An event that tells how one of an order's saga steps ended; only the order is read.
-    `ENDED` is the outcome as the order's timeline shows it: the step, and how it ended (an
-    error name is the one the step answers the state machine with)."""
+# How a saga step ended, by the event its service publishes when it does: the step, and the
+# outcome as the order's timeline shows it (an error name is the one the step answers the state
+# machine with). A refused reservation tells its reason as well (`StockReservationRefusedRead`).
+STEP_ENDINGS: dict[str, tuple[str, str]] = {
+    "inventory.StockReserved": ("ReserveStock", "succeeded"),
+    "inventory.StockReleased": ("ReleaseStock", "succeeded"),
+    "payment.PaymentAuthorized": ("AuthorizePayment", "succeeded"),
+    "payment.PaymentDeclined": ("AuthorizePayment", "failed: PaymentDeclined"),
+    "payment.PaymentCaptured": ("CapturePayment", "succeeded"),
+    "payment.PaymentVoided": ("VoidPayment", "succeeded"),
+    "payment.PaymentRefunded": ("RefundPayment", "succeeded"),
+}
 
-    ENDED: ClassVar[tuple[str, str]]
+
+class StepOutcomeRead(ConsumedMessage):
+    """An event that tells how one of an order's saga steps ended (`STEP_ENDINGS`); only the
+    order is read."""
+
+    TYPES: ClassVar[tuple[str, ...]] = tuple(STEP_ENDINGS)
 
     # A string, not a UUID: what is not one of ordering's order ids is ignored, not poison.
     # Bounded all the same, since it is logged when ignored.
     order_id: Annotated[str, _text(64), OneLine]
 
-    @property
-    def step(self) -> str:
-        return self.ENDED[0]
-
-    @property
-    def detail(self) -> str:
-        return self.ENDED[1]
+    def ended(self, envelope: Envelope) -> tuple[str, str]:
+        """The step, and how it ended, as the order's timeline shows it."""
+        return STEP_ENDINGS[envelope.type]
 
     def to_command(self, envelope: Envelope) -> commands.RecordStep | None:
         """The command that records this outcome, at the time the step's service published
@@ -157,68 +166,21 @@ class StepOutcomeRead(ConsumedMessage):
             order_id = uuid.UUID(self.order_id)
         except ValueError:
             return None
-        return commands.RecordStep(
-            str(envelope.id), order_id, self.step, self.detail, envelope.occurred_at
-        )
-
-
-class StockReservedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "inventory.StockReserved"
-    ENDED: ClassVar[tuple[str, str]] = ("ReserveStock", "succeeded")
+        step, detail = self.ended(envelope)
+        return commands.RecordStep(str(envelope.id), order_id, step, detail, envelope.occurred_at)
 
 
 class StockReservationRefusedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "inventory.StockReservationRefused"
-    ENDED: ClassVar[tuple[str, str]] = ("ReserveStock", "failed")
+    TYPES: ClassVar[tuple[str, ...]] = ("inventory.StockReservationRefused",)
 
     # Shown in the customer's timeline: an error name, never free text.
     reason: ErrorName
 
-    @property
-    def detail(self) -> str:
-        return f"failed: {self.reason}"
-
-
-class StockReleasedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "inventory.StockReleased"
-    ENDED: ClassVar[tuple[str, str]] = ("ReleaseStock", "succeeded")
-
-
-class PaymentAuthorizedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "payment.PaymentAuthorized"
-    ENDED: ClassVar[tuple[str, str]] = ("AuthorizePayment", "succeeded")
-
-
-class PaymentDeclinedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "payment.PaymentDeclined"
-    ENDED: ClassVar[tuple[str, str]] = ("AuthorizePayment", "failed: PaymentDeclined")
-
-
-class PaymentCapturedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "payment.PaymentCaptured"
-    ENDED: ClassVar[tuple[str, str]] = ("CapturePayment", "succeeded")
-
-
-class PaymentVoidedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "payment.PaymentVoided"
-    ENDED: ClassVar[tuple[str, str]] = ("VoidPayment", "succeeded")
-
-
-class PaymentRefundedRead(StepOutcomeRead):
-    TYPE: ClassVar[str] = "payment.PaymentRefunded"
-    ENDED: ClassVar[tuple[str, str]] = ("RefundPayment", "succeeded")
+    def ended(self, envelope: Envelope) -> tuple[str, str]:
+        return ("ReserveStock", f"failed: {self.reason}")
 
 
 # The step outcomes the order's timeline shows.
-STEP_OUTCOMES: tuple[type[StepOutcomeRead], ...] = (
-    StockReservedRead,
-    StockReservationRefusedRead,
-    StockReleasedRead,
-    PaymentAuthorizedRead,
-    PaymentDeclinedRead,
-    PaymentCapturedRead,
-    PaymentVoidedRead,
-    PaymentRefundedRead,
-)
+STEP_OUTCOMES: tuple[type[StepOutcomeRead], ...] = (StepOutcomeRead, StockReservationRefusedRead)
 
 CONSUMED: tuple[type[ConsumedMessage], ...] = (PlaceOrderRead, *STEP_OUTCOMES)

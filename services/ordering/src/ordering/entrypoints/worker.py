@@ -117,7 +117,7 @@ def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
                 dropped_total=timeline_entries_dropped,
             )
             recorded = False
-        return {"order_id": event.order_id, "step": event.step, "recorded": recorded}
+        return {"order_id": event.order_id, "step": command.step, "recorded": recorded}
 
     router = MessageRouter()
     for model in STEP_OUTCOMES:

@@ -70,12 +70,20 @@ class Command(Message):
 
 class ConsumedMessage(BaseModel):
     """The part of another service's event or command that a consumer reads; the rest is ignored.
-    Subclasses set the `TYPE` they were written for, and its `VERSION` when it is not 1."""
+    Subclasses set the `TYPE` they were written for, and its `VERSION` when it is not 1. One that
+    reads several types alike (the same fields, at the same version, handled the same way) sets
+    `TYPES` instead, and a subclass of it its own `TYPES`."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     TYPE: ClassVar[str]
+    TYPES: ClassVar[tuple[str, ...]] = ()
     VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def types(cls) -> tuple[str, ...]:
+        """The types of message this model reads: its `TYPES`, or its one `TYPE`."""
+        return cls.TYPES or (cls.TYPE,)
 
 
 class Envelope(BaseModel):

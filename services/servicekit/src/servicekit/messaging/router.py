@@ -49,7 +49,7 @@ class MessageRouter:
         self._on_envelope = envelope_handler(self._dispatch)
 
     def on(self, model: type[M], handle: MessageHandler[M]) -> Self:
-        """Route envelopes of `model`'s type and version to `handle(message, envelope)`."""
+        """Route envelopes of `model`'s types and version to `handle(message, envelope)`."""
 
         async def run(envelope: Envelope) -> Outcome:
             try:
@@ -66,7 +66,8 @@ class MessageRouter:
                 ) from None
             return await handle(event, envelope)
 
-        self._events[(model.TYPE, model.VERSION)] = run
+        for message_type in model.types():
+            self._events[(message_type, model.VERSION)] = run
         return self
 
     def step(self, name: str, handler: StepHandler) -> Self:
