@@ -8,18 +8,18 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from notification.contracts.consumed import OrderCancelledRead, OrderPlacedRead, PaymentDeclinedRead
+from notification.contracts.consumed import OrderCancelledRead, OrderEventRead, PaymentDeclinedRead
 
 ORDER = {"order_id": str(uuid.uuid4()), "user_id": "alice", "total": "59.80", "currency": "EUR"}
 PAYMENT = {"order_id": str(uuid.uuid4()), "user_id": "alice", "amount": "59.80", "currency": "EUR"}
 
 REFUSED: list[tuple[type[BaseModel], dict[str, Any], dict[str, Any]]] = [
-    (OrderPlacedRead, ORDER, {"currency": "<b>EUR</b>"}),
-    (OrderPlacedRead, ORDER, {"currency": "eur"}),
-    (OrderPlacedRead, ORDER, {"total": "-5.00"}),
-    (OrderPlacedRead, ORDER, {"total": "1e30"}),
-    (OrderPlacedRead, ORDER, {"user_id": "x" * 129}),
-    (OrderPlacedRead, ORDER, {"user_id": "alice\u0000"}),
+    (OrderEventRead, ORDER, {"currency": "<b>EUR</b>"}),
+    (OrderEventRead, ORDER, {"currency": "eur"}),
+    (OrderEventRead, ORDER, {"total": "-5.00"}),
+    (OrderEventRead, ORDER, {"total": "1e30"}),
+    (OrderEventRead, ORDER, {"user_id": "x" * 129}),
+    (OrderEventRead, ORDER, {"user_id": "alice\u0000"}),
     (OrderCancelledRead, ORDER | {"reason": "TIMEOUT"}, {"reason": "We are sorry, click here"}),
     (OrderCancelledRead, ORDER | {"reason": "TIMEOUT"}, {"reason": "T" * 41}),
     (PaymentDeclinedRead, PAYMENT | {"reason": "CARD_DECLINED"}, {"reason": "CARD_DECLINED\n"}),

@@ -13,12 +13,22 @@ from notification.domain.commands import NotifyCustomer, Topic
 from servicekit.codes import CurrencyCode, ReasonCode
 from servicekit.messaging.envelope import Amount, ConsumedMessage, Envelope, UserId
 
+# What a customer is told of, by the event that tells it.
+TOPICS: dict[str, Topic] = {
+    "ordering.OrderPlaced": Topic.ORDER_PLACED,
+    "ordering.OrderConfirmed": Topic.ORDER_CONFIRMED,
+    "ordering.OrderCancelled": Topic.ORDER_CANCELLED,
+    "payment.PaymentAuthorized": Topic.PAYMENT_AUTHORIZED,
+    "payment.PaymentDeclined": Topic.PAYMENT_DECLINED,
+    "payment.PaymentCaptured": Topic.PAYMENT_CAPTURED,
+    "payment.PaymentVoided": Topic.PAYMENT_VOIDED,
+    "payment.PaymentRefunded": Topic.PAYMENT_REFUNDED,
+}
+
 
 class CustomerEventRead(ConsumedMessage):
-    """An event a customer is told of: whose order, what amount in what currency, and the
-    `TOPIC` it tells of."""
-
-    TOPIC: ClassVar[Topic]
+    """An event a customer is told of (`TOPICS`): whose order, and what amount in what
+    currency."""
 
     order_id: uuid.UUID
     user_id: UserId
@@ -30,7 +40,7 @@ class CustomerEventRead(ConsumedMessage):
         return NotifyCustomer(
             event_id=envelope.id,
             occurred_at=envelope.occurred_at,
-            topic=self.TOPIC,
+            topic=TOPICS[envelope.type],
             user_id=self.user_id,
             order_id=self.order_id,
             amount=self.amount,
@@ -40,61 +50,36 @@ class CustomerEventRead(ConsumedMessage):
 
 
 class OrderEventRead(CustomerEventRead):
+    TYPES: ClassVar[tuple[str, ...]] = ("ordering.OrderPlaced", "ordering.OrderConfirmed")
+
     # What an order's events call its amount.
     amount: Amount = Field(validation_alias="total")
 
 
-class OrderPlacedRead(OrderEventRead):
-    TYPE: ClassVar[str] = "ordering.OrderPlaced"
-    TOPIC: ClassVar[Topic] = Topic.ORDER_PLACED
-
-
-class OrderConfirmedRead(OrderEventRead):
-    TYPE: ClassVar[str] = "ordering.OrderConfirmed"
-    TOPIC: ClassVar[Topic] = Topic.ORDER_CONFIRMED
-
-
 class OrderCancelledRead(OrderEventRead):
-    TYPE: ClassVar[str] = "ordering.OrderCancelled"
-    TOPIC: ClassVar[Topic] = Topic.ORDER_CANCELLED
+    TYPES: ClassVar[tuple[str, ...]] = ("ordering.OrderCancelled",)
 
     reason: ReasonCode
 
 
-class PaymentAuthorizedRead(CustomerEventRead):
-    TYPE: ClassVar[str] = "payment.PaymentAuthorized"
-    TOPIC: ClassVar[Topic] = Topic.PAYMENT_AUTHORIZED
+class PaymentEventRead(CustomerEventRead):
+    TYPES: ClassVar[tuple[str, ...]] = (
+        "payment.PaymentAuthorized",
+        "payment.PaymentCaptured",
+        "payment.PaymentVoided",
+        "payment.PaymentRefunded",
+    )
 
 
-class PaymentDeclinedRead(CustomerEventRead):
-    TYPE: ClassVar[str] = "payment.PaymentDeclined"
-    TOPIC: ClassVar[Topic] = Topic.PAYMENT_DECLINED
+class PaymentDeclinedRead(PaymentEventRead):
+    TYPES: ClassVar[tuple[str, ...]] = ("payment.PaymentDeclined",)
 
     reason: ReasonCode
-
-
-class PaymentCapturedRead(CustomerEventRead):
-    TYPE: ClassVar[str] = "payment.PaymentCaptured"
-    TOPIC: ClassVar[Topic] = Topic.PAYMENT_CAPTURED
-
-
-class PaymentVoidedRead(CustomerEventRead):
-    TYPE: ClassVar[str] = "payment.PaymentVoided"
-    TOPIC: ClassVar[Topic] = Topic.PAYMENT_VOIDED
-
-
-class PaymentRefundedRead(CustomerEventRead):
-    TYPE: ClassVar[str] = "payment.PaymentRefunded"
-    TOPIC: ClassVar[Topic] = Topic.PAYMENT_REFUNDED
 
 
 CONSUMED: tuple[type[CustomerEventRead], ...] = (
-    OrderPlacedRead,
-    OrderConfirmedRead,
+    OrderEventRead,
     OrderCancelledRead,
-    PaymentAuthorizedRead,
+    PaymentEventRead,
     PaymentDeclinedRead,
-    PaymentCapturedRead,
-    PaymentVoidedRead,
-    PaymentRefundedRead,
 )
