@@ -8,8 +8,7 @@ Create Date: 2026-12-04
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from migrations.messaging import add_outbox_parking, drop_outbox_parking
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -20,27 +19,8 @@ SCHEMA = "catalog"
 
 
 def upgrade() -> None:
-    op.add_column("outbox", sa.Column("last_error", sa.Text()), schema=SCHEMA)
-    op.add_column("outbox", sa.Column("parked_at", sa.DateTime(timezone=True)), schema=SCHEMA)
-    op.drop_index("outbox_unsent_idx", "outbox", schema=SCHEMA)
-    op.create_index(
-        "outbox_unsent_idx",
-        "outbox",
-        ["next_attempt_at"],
-        schema=SCHEMA,
-        postgresql_where=sa.text("published_at IS NULL AND parked_at IS NULL"),
-    )
+    add_outbox_parking(SCHEMA)
 
 
 def downgrade() -> None:
-    # A parked row becomes unsent again: the relay before this revision retries it forever.
-    op.drop_index("outbox_unsent_idx", "outbox", schema=SCHEMA)
-    op.drop_column("outbox", "parked_at", schema=SCHEMA)
-    op.drop_column("outbox", "last_error", schema=SCHEMA)
-    op.create_index(
-        "outbox_unsent_idx",
-        "outbox",
-        ["next_attempt_at"],
-        schema=SCHEMA,
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
+    drop_outbox_parking(SCHEMA)

@@ -10,8 +10,12 @@ Create Date: 2026-12-04
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from migrations.messaging import (
+    add_inbox_purge_index,
+    add_outbox_parking,
+    drop_inbox_purge_index,
+    drop_outbox_parking,
+)
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -22,29 +26,10 @@ SCHEMA = "inventory"
 
 
 def upgrade() -> None:
-    op.add_column("outbox", sa.Column("last_error", sa.Text()), schema=SCHEMA)
-    op.add_column("outbox", sa.Column("parked_at", sa.DateTime(timezone=True)), schema=SCHEMA)
-    op.drop_index("outbox_unsent_idx", "outbox", schema=SCHEMA)
-    op.create_index(
-        "outbox_unsent_idx",
-        "outbox",
-        ["next_attempt_at"],
-        schema=SCHEMA,
-        postgresql_where=sa.text("published_at IS NULL AND parked_at IS NULL"),
-    )
-    op.create_index("inbox_handled_at_idx", "inbox", ["handled_at"], schema=SCHEMA)
+    add_outbox_parking(SCHEMA)
+    add_inbox_purge_index(SCHEMA)
 
 
 def downgrade() -> None:
-    op.drop_index("inbox_handled_at_idx", "inbox", schema=SCHEMA)
-    # A parked row becomes unsent again: the relay before this revision retries it forever.
-    op.drop_index("outbox_unsent_idx", "outbox", schema=SCHEMA)
-    op.drop_column("outbox", "parked_at", schema=SCHEMA)
-    op.drop_column("outbox", "last_error", schema=SCHEMA)
-    op.create_index(
-        "outbox_unsent_idx",
-        "outbox",
-        ["next_attempt_at"],
-        schema=SCHEMA,
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
+    drop_inbox_purge_index(SCHEMA)
+    drop_outbox_parking(SCHEMA)
