@@ -42,10 +42,10 @@ def idempotency_key(order_id: uuid.UUID, step: str) -> str:
     return f"{order_id}:{step}"
 
 
-def _authorization(
-    payment: Payment, changed: bool, cmd: commands.AuthorizePayment | None = None
-) -> StepResult:
-    if cmd is not None and (payment.amount, payment.currency, payment.user_id) != (
+def _authorization(payment: Payment, changed: bool, cmd: commands.AuthorizePayment) -> StepResult:
+    """The step's answer: `payment` must be the one `cmd` asks for, as a payment just decided on
+    it is (its amount in cents, as the command's is); a stored one may be another command's."""
+    if (payment.amount, payment.currency, payment.user_id) != (
         cmd.amount,
         cmd.currency,
         cmd.user_id,
@@ -77,7 +77,7 @@ async def authorize_payment(
         uow.payments.add(payment)
         uow.publish(event)
         if await uow.commit():
-            return _authorization(payment, changed=True)
+            return _authorization(payment, changed=True, cmd=cmd)
         # Another delivery of this command stored its payment first, or the order was closed
         # while the provider was deciding, or the write collided with another: look again.
         stored = await uow.payments.find(cmd.order_id)
