@@ -24,6 +24,7 @@ from servicekit.dynamo import DynamoUnitOfWork
 from servicekit.messaging.dynamo_outbox import PARTITIONS, DirectPublisher, DynamoOutboxRelay
 from servicekit.messaging.envelope import Event
 from servicekit.messaging.publisher import PublishResult, SqsSender
+from servicekit.messaging.relay import RetryPolicy
 from shopctl.aws import client
 from shopctl.outbox import list_parked, retry_parked
 
@@ -178,8 +179,7 @@ async def test_a_refused_item_is_parked_listed_and_sent_again_after_a_retry(
         scratch.dynamodb,
         scratch.table,
         Refusing(scratch.sender(), refused),
-        max_attempts=3,
-        base_backoff_seconds=0.01,
+        retry=RetryPolicy(max_attempts=3, base_backoff_seconds=0.01),
     )
     for _ in range(10):
         await relay.relay_once()

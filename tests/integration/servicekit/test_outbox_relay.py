@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from servicekit.messaging.envelope import Envelope, Event
 from servicekit.messaging.outbox import OutboxRelay, add_to_outbox, notify_channel, outbox_table
 from servicekit.messaging.publisher import PublishResult
+from servicekit.messaging.relay import RetryPolicy
 from shopctl.outbox import database_from_environment, list_parked_rows, retry_parked_rows
 from tests.support.postgres import Database, fresh_database, scratch_schema
 from tests.support.services import migrate
@@ -174,7 +175,7 @@ async def test_a_broker_outage_backs_off_counts_no_refusal_and_parks_nothing(
         ids = [uuid.uuid4() for _ in range(2)]
         async with engine.begin() as connection:
             await connection.execute(outbox.insert(), _rows(ids))
-        relay = OutboxRelay(engine, outbox, Down(), max_attempts=1)
+        relay = OutboxRelay(engine, outbox, Down(), retry=RetryPolicy(max_attempts=1))
         assert await relay.relay_once() == 2
         for row in (await _state(engine, outbox)).values():
             assert (row.attempts, row.published_at, row.parked_at) == (0, None, None)
@@ -205,7 +206,8 @@ async def test_a_row_refused_n_times_is_parked_listed_and_sent_again_after_a_ret
         async with engine.begin() as connection:
             await connection.execute(outbox.insert(), _rows(ids))
         refusing = Refusing({bad})
-        relay = OutboxRelay(engine, outbox, refusing, max_attempts=3, base_backoff_seconds=0)
+        retry = RetryPolicy(max_attempts=3, base_backoff_seconds=0)
+        relay = OutboxRelay(engine, outbox, refusing, retry=retry)
         with structlog.testing.capture_logs() as logs:
             for _ in range(3):
                 await relay.relay_once()

@@ -20,7 +20,7 @@ from servicekit.messaging.dynamo_outbox import (
 )
 from servicekit.messaging.envelope import Event
 from servicekit.messaging.publisher import PublishResult
-from servicekit.messaging.relay import parked_total
+from servicekit.messaging.relay import RetryPolicy, parked_total
 
 
 class Sent(Event):
@@ -233,7 +233,7 @@ async def test_an_item_held_by_its_committer_is_left_to_it_until_the_hold_expire
 async def test_a_broker_outage_keeps_every_item_backs_off_and_counts_no_attempt() -> None:
     table = FakeTable()
     table.put("m-1")
-    relay = _relay(table, FakePublisher(down=True), max_attempts=1)
+    relay = _relay(table, FakePublisher(down=True), retry=RetryPolicy(max_attempts=1))
     assert await relay.relay_once() == 1
     [item] = table.outbox()
     assert float(item["lease_until"]["N"]) > time.time()
@@ -259,7 +259,7 @@ async def test_an_item_refused_n_times_is_parked_with_its_error_and_count() -> N
     table, publisher = FakeTable(), FakePublisher(refuse={"m-bad"})
     table.put("m-bad")
     table.put("m-good")
-    relay = _relay(table, publisher, max_attempts=3)
+    relay = _relay(table, publisher, retry=RetryPolicy(max_attempts=3))
     before = parked_total()
     for _ in range(3):
         await relay.relay_once()

@@ -23,10 +23,10 @@ Two paths send an item, and leases keep them apart:
 
 What becomes of each item the relay sends is decided by the relay core both outboxes share
 (`relay.RelayCore`): an item the broker refuses is retried with exponential backoff
-(`lease_until` is its next try); after `max_attempts` refusals it is parked: moved, in one
-transaction, to `OUTBOX#PARKED` with its last error and attempt count, logged as
-`outbox_item_parked` with a running count, and listed by `shopctl outbox parked`. It no longer
-holds up anything behind it.
+(`lease_until` is its next try); after the relay's `retry.max_attempts` refusals it is
+parked: moved, in one transaction, to `OUTBOX#PARKED` with its last error and attempt count,
+logged as `outbox_item_parked` with a running count, and listed by `shopctl outbox parked`. It
+no longer holds up anything behind it.
 
 Why not DynamoDB Streams (a stream on the table, read by a Lambda or an EventBridge Pipe)?
 A stream would send without polling, but it puts the publishing in another runtime (a Lambda
@@ -232,20 +232,14 @@ class DynamoOutboxRelay:
         poll_seconds: float = 1.0,
         idle_seconds: float = 10.0,
         lease_seconds: float = 30,
-        max_attempts: int = 10,
-        base_backoff_seconds: float = 0.5,
-        max_backoff_seconds: float = 60.0,
+        retry: RetryPolicy = RetryPolicy(),
     ) -> None:
         self._client = client
         self._table = table
         # The partitions' sweeps run at once: their deletes share calls. Their publishes do
         # not (`SharedPublisher` says why).
         self._deletes = _Deletes(client, table)
-        self._core = RelayCore(
-            publisher,
-            table,
-            RetryPolicy(max_attempts, base_backoff_seconds, max_backoff_seconds),
-        )
+        self._core = RelayCore(publisher, table, retry)
         self._partitions = [f"OUTBOX#{i}" for i in range(partitions)]
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds

@@ -9,8 +9,8 @@ event leaves as soon as its transaction commits, and polls as a fallback.
 
 What becomes of each row is decided by the relay core both outboxes share (`relay.RelayCore`):
 a row the broker refuses fails alone, not its batch, and is tried again with exponential
-backoff (`next_attempt_at`); after `max_attempts` refusals it is parked (`parked_at`, with
-`attempts` and `last_error`), logged as `outbox_item_parked`, and left for
+backoff (`next_attempt_at`); after the relay's `retry.max_attempts` refusals it is parked
+(`parked_at`, with `attempts` and `last_error`), logged as `outbox_item_parked`, and left for
 `shopctl outbox parked|retry`; the rows behind it go on. Each batch's outcome is written in
 three statements at most (sent, backed off, parked), in the locking transaction.
 """
@@ -147,18 +147,12 @@ class OutboxRelay:
         *,
         batch_size: int = 50,
         poll_seconds: float = 5.0,
-        max_attempts: int = 10,
-        base_backoff_seconds: float = 0.5,
-        max_backoff_seconds: float = 60.0,
+        retry: RetryPolicy = RetryPolicy(),
         retention: timedelta = timedelta(days=1),
     ) -> None:
         self._engine = engine
         self._outbox = outbox
-        self._core = RelayCore(
-            publisher,
-            str(outbox.schema),
-            RetryPolicy(max_attempts, base_backoff_seconds, max_backoff_seconds),
-        )
+        self._core = RelayCore(publisher, str(outbox.schema), retry)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._retention = retention
