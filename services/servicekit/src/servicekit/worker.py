@@ -14,12 +14,15 @@ from servicekit.aws import AwsClients, report_requests_on_signal
 from servicekit.db import create_engine
 from servicekit.logging import configure_logging
 from servicekit.messaging.consumer import ConsumerSettings, Handler, QueueConsumer
+from servicekit.messaging.inbox import InboxPurge
+from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.publisher import SnsPublisher
 from servicekit.runtime import settle_after_start
 from servicekit.settings import PostgresSettings, PublisherSettings, ServiceSettings
 from servicekit.telemetry import configure_telemetry
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -61,6 +64,15 @@ class Worker(Generic[S]):
     ) -> None:
         """Feed the queue's messages to `handler` until the worker stops."""
         self.run(QueueConsumer(await self.aws.sqs(), queue_url, handler, settings).run)
+
+    async def relay_outbox(
+        self: Worker[E], engine: AsyncEngine, outbox: Table, *, inbox: Table | None = None
+    ) -> None:
+        """Relay a PostgreSQL service's outbox to its events topic and, given its inbox, purge
+        the inbox of message ids past their retention, until the worker stops."""
+        self.run(OutboxRelay(engine, outbox, await self.events_publisher()).run)
+        if inbox is not None:
+            self.run(InboxPurge(engine, inbox).run)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Run every part; one failing for good stops the others, and the process exits to

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from catalog.adapters.orm import outbox
 from catalog.settings import CatalogSettings
-from servicekit.messaging.outbox import OutboxRelay
 from servicekit.worker import Worker, run_worker
 
 
 async def compose(worker: Worker[CatalogSettings]) -> None:
     """Relay the outbox to the catalog's topic."""
-    worker.run(OutboxRelay(worker.engine(), outbox, await worker.events_publisher()).run)
+    await worker.relay_outbox(worker.engine(), outbox)
 
 
 def main() -> None:

@@ -23,8 +23,6 @@ from inventory.service_layer import handlers
 from inventory.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from inventory.settings import InventorySettings
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.inbox import InboxPurge
-from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaKey, SagaSteps
 from servicekit.worker import Worker, run_worker
@@ -132,8 +130,7 @@ async def compose(worker: Worker[InventorySettings]) -> None:
     )
     await worker.consume(events_url, event_router(new_uow))
     worker.run(lambda stop: sweep_expired_holds(settings, new_uow, stop))
-    worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
-    worker.run(InboxPurge(engine, inbox).run)
+    await worker.relay_outbox(engine, outbox, inbox=inbox)
 
 
 def main() -> None:

@@ -35,8 +35,6 @@ from ordering.service_layer import handlers
 from ordering.service_layer.unit_of_work import SqlUnitOfWork, UnitOfWork
 from ordering.settings import OrderingSettings
 from servicekit.messaging.envelope import Envelope
-from servicekit.messaging.inbox import InboxPurge
-from servicekit.messaging.outbox import OutboxRelay
 from servicekit.messaging.router import MessageRouter, Outcome
 from servicekit.messaging.saga import SagaKey, SagaSteps
 from servicekit.worker import Worker, run_worker
@@ -149,8 +147,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
         settings.ordering_events_queue, settings.ordering_events_queue_url
     )
     await worker.consume(events_url, step_outcomes(lambda: SqlUnitOfWork(engine)))
-    worker.run(OutboxRelay(engine, outbox, await worker.events_publisher()).run)
-    worker.run(InboxPurge(engine, inbox).run)
+    await worker.relay_outbox(engine, outbox, inbox=inbox)
 
 
 def main() -> None:
