@@ -1060,10 +1060,10 @@ run "apply" {
       module.api.alarm.metrics == tolist(["5xx", "Count"]) &&
       module.api.alarm.threshold == 5 && module.api.alarm.actions == toset([module.messaging.alarm_topic_arn]) &&
       toset(keys(module.aurora.alarms)) == toset(["shop-${var.environment}-aurora-capacity", "shop-${var.environment}-aurora-deadlocks"]) &&
-      [for name, alarm in module.aurora.alarms : alarm.metric] == ["AWS/RDS/ACUUtilization", "AWS/RDS/Deadlocks"] &&
+      [for name, alarm in module.aurora.alarms : [alarm.metric, alarm.threshold]] == [["AWS/RDS/ACUUtilization", 90], ["AWS/RDS/Deadlocks", 0]] &&
       alltrue([for name, alarm in module.aurora.alarms : alarm.actions == toset([module.messaging.alarm_topic_arn])])
     )
-    error_message = "The load balancer and the API alarm on their share of 5xx answers (over 5%), Aurora on its capacity and on deadlocks, each notifying the alarm topic."
+    error_message = "The load balancer and the API alarm on their share of 5xx answers (over 5%), Aurora on its capacity (over 90%) and on any deadlock, each notifying the alarm topic."
   }
 
   assert {

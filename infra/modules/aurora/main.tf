@@ -144,39 +144,54 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
   policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
-# The database at 90% of its maximum capacity for 15 minutes: it cannot grow
-# further, and queries queue up (raise max_capacity, or look for what
-# loads it). A paused cluster publishes nothing, which is no alarm.
-resource "aws_cloudwatch_metric_alarm" "capacity" {
-  alarm_name          = "${var.prefix}-aurora-capacity"
-  alarm_description   = "Aurora has used over 90% of its maximum capacity (${var.max_capacity} ACU) for 15 minutes."
+locals {
+  alarms = {
+    # The database at 90% of its maximum capacity for 15 minutes: it cannot
+    # grow further, and queries queue up (raise max_capacity, or look for what
+    # loads it). A paused cluster publishes nothing, which is no alarm.
+    capacity = {
+      description        = "Aurora has used over 90% of its maximum capacity (${var.max_capacity} ACU) for 15 minutes."
+      metric             = "ACUUtilization"
+      statistic          = "Average"
+      evaluation_periods = 3
+      threshold          = 90
+    }
+    # Deadlocks mean two transactions of a service take locks in opposite
+    # orders: a bug to fix, whose victims are retried meanwhile.
+    deadlocks = {
+      description        = "Aurora resolved deadlocks: two transactions took locks in opposite orders."
+      metric             = "Deadlocks"
+      statistic          = "Sum"
+      evaluation_periods = 1
+      threshold          = 0
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.prefix}-aurora-${each.key}"
+  alarm_description   = each.value.description
   namespace           = "AWS/RDS"
-  metric_name         = "ACUUtilization"
+  metric_name         = each.value.metric
   dimensions          = { DBClusterIdentifier = aws_rds_cluster.this.cluster_identifier }
-  statistic           = "Average"
+  statistic           = each.value.statistic
   period              = 300
-  evaluation_periods  = 3
+  evaluation_periods  = each.value.evaluation_periods
   comparison_operator = "GreaterThanThreshold"
-  threshold           = 90
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = [var.alarm_topic_arn]
   ok_actions          = [var.alarm_topic_arn]
 }
 
-# Deadlocks mean two transactions of a service take locks in opposite orders:
-# a bug to fix, whose victims are retried meanwhile.
-resource "aws_cloudwatch_metric_alarm" "deadlocks" {
-  alarm_name          = "${var.prefix}-aurora-deadlocks"
-  alarm_description   = "Aurora resolved deadlocks: two transactions took locks in opposite orders."
-  namespace           = "AWS/RDS"
-  metric_name         = "Deadlocks"
-  dimensions          = { DBClusterIdentifier = aws_rds_cluster.this.cluster_identifier }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
+moved {
+  from = aws_cloudwatch_metric_alarm.capacity
+  to   = aws_cloudwatch_metric_alarm.this["capacity"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.deadlocks
+  to   = aws_cloudwatch_metric_alarm.this["deadlocks"]
 }

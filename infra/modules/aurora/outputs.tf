@@ -61,7 +61,7 @@ output "monitoring_trust" {
 output "alarms" {
   description = "Per alarm name, the metric it watches, its threshold and where it notifies."
   value = {
-    for alarm in [aws_cloudwatch_metric_alarm.capacity, aws_cloudwatch_metric_alarm.deadlocks] :
+    for alarm in values(aws_cloudwatch_metric_alarm.this) :
     alarm.alarm_name => { metric = "${alarm.namespace}/${alarm.metric_name}", threshold = alarm.threshold, actions = alarm.alarm_actions }
   }
 }
