@@ -345,7 +345,7 @@ run "apply" {
             AuthenticateToEcr = ["*"]
             PullOwnImages     = ["arn:aws:ecr:eu-west-1:111122223333:repository/shop/${name}"]
             WriteOwnLogs      = ["arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/${name}:*"]
-            ReadSagaKey       = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:saga-key-AbCdEf"]
+            ReadSecrets       = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:saga-key-AbCdEf"]
             DecryptSecrets    = ["arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001"]
           }, statement.Sid, ["no statement ${statement.Sid} was expected"]))
         ]
@@ -542,14 +542,14 @@ run "apply" {
           for process, execution in service.execution_policies :
           toset([for statement in execution.policy.Statement : statement.Sid]) == toset(concat(
             ["AuthenticateToEcr", "PullOwnImages", "WriteOwnLogs"],
-            process == "worker" && contains(var.saga_key_readers, name) ? ["ReadSagaKey"] : [],
+            process == "worker" && contains(var.saga_key_readers, name) ? ["ReadSecrets"] : [],
             process == "worker" && contains(var.saga_key_readers, name) ? ["DecryptSecrets"] : [],
           ))
         ],
         [
           for process, execution in service.execution_policies : [
             for statement in execution.policy.Statement : (
-              statement.Sid == "ReadSagaKey" ? statement.Action == ["secretsmanager:GetSecretValue"] && statement.Resource == [module.workflow.saga_key_arn] :
+              statement.Sid == "ReadSecrets" ? statement.Action == ["secretsmanager:GetSecretValue"] && statement.Resource == [module.workflow.saga_key_arn] :
               statement.Sid == "DecryptSecrets" ? statement.Action == ["kms:Decrypt"] && statement.Resource == [module.kms.data_key_arn] && statement.Condition == { StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" } } :
               true
             )
@@ -676,7 +676,7 @@ run "apply" {
         Resource = ["*"]
       },
       {
-        Sid      = "PullMigrationsImage"
+        Sid      = "PullOwnImages"
         Effect   = "Allow"
         Action   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
         Resource = ["arn:aws:ecr:eu-west-1:111122223333:repository/shop/migrations"]
@@ -688,13 +688,13 @@ run "apply" {
         Resource = ["arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/migrations:*"]
       },
       {
-        Sid      = "ReadMasterSecret"
+        Sid      = "ReadSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!cluster-mock-AbCdEf"]
       },
       {
-        Sid       = "DecryptMasterSecret"
+        Sid       = "DecryptSecrets"
         Effect    = "Allow"
         Action    = ["kms:Decrypt"]
         Resource  = ["arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-000000000001"]

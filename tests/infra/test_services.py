@@ -55,7 +55,11 @@ def statements(policy: str | None) -> dict[str, dict[str, Any]]:
 
 
 def test_the_services_are_the_declared_ones(parsed: Parsed) -> None:
-    modules = {path for path in parsed.by_path("module") if path.startswith("module.service[")}
+    modules = {
+        path
+        for path in parsed.by_path("module")
+        if path.startswith("module.service[") and ".module." not in path  # not a service's own
+    }
     assert modules == {f'module.service["{name}"]' for name in SERVICES}
 
 
@@ -105,7 +109,8 @@ def test_route_rule_target_group_and_ecs_service_are_chained(parsed: Parsed, ser
 @service_names
 def test_log_group_is_the_services_own(parsed: Parsed, service: str) -> None:
     group = parsed.one(
-        "aws_cloudwatch_log_group", f'module.service["{service}"].aws_cloudwatch_log_group.this'
+        "aws_cloudwatch_log_group",
+        f'module.service["{service}"].module.execution.aws_cloudwatch_log_group.this',
     )
     assert group["name"] == f"/ecs/{parsed.prefix}/{service}"
     assert group["kms_key_id"]

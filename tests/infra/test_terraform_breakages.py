@@ -82,10 +82,8 @@ BREAKAGES = {
         ),
         Breakage(
             "modules/ecs_service/iam.tf",
-            "    reads_saga_key ? [{",
-            '    [{ Sid = "ReadSagaKey", Effect = "Allow", '
-            'Action = ["secretsmanager:GetSecretValue"], Resource = ["*"] }],\n'
-            "    reads_saga_key ? [{",
+            "secret_arns = reads_saga_key ? [var.saga.key_arn] : []",
+            'secret_arns = concat(reads_saga_key ? [var.saga.key_arn] : [], ["*"])',
             "Exactly one role may read the database's master secret",
         ),
     ],

@@ -1,80 +1,54 @@
 locals {
-  # Only ECS acting for this account may assume the service's roles.
-  ecs_tasks_trust = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRole"
-      Principal = { Service = "ecs-tasks.amazonaws.com" }
-      Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
-    }]
-  })
-
   # The saga's signing key goes to the worker of a service that starts the
   # saga or runs its steps, through ECS secrets: only that worker's
-  # execution role reads it, and the API's never.
+  # execution role reads it, and the API's never. No service's role reads the
+  # database's master secret: the migration task's alone does
+  # (modules/migrations).
   reads_saga_key = {
     api    = false
     worker = try(var.saga.starts_executions || var.saga.runs_steps, false)
   }
-
-  execution_statements = { for process, reads_saga_key in local.reads_saga_key : process => concat(
-    [
-      {
-        Sid      = "AuthenticateToEcr"
-        Effect   = "Allow"
-        Action   = ["ecr:GetAuthorizationToken"] # takes no resource-level permission
-        Resource = ["*"]
-      },
-      {
-        Sid      = "PullOwnImages"
-        Effect   = "Allow"
-        Action   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-        Resource = [var.image.repository_arn]
-      },
-      {
-        Sid      = "WriteOwnLogs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
-      },
-    ],
-    reads_saga_key ? [{
-      Sid      = "ReadSagaKey"
-      Effect   = "Allow"
-      Action   = ["secretsmanager:GetSecretValue"]
-      Resource = [var.saga.key_arn]
-    }] : [],
-    # The key is encrypted with the data key, which only Secrets Manager may
-    # use on the role's behalf. No service's role reads the database's master
-    # secret: the migration task's alone does (modules/migrations).
-    !reads_saga_key ? [] : [{
-      Sid       = "DecryptSecrets"
-      Effect    = "Allow"
-      Action    = ["kms:Decrypt"]
-      Resource  = [var.data_kms_key_arn]
-      Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
-    }],
-  ) }
 }
 
 # The execution roles are what ECS itself uses to start the tasks: pull the
 # image, write the logs and, for the worker of a saga participant, read the
 # saga's signing key. One per process, so that a secret one process needs is
-# not readable for the other.
-resource "aws_iam_role" "execution" {
-  for_each = local.execution_statements
+# not readable for the other. Both processes write to one log group.
+module "execution" {
+  source = "../task_execution"
 
-  name               = "${local.full_name}-${each.key}-execution"
-  assume_role_policy = local.ecs_tasks_trust
+  region               = var.region
+  account_id           = var.account_id
+  image_repository_arn = var.image.repository_arn
+  secrets_kms_key_arn  = var.data_kms_key_arn
+  log_group = {
+    name              = "/ecs/${var.prefix}/${var.name}"
+    retention_in_days = var.log_retention_days
+    kms_key_arn       = var.log_kms_key_arn
+  }
+  log_stream_prefixes = concat(keys(local.processes), ["otel-collector"])
+  roles = {
+    for process, reads_saga_key in local.reads_saga_key : process => {
+      name        = "${local.full_name}-${process}-execution"
+      policy_name = "start-${var.name}-${process}-tasks"
+      secret_arns = reads_saga_key ? [var.saga.key_arn] : []
+    }
+  }
 }
 
-resource "aws_iam_role_policy" "execution" {
-  for_each = local.execution_statements
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = module.execution.aws_cloudwatch_log_group.this
+}
 
-  name   = "start-${var.name}-${each.key}-tasks"
-  role   = aws_iam_role.execution[each.key].id
-  policy = jsonencode({ Version = "2012-10-17", Statement = each.value })
+moved {
+  from = aws_iam_role.execution
+  to   = module.execution.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.execution
+  to   = module.execution.aws_iam_role_policy.this
 }
 
 # What a process of this service may do, one statement per kind of access.
@@ -200,7 +174,7 @@ resource "aws_iam_role" "task" {
   for_each = local.task_statements
 
   name               = "${local.full_name}-${each.key}-task"
-  assume_role_policy = local.ecs_tasks_trust
+  assume_role_policy = module.execution.ecs_tasks_trust
 }
 
 resource "aws_iam_role_policy" "task" {

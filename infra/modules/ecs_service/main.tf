@@ -84,19 +84,12 @@ locals {
   })
 
   collector_container = var.tracing == null ? null : {
-    name        = "otel-collector"
-    image       = var.tracing.collector_image
-    essential   = false
-    command     = ["--config=env:SHOP_COLLECTOR_CONFIG"]
-    environment = [{ name = "SHOP_COLLECTOR_CONFIG", value = local.collector_config }]
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = var.region
-        awslogs-stream-prefix = "otel-collector"
-      }
-    }
+    name             = "otel-collector"
+    image            = var.tracing.collector_image
+    essential        = false
+    command          = ["--config=env:SHOP_COLLECTOR_CONFIG"]
+    environment      = [{ name = "SHOP_COLLECTOR_CONFIG", value = local.collector_config }]
+    logConfiguration = module.execution.log_configurations["otel-collector"]
   }
 
   # Secrets ECS reads (with the process's execution role) into the process's
@@ -142,12 +135,6 @@ locals {
   }
 }
 
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/ecs/${var.prefix}/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.log_kms_key_arn
-}
-
 # What the collector sends to CloudWatch as metrics (embedded metric format):
 # the routes', queues', outbox's and saga steps' measures, by process.
 resource "aws_cloudwatch_log_group" "metrics" {
@@ -166,7 +153,7 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = each.value.cpu
   memory                   = each.value.memory
-  execution_role_arn       = aws_iam_role.execution[each.key].arn
+  execution_role_arn       = module.execution.roles[each.key].arn
   task_role_arn            = aws_iam_role.task[each.key].arn
 
   runtime_platform {
@@ -184,20 +171,13 @@ resource "aws_ecs_task_definition" "this" {
     [merge(
       local.container_base,
       {
-        name        = each.key
-        image       = "${var.image.repository_url}:${var.image.tag}"
-        essential   = true
-        command     = each.value.command
-        environment = [for key, value in local.process_environment[each.key] : { name = key, value = value }]
-        stopTimeout = 30 # time to finish the message or request in hand after SIGTERM
-        logConfiguration = {
-          logDriver = "awslogs"
-          options = {
-            awslogs-group         = aws_cloudwatch_log_group.this.name
-            awslogs-region        = var.region
-            awslogs-stream-prefix = each.key
-          }
-        }
+        name             = each.key
+        image            = "${var.image.repository_url}:${var.image.tag}"
+        essential        = true
+        command          = each.value.command
+        environment      = [for key, value in local.process_environment[each.key] : { name = key, value = value }]
+        stopTimeout      = 30 # time to finish the message or request in hand after SIGTERM
+        logConfiguration = module.execution.log_configurations[each.key]
         # Only the API listens and has a health check. Both branches have
         # the same type; a null drops the key from the JSON.
         portMappings = each.key == "api" ? [{ containerPort = var.container_port, protocol = "tcp" }] : []
@@ -220,7 +200,7 @@ resource "aws_ecs_task_definition" "this" {
 # its network paths. Both ECS services wait for this.
 resource "terraform_data" "task_prerequisites" {
   depends_on = [
-    aws_iam_role_policy.execution,
+    module.execution,
     aws_iam_role_policy.task,
     aws_vpc_security_group_ingress_rule.api_from_alb,
     aws_vpc_security_group_egress_rule.alb_to_api,

@@ -15,7 +15,7 @@ output "ecs_services" {
 
 output "log_group_name" {
   description = "Log group of both processes."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.execution.log_group.name
 }
 
 output "metrics_log_group" {
@@ -36,10 +36,7 @@ output "task_policies" {
 output "execution_policies" {
   description = "Per process (api, worker), the execution role's ARN and policy document."
   value = {
-    for process, policy in aws_iam_role_policy.execution : process => {
-      role_arn = aws_iam_role.execution[process].arn
-      policy   = jsondecode(policy.policy)
-    }
+    for process, role in module.execution.roles : process => { role_arn = role.arn, policy = role.policy }
   }
 }
 
@@ -90,7 +87,7 @@ output "role_trusts" {
   description = "Per role (<process>-task, <process>-execution), who may assume it (its trust policy)."
   value = merge(
     { for process, role in aws_iam_role.task : "${process}-task" => jsondecode(role.assume_role_policy) },
-    { for process, role in aws_iam_role.execution : "${process}-execution" => jsondecode(role.assume_role_policy) },
+    { for process, role in module.execution.roles : "${process}-execution" => role.trust },
   )
 }
 

@@ -1,63 +1,41 @@
-locals {
-  # Only ECS acting for this account may assume the migrations' roles.
-  ecs_tasks_trust = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRole"
-      Principal = { Service = "ecs-tasks.amazonaws.com" }
-      Condition = { StringEquals = { "aws:SourceAccount" = var.account_id } }
-    }]
-  })
+# What ECS starts every migration task with: the image, the logs and, for
+# the roles container alone, the database's master secret (no role of the
+# shop's services may read it).
+module "execution" {
+  source = "../task_execution"
 
-  execution_statements = [
-    {
-      Sid      = "AuthenticateToEcr"
-      Effect   = "Allow"
-      Action   = ["ecr:GetAuthorizationToken"] # takes no resource-level permission
-      Resource = ["*"]
-    },
-    {
-      Sid      = "PullMigrationsImage"
-      Effect   = "Allow"
-      Action   = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-      Resource = [var.image.repository_arn]
-    },
-    {
-      Sid      = "WriteOwnLogs"
-      Effect   = "Allow"
-      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
-    },
-    # ECS reads the master password into the roles container alone; no role of
-    # the shop's services may read it.
-    {
-      Sid      = "ReadMasterSecret"
-      Effect   = "Allow"
-      Action   = ["secretsmanager:GetSecretValue"]
-      Resource = [var.database.master_secret_arn]
-    },
-    {
-      Sid       = "DecryptMasterSecret"
-      Effect    = "Allow"
-      Action    = ["kms:Decrypt"]
-      Resource  = [var.data_kms_key_arn]
-      Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
-    },
-  ]
+  region               = var.region
+  account_id           = var.account_id
+  image_repository_arn = var.image.repository_arn
+  secrets_kms_key_arn  = var.data_kms_key_arn
+  log_group = {
+    name              = "/ecs/${var.prefix}/migrations"
+    retention_in_days = var.log_retention_days
+    kms_key_arn       = var.log_kms_key_arn
+  }
+  log_stream_prefixes = flatten([for schema in keys(var.schemas) : ["${schema}-roles", "${schema}-migrate"]])
+  roles = {
+    migrations = {
+      name        = "${var.prefix}-migrations-execution"
+      policy_name = "start-migration-tasks"
+      secret_arns = [var.database.master_secret_arn]
+    }
+  }
 }
 
-# What ECS starts every migration task with: the image, the logs and the
-# master secret for the roles container.
-resource "aws_iam_role" "execution" {
-  name               = "${var.prefix}-migrations-execution"
-  assume_role_policy = local.ecs_tasks_trust
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = module.execution.aws_cloudwatch_log_group.this
 }
 
-resource "aws_iam_role_policy" "execution" {
-  name   = "start-migration-tasks"
-  role   = aws_iam_role.execution.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.execution_statements })
+moved {
+  from = aws_iam_role.execution
+  to   = module.execution.aws_iam_role.this["migrations"]
+}
+
+moved {
+  from = aws_iam_role_policy.execution
+  to   = module.execution.aws_iam_role_policy.this["migrations"]
 }
 
 # What a schema's migrations run as: IAM authentication as that schema's
@@ -66,7 +44,7 @@ resource "aws_iam_role" "task" {
   for_each = var.schemas
 
   name               = "${var.prefix}-migrate-${each.key}-task"
-  assume_role_policy = local.ecs_tasks_trust
+  assume_role_policy = module.execution.ecs_tasks_trust
 }
 
 resource "aws_iam_role_policy" "task" {

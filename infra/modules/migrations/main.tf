@@ -12,14 +12,6 @@
 # The task stops when migrate does; its exit code is the release step's.
 
 locals {
-  log_configuration = {
-    logDriver = "awslogs"
-    options = {
-      awslogs-group  = aws_cloudwatch_log_group.this.name
-      awslogs-region = var.region
-    }
-  }
-
   # uid 10001, read-only root filesystem with a writable /tmp, no capabilities:
   # as the services' containers.
   container_base = {
@@ -44,14 +36,12 @@ locals {
   containers = {
     for schema, roles in var.schemas : schema => [
       merge(local.container_base, {
-        name        = "roles"
-        essential   = false
-        command     = ["python", "-m", "migrations.roles", schema, "--owner", roles.owner_role, "--service", roles.service_role]
-        environment = concat(local.database_environment, [{ name = "DB_USER", value = var.database.master_user }])
-        secrets     = [{ name = "DB_PASSWORD", valueFrom = "${var.database.master_secret_arn}:password::" }]
-        logConfiguration = merge(local.log_configuration, {
-          options = merge(local.log_configuration.options, { awslogs-stream-prefix = "${schema}-roles" })
-        })
+        name             = "roles"
+        essential        = false
+        command          = ["python", "-m", "migrations.roles", schema, "--owner", roles.owner_role, "--service", roles.service_role]
+        environment      = concat(local.database_environment, [{ name = "DB_USER", value = var.database.master_user }])
+        secrets          = [{ name = "DB_PASSWORD", valueFrom = "${var.database.master_secret_arn}:password::" }]
+        logConfiguration = module.execution.log_configurations["${schema}-roles"]
       }),
       merge(local.container_base, {
         name      = "migrate"
@@ -62,19 +52,11 @@ locals {
           { name = "DB_IAM_AUTH", value = "true" },
           { name = "DB_GRANT_TO", value = roles.service_role },
         ])
-        dependsOn = [{ containerName = "roles", condition = "SUCCESS" }]
-        logConfiguration = merge(local.log_configuration, {
-          options = merge(local.log_configuration.options, { awslogs-stream-prefix = "${schema}-migrate" })
-        })
+        dependsOn        = [{ containerName = "roles", condition = "SUCCESS" }]
+        logConfiguration = module.execution.log_configurations["${schema}-migrate"]
       }),
     ]
   }
-}
-
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/ecs/${var.prefix}/migrations"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.log_kms_key_arn
 }
 
 resource "aws_ecs_task_definition" "this" {
@@ -85,7 +67,7 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = var.task_size.cpu
   memory                   = var.task_size.memory
-  execution_role_arn       = aws_iam_role.execution.arn
+  execution_role_arn       = module.execution.roles.migrations.arn
   task_role_arn            = aws_iam_role.task[each.key].arn
 
   runtime_platform {
@@ -100,7 +82,7 @@ resource "aws_ecs_task_definition" "this" {
   container_definitions = jsonencode(local.containers[each.key])
 
   # A task started right after the apply must find its roles' permissions.
-  depends_on = [aws_iam_role_policy.execution, aws_iam_role_policy.task]
+  depends_on = [module.execution, aws_iam_role_policy.task]
 }
 
 # Out: HTTPS (ECR, logs, Secrets Manager: through the endpoints or the NAT

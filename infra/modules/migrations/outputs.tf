@@ -24,7 +24,7 @@ output "task_definitions" {
 
 output "execution_policy" {
   description = "The migration tasks' execution role and its policy document."
-  value       = { role_arn = aws_iam_role.execution.arn, policy = jsondecode(aws_iam_role_policy.execution.policy) }
+  value       = { role_arn = module.execution.roles.migrations.arn, policy = module.execution.roles.migrations.policy }
 }
 
 output "task_policies" {
@@ -44,7 +44,7 @@ output "security_group_rules" {
 output "role_trusts" {
   description = "Per role (execution, <schema>-task), who may assume it (its trust policy)."
   value = merge(
-    { execution = jsondecode(aws_iam_role.execution.assume_role_policy) },
+    { execution = module.execution.roles.migrations.trust },
     { for schema, role in aws_iam_role.task : "${schema}-task" => jsondecode(role.assume_role_policy) },
   )
 }

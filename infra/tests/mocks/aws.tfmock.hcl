@@ -261,12 +261,12 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["catalog"].aws_iam_role.execution["api"]
+  target = module.service["catalog"].module.execution.aws_iam_role.this["api"]
   values = { arn = "arn:aws:iam::111122223333:role/catalog-api-execution" }
 }
 
 override_resource {
-  target = module.service["catalog"].aws_iam_role.execution["worker"]
+  target = module.service["catalog"].module.execution.aws_iam_role.this["worker"]
   values = { arn = "arn:aws:iam::111122223333:role/catalog-worker-execution" }
 }
 
@@ -281,12 +281,12 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["basket"].aws_iam_role.execution["api"]
+  target = module.service["basket"].module.execution.aws_iam_role.this["api"]
   values = { arn = "arn:aws:iam::111122223333:role/basket-api-execution" }
 }
 
 override_resource {
-  target = module.service["basket"].aws_iam_role.execution["worker"]
+  target = module.service["basket"].module.execution.aws_iam_role.this["worker"]
   values = { arn = "arn:aws:iam::111122223333:role/basket-worker-execution" }
 }
 
@@ -301,12 +301,12 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["ordering"].aws_iam_role.execution["api"]
+  target = module.service["ordering"].module.execution.aws_iam_role.this["api"]
   values = { arn = "arn:aws:iam::111122223333:role/ordering-api-execution" }
 }
 
 override_resource {
-  target = module.service["ordering"].aws_iam_role.execution["worker"]
+  target = module.service["ordering"].module.execution.aws_iam_role.this["worker"]
   values = { arn = "arn:aws:iam::111122223333:role/ordering-worker-execution" }
 }
 
@@ -321,12 +321,12 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["inventory"].aws_iam_role.execution["api"]
+  target = module.service["inventory"].module.execution.aws_iam_role.this["api"]
   values = { arn = "arn:aws:iam::111122223333:role/inventory-api-execution" }
 }
 
 override_resource {
-  target = module.service["inventory"].aws_iam_role.execution["worker"]
+  target = module.service["inventory"].module.execution.aws_iam_role.this["worker"]
   values = { arn = "arn:aws:iam::111122223333:role/inventory-worker-execution" }
 }
 
@@ -341,12 +341,12 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["payment"].aws_iam_role.execution["api"]
+  target = module.service["payment"].module.execution.aws_iam_role.this["api"]
   values = { arn = "arn:aws:iam::111122223333:role/payment-api-execution" }
 }
 
 override_resource {
-  target = module.service["payment"].aws_iam_role.execution["worker"]
+  target = module.service["payment"].module.execution.aws_iam_role.this["worker"]
   values = { arn = "arn:aws:iam::111122223333:role/payment-worker-execution" }
 }
 
@@ -361,12 +361,12 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["notification"].aws_iam_role.execution["api"]
+  target = module.service["notification"].module.execution.aws_iam_role.this["api"]
   values = { arn = "arn:aws:iam::111122223333:role/notification-api-execution" }
 }
 
 override_resource {
-  target = module.service["notification"].aws_iam_role.execution["worker"]
+  target = module.service["notification"].module.execution.aws_iam_role.this["worker"]
   values = { arn = "arn:aws:iam::111122223333:role/notification-worker-execution" }
 }
 
@@ -381,12 +381,12 @@ override_resource {
 }
 
 override_resource {
-  target = module.migrations.aws_cloudwatch_log_group.this
+  target = module.migrations.module.execution.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/migrations" }
 }
 
 override_resource {
-  target = module.migrations.aws_iam_role.execution
+  target = module.migrations.module.execution.aws_iam_role.this["migrations"]
   values = { arn = "arn:aws:iam::111122223333:role/migrations-execution" }
 }
 
@@ -417,7 +417,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["catalog"].aws_cloudwatch_log_group.this
+  target = module.service["catalog"].module.execution.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/catalog" }
 }
 
@@ -435,7 +435,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["basket"].aws_cloudwatch_log_group.this
+  target = module.service["basket"].module.execution.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/basket" }
 }
 
@@ -453,7 +453,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["ordering"].aws_cloudwatch_log_group.this
+  target = module.service["ordering"].module.execution.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/ordering" }
 }
 
@@ -471,7 +471,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["inventory"].aws_cloudwatch_log_group.this
+  target = module.service["inventory"].module.execution.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/inventory" }
 }
 
@@ -489,7 +489,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["payment"].aws_cloudwatch_log_group.this
+  target = module.service["payment"].module.execution.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/payment" }
 }
 
@@ -507,7 +507,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.service["notification"].aws_cloudwatch_log_group.this
+  target = module.service["notification"].module.execution.aws_cloudwatch_log_group.this
   values = { arn = "arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/notification" }
 }
 
