@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import asyncpg
@@ -220,32 +220,25 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 )
 
 
-def _cause(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
-    """Whether `exc`, or what it wraps (SQLAlchemy's `orig`, a `__cause__`), is one of `kinds`."""
+def _wrapped(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps (SQLAlchemy's `orig`, a `__cause__`), five deep at most."""
     seen: BaseException | None = exc
     for _ in range(5):
         if seen is None:
-            return False
-        if isinstance(seen, kinds):
-            return True
+            return
+        yield seen
         seen = getattr(seen, "orig", None) or seen.__cause__
-    return False
 
 
 def is_data_error(exc: BaseException) -> bool:
     """Whether the database refused a value it was sent (SQLSTATE class 22: an encoding it
     cannot store, a number out of range, ...) rather than failed."""
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return False
-        if isinstance(seen, asyncpg.DataError):
-            return True
+    return any(
+        isinstance(seen, asyncpg.DataError)
         # asyncpg's own check of a query argument, before it is sent (an unencodable string).
-        if isinstance(seen, asyncpg.InterfaceError) and isinstance(seen, ValueError):
-            return True
-        seen = getattr(seen, "orig", None) or seen.__cause__
-    return False
+        or (isinstance(seen, asyncpg.InterfaceError) and isinstance(seen, ValueError))
+        for seen in _wrapped(exc)
+    )
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -254,7 +247,7 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
-    if _cause(exc, _UNAVAILABLE):
+    if any(isinstance(seen, _UNAVAILABLE) for seen in _wrapped(exc)):
         return await _on_busy(request, exc)
     if not is_data_error(exc):
         return _unexpected(request, exc)
