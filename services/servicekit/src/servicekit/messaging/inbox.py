@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 from functools import cache
 
@@ -66,6 +67,7 @@ def _recording(inbox: Table) -> ReturningInsert[tuple[str]]:
     return insert(inbox).on_conflict_do_nothing().returning(inbox.c.message_id)
 
 
+@dataclass(frozen=True)
 class InboxPurge:
     """Deletes a schema's inbox rows older than the retention, until stopped.
 
@@ -74,33 +76,24 @@ class InboxPurge:
     long, and a backlog of old rows is worked through rather than deleted in one go.
     """
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        inbox: Table,
-        *,
-        retention: timedelta = INBOX_RETENTION,
-        batch_size: int = 1000,
-        interval_seconds: float = 3600.0,
-        pause_seconds: float = 0.2,
-    ) -> None:
-        self._engine = engine
-        self._inbox = inbox
-        self._retention = retention
-        self._batch_size = batch_size
-        self._interval = interval_seconds
-        self._pause = pause_seconds
+    engine: AsyncEngine
+    inbox: Table
+    _: KW_ONLY
+    retention: timedelta = INBOX_RETENTION
+    batch_size: int = 1000
+    interval_seconds: float = 3600.0
+    pause_seconds: float = 0.2
 
     async def purge_once(self) -> int:
         """Delete one batch of expired rows; return how many went."""
-        i = self._inbox
+        i = self.inbox
         expired = (
             select(i.c.message_id, i.c.handler)
-            .where(i.c.handled_at < func.now() - self._retention)
-            .limit(self._batch_size)
+            .where(i.c.handled_at < func.now() - self.retention)
+            .limit(self.batch_size)
             .with_for_update(skip_locked=True)
         )
-        async with self._engine.begin() as connection:
+        async with self.engine.begin() as connection:
             result = await connection.execute(
                 i.delete().where(tuple_(i.c.message_id, i.c.handler).in_(expired))
             )
@@ -112,9 +105,9 @@ class InboxPurge:
         while not stop.is_set():
             deleted = await self.purge_once()
             purged += deleted
-            if deleted < self._batch_size:
+            if deleted < self.batch_size:
                 break
-            await asyncio.sleep(self._pause)
+            await asyncio.sleep(self.pause_seconds)
         return purged
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -123,8 +116,8 @@ class InboxPurge:
             try:
                 purged = await self.purge(stop)
                 if purged:
-                    log.info("inbox_purged", schema=self._inbox.schema, count=purged)
+                    log.info("inbox_purged", schema=self.inbox.schema, count=purged)
             except Exception as exc:  # the database is down: try again at the next round
                 log.warning("inbox_purge_failed", error=repr(exc))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._interval)
+                await asyncio.wait_for(stop.wait(), self.interval_seconds)
