@@ -111,7 +111,7 @@ class ConsumerSettings:
     # How long a handled message's deletion waits for others to share its call. Nothing waits
     # on it (a handled message stays invisible for its visibility timeout either way), and
     # messages handled a few milliseconds apart, as a busy queue's are, then go in one call.
-    delete_linger_seconds: float = 0.1
+    delete_linger_seconds: float = 0.5
 
     def retry_delay(self, receive_count: int) -> int:
         """Seconds a message that failed on its `receive_count`-th receive stays away."""
