@@ -285,18 +285,42 @@ class FakeUnitOfWorkTable(FakeTable):
         self._store(dict(put["Item"]))
 
 
-def _committing(table: FakeTable, publisher: FakePublisher) -> DynamoUnitOfWork:
-    direct = DirectPublisher(cast(Any, table), "t", publisher)
+def _committing(
+    table: FakeTable, publisher: FakePublisher | DirectPublisher
+) -> DynamoUnitOfWork:
+    direct = (
+        publisher
+        if isinstance(publisher, DirectPublisher)
+        else DirectPublisher(cast(Any, table), "t", publisher)
+    )
     return DynamoUnitOfWork(cast(Any, table), "t", source="test", direct=direct)
 
 
-async def test_a_commit_publishes_at_once_and_deletes_its_outbox_item() -> None:
+async def test_a_commit_publishes_at_once_and_deletes_its_outbox_item_soon() -> None:
     table, publisher = FakeUnitOfWorkTable(), FakePublisher()
-    uow = _committing(table, publisher)
+    direct = DirectPublisher(cast(Any, table), "t", publisher, delete_linger_seconds=0.05)
+    uow = _committing(table, direct)
     uow.publish(_message())
     assert await uow.commit()
     assert len(publisher.sent) == 1
+    [item] = table.outbox()  # the commit did not wait for its delete; the item is still held
+    assert await _relay(table, FakePublisher()).relay_once() == 0
+    await asyncio.sleep(0.1)
     assert table.outbox() == []
+
+
+async def test_deletes_a_linger_apart_share_one_call() -> None:
+    table, publisher = FakeUnitOfWorkTable(), FakePublisher()
+    direct = DirectPublisher(cast(Any, table), "t", publisher, delete_linger_seconds=0.2)
+    for _ in range(3):
+        uow = _committing(table, direct)
+        uow.publish(_message())
+        assert await uow.commit()
+        await asyncio.sleep(0.02)
+    assert len(publisher.sent) == 3
+    await direct.flush()
+    assert table.outbox() == []
+    assert table.calls["batch_write_item"] == 1
 
 
 async def test_what_the_committer_could_not_send_is_held_then_swept_by_the_relay() -> None:
@@ -316,13 +340,15 @@ async def test_what_the_committer_could_not_send_is_held_then_swept_by_the_relay
 async def test_publish_at_once_and_a_relay_racing_send_each_message_once() -> None:
     table, publisher = FakeUnitOfWorkTable(), FakePublisher()
     relay = _relay(table, publisher)
+    direct = DirectPublisher(cast(Any, table), "t", publisher)
 
     async def commit_one() -> None:
-        uow = _committing(table, publisher)
+        uow = _committing(table, direct)
         uow.publish(_message())
         await uow.commit()
 
     await asyncio.gather(*(commit_one() for _ in range(50)), relay.relay_once(), relay.relay_once())
+    await direct.flush()
     await relay.relay_once()
     assert len(publisher.sent) == len(set(publisher.sent)) == 50
     assert table.outbox() == []
@@ -338,6 +364,7 @@ async def test_commits_at_once_share_their_publish_and_delete_calls() -> None:
         assert await uow.commit()
 
     await asyncio.gather(*(commit_one() for _ in range(50)))
+    await direct.flush()
     assert len(publisher.sent) == len(set(publisher.sent)) == 50
     assert table.outbox() == []
     # Fifty commits, one direct publisher: calls of ten and of 25, not fifty of each.
@@ -371,6 +398,7 @@ async def test_deletes_left_unprocessed_are_tried_again() -> None:
         assert await uow.commit()
 
     await asyncio.gather(*(commit_one() for _ in range(3)))
+    await direct.flush()
     assert table.outbox() == []
     assert table.calls["batch_write_item"] == 3  # all three at once, then the last key twice
 

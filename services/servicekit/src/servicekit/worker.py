@@ -41,6 +41,7 @@ class Worker(Generic[S]):
         self.aws = AwsClients(settings.aws_region, f"{settings.service_name}-worker")
         self._engine: AsyncEngine | None = None
         self._parts: list[Part] = []
+        self._finishers: list[Callable[[], Awaitable[None]]] = []
 
     def engine(self: Worker[P]) -> AsyncEngine:
         """The engine on the service's schema, created on first use (a worker whose settings
@@ -74,6 +75,11 @@ class Worker(Generic[S]):
         if inbox is not None:
             self.run(InboxPurge(engine, inbox).run)
 
+    def before_close(self, finish: Callable[[], Awaitable[None]]) -> None:
+        """Await `finish` once the parts have stopped, before the clients close (what a part's
+        handlers left to send)."""
+        self._finishers.append(finish)
+
     async def serve(self, stop: asyncio.Event) -> None:
         """Run every part; one failing for good stops the others, and the process exits to
         be restarted."""
@@ -82,10 +88,14 @@ class Worker(Generic[S]):
                 group.create_task(part(stop))
 
     async def close(self) -> None:
-        """Close the clients and the engine."""
-        await self.aws.close()
-        if self._engine is not None:
-            await self._engine.dispose()
+        """Finish, then close the clients and the engine."""
+        try:
+            for finish in self._finishers:
+                await finish()
+        finally:
+            await self.aws.close()
+            if self._engine is not None:
+                await self._engine.dispose()
 
 
 def run_worker(settings: S, compose: Callable[[Worker[S]], Awaitable[None]]) -> None:

@@ -111,6 +111,7 @@ async def compose(worker: Worker[PaymentSettings]) -> None:
     dynamodb = await aws.dynamodb()
     publisher = await worker.events_publisher()
     direct = DirectPublisher(dynamodb, settings.payments_table, publisher)
+    worker.before_close(direct.flush)
 
     def new_uow() -> UnitOfWork:
         return PaymentUnitOfWork(dynamodb, settings.payments_table, direct)

@@ -131,25 +131,41 @@ def _key(item: Item) -> Item:
 class _Deletes:
     """Deletes a table's outbox items once sent, in `BatchWriteItem` calls of up to 25 keys
     that concurrent callers share. Keys DynamoDB leaves unprocessed are tried again a few
-    times; what still fails is left for its lease to expire (sent again, absorbed)."""
+    times; what still fails, or a call that fails, is logged and left for its lease to
+    expire (sent again, absorbed). With `linger`, a call waits that long for company."""
 
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, *, linger: float = 0.0) -> None:
         self._client = client
         self._table = table
-        self._batches: SharedBatches[Item, None] = SharedBatches(self._call, DELETE_BATCH)
+        self._batches: SharedBatches[Item, None] = SharedBatches(
+            self._call, DELETE_BATCH, linger=linger
+        )
 
     async def delete(self, items: Sequence[Item]) -> None:
         """Delete `items`; back once the calls their keys went in are."""
         await self._batches.send([_key(item) for item in items])
 
+    def delete_soon(self, items: Sequence[Item]) -> None:
+        """Delete `items` in a call to come; nobody waits for it."""
+        for item in items:
+            self._batches.add(_key(item))
+
+    async def flush(self) -> None:
+        """Wait until every deletion asked for so far has been tried."""
+        await self._batches.flush()
+
     async def _call(self, keys: list[Item]) -> None:
         requests: Any = {self._table: [{"DeleteRequest": {"Key": key}} for key in keys]}
-        for attempt in range(4):
-            response = await self._client.batch_write_item(RequestItems=requests)
-            requests = response.get("UnprocessedItems") or {}
-            if not requests:
-                return
-            await asyncio.sleep(0.05 * 2**attempt)
+        try:
+            for attempt in range(4):
+                response = await self._client.batch_write_item(RequestItems=requests)
+                requests = response.get("UnprocessedItems") or {}
+                if not requests:
+                    return
+                await asyncio.sleep(0.05 * 2**attempt)
+        except Exception as exc:  # see the class's docstring
+            log.warning("outbox_delete_failed", count=len(keys), error=repr(exc))
+            return
         log.warning("outbox_delete_unprocessed", count=len(requests.get(self._table, [])))
 
 
@@ -160,6 +176,12 @@ class DirectPublisher:
     still learns which of its own messages went out. Never raises, and gives up after
     `give_up_seconds` (a request is waiting on it): what it could not send stays in the outbox,
     held for `hold_seconds`, and the relay sends it then.
+
+    Nobody waits for the deletes: they go `delete_linger_seconds` later, in calls shared with
+    those of the commits meanwhile (a burst's items in one call per 25, not one per commit).
+    The items stay held until then, so no relay sends them; a delete that is lost (the process
+    is killed first) costs an item sent again once its hold expires, which consumers absorb.
+    `flush` before the client closes.
     """
 
     def __init__(
@@ -170,30 +192,36 @@ class DirectPublisher:
         *,
         hold_seconds: float = 10.0,
         give_up_seconds: float = 2.0,
+        delete_linger_seconds: float = 0.5,
     ) -> None:
         self.client = client
         self.table = table
         self.hold_seconds = hold_seconds
         self.owner = f"direct-{uuid.uuid4().hex}"
         self._publisher = SharedPublisher(publisher)
-        self._deletes = _Deletes(client, table)
+        self._deletes = _Deletes(client, table, linger=delete_linger_seconds)
         self._give_up = give_up_seconds
 
     async def send(self, items: Sequence[Item]) -> int:
-        """Publish the committed `items` and delete those sent; return how many were sent."""
+        """Publish the committed `items` and delete those sent, soon; return how many were
+        sent."""
         if not items:
             return 0
         try:
             async with asyncio.timeout(self._give_up):
                 result = await self._publisher.publish([_message(item) for item in items])
                 sent = set(result.published)
-                await self._deletes.delete([i for i in items if _id(i) in sent])
+                self._deletes.delete_soon([i for i in items if _id(i) in sent])
         except Exception as exc:  # the relay sends them once the hold expires
             log.warning("outbox_direct_publish_failed", error=repr(exc), count=len(items))
             return 0
         if result.failed:
             log.warning("outbox_direct_publish_refused", count=len(result.failed))
         return len(sent)
+
+    async def flush(self) -> None:
+        """Wait for the deletes of what was sent so far."""
+        await self._deletes.flush()
 
 
 def _id(item: Item) -> str:

@@ -39,12 +39,17 @@ async def bootstrap(settings: BasketSettings) -> AsyncIterator[BasketState]:
         )
         sender = SqsSender(await api.aws.sqs(), checkouts_url)
         direct = DirectPublisher(api.dynamodb, table, sender)
-        yield BasketState(
-            verifier=api.verifier,
-            readiness=api.readiness,
-            new_unit_of_work=partial(BasketUnitOfWork, api.dynamodb, table, ttl_seconds, direct),
-            catalog=HttpProductCatalog(catalog),
-        )
+        try:
+            yield BasketState(
+                verifier=api.verifier,
+                readiness=api.readiness,
+                new_unit_of_work=partial(
+                    BasketUnitOfWork, api.dynamodb, table, ttl_seconds, direct
+                ),
+                catalog=HttpProductCatalog(catalog),
+            )
+        finally:
+            await direct.flush()
 
 
 def create_app(settings: BasketSettings) -> FastAPI:
