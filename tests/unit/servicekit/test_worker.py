@@ -1,4 +1,5 @@
-"""The kit's worker composition: parts run together, stop together, fail together."""
+"""The kit's worker composition: parts run together, stop together, fail together; what
+they left is finished before the clients close."""
 
 import asyncio
 
@@ -51,3 +52,30 @@ async def test_one_part_failing_for_good_stops_the_others() -> None:
     with pytest.raises(ExceptionGroup):
         await asyncio.wait_for(worker.serve(asyncio.Event()), 1)
     assert cancelled.is_set()
+
+
+async def test_close_finishes_first_and_closes_the_clients_even_when_finishing_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    worker, events = _worker(), list[str]()
+
+    async def closed() -> None:
+        events.append("clients closed")
+
+    async def flush() -> None:
+        events.append("flushed")
+
+    async def broken() -> None:
+        events.append("broken")
+        raise RuntimeError("table gone")
+
+    monkeypatch.setattr(worker.aws, "close", closed)
+    worker.before_close(flush)
+    await worker.close()
+    assert events == ["flushed", "clients closed"]
+
+    events.clear()
+    worker.before_close(broken)
+    with pytest.raises(RuntimeError):
+        await worker.close()
+    assert events == ["flushed", "broken", "clients closed"]
