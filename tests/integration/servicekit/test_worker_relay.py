@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
@@ -109,14 +110,27 @@ async def store(database: Database) -> AsyncIterator[Store]:
         yield Store(engine, outbox, inbox)
 
 
-def _worker(store: Store, topic: Topic) -> Worker[RelaySettings]:
+@asynccontextmanager
+async def _relaying(store: Store, topic: Topic, *, inbox: Table | None) -> AsyncIterator[None]:
+    """A worker whose only part is `relay_outbox`, serving until the block ends, then stopped
+    and closed."""
     settings = RelaySettings(
         service_name="relaytest",
         aws_region=REGION,
         events_topic=topic.name,
         db_schema=str(store.outbox.schema),
     )
-    return Worker(settings)
+    worker, stop = Worker(settings), asyncio.Event()
+    try:
+        await worker.relay_outbox(store.engine, store.outbox, inbox=inbox)
+        serving = asyncio.create_task(worker.serve(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.wait_for(serving, 10)
+    finally:
+        await worker.close()
 
 
 async def _write_event(store: Store) -> Envelope:
@@ -173,32 +187,22 @@ async def test_relay_outbox_publishes_to_the_settings_topic_and_purges_the_inbox
     envelope = await _write_event(store)
     expired = await _handled(store, INBOX_RETENTION + timedelta(hours=1))
     fresh = await _handled(store, INBOX_RETENTION - timedelta(hours=1))
-    worker = _worker(store, topic)
-    stop = asyncio.Event()
-    try:
-        await worker.relay_outbox(store.engine, store.outbox, inbox=store.inbox)
-        serving = asyncio.create_task(worker.serve(stop))
-        try:
-            message = await _arrival(topic, envelope)
-            body = json.loads(message["Body"])
-            assert (body["type"], body["source"], body["data"]) == (
-                "test.Relayed",
-                "relaytest",
-                {"n": 7},
-            )
-            assert message["MessageAttributes"]["type"]["StringValue"] == "test.Relayed"
-            await _eventually(lambda: _sent(store, envelope), "the outbox row marked sent")
+    async with _relaying(store, topic, inbox=store.inbox):
+        message = await _arrival(topic, envelope)
+        body = json.loads(message["Body"])
+        assert (body["type"], body["source"], body["data"]) == (
+            "test.Relayed",
+            "relaytest",
+            {"n": 7},
+        )
+        assert message["MessageAttributes"]["type"]["StringValue"] == "test.Relayed"
+        await _eventually(lambda: _sent(store, envelope), "the outbox row marked sent")
 
-            async def purged() -> bool:
-                return expired not in await _inbox_left(store)
+        async def purged() -> bool:
+            return expired not in await _inbox_left(store)
 
-            await _eventually(purged, f"the expired inbox row {expired} purged")
-            assert await _inbox_left(store) == {fresh}
-        finally:
-            stop.set()
-            await asyncio.wait_for(serving, 10)
-    finally:
-        await worker.close()
+        await _eventually(purged, f"the expired inbox row {expired} purged")
+        assert await _inbox_left(store) == {fresh}
 
 
 async def test_without_the_inbox_the_event_is_published_and_the_inbox_left_alone(
@@ -206,18 +210,8 @@ async def test_without_the_inbox_the_event_is_published_and_the_inbox_left_alone
 ) -> None:
     envelope = await _write_event(store)
     expired = await _handled(store, INBOX_RETENTION + timedelta(days=1))
-    worker = _worker(store, topic)
-    stop = asyncio.Event()
-    try:
-        await worker.relay_outbox(store.engine, store.outbox)
-        serving = asyncio.create_task(worker.serve(stop))
-        try:
-            message = await _arrival(topic, envelope)
-            assert json.loads(message["Body"])["type"] == "test.Relayed"
-            await asyncio.sleep(0.5)  # long enough for a purge started with the relay
-            assert await _inbox_left(store) == {expired}
-        finally:
-            stop.set()
-            await asyncio.wait_for(serving, 10)
-    finally:
-        await worker.close()
+    async with _relaying(store, topic, inbox=None):
+        message = await _arrival(topic, envelope)
+        assert json.loads(message["Body"])["type"] == "test.Relayed"
+        await asyncio.sleep(0.5)  # long enough for a purge started with the relay
+        assert await _inbox_left(store) == {expired}
