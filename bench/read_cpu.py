@@ -11,9 +11,21 @@ the configurations interleaved, several times each. The least time of each is pr
 closest to what the work itself costs on a machine that other work slows down by turns, and
 the median beside it, with each ratio to tracing off.
 
-Needs a running shop (`docker compose up --build --wait`) and the docker CLI.
+Times on a shared 2-core machine vary by more than what tracing adds to a read the sampler
+leaves out. `--instructions` counts instead: each configuration runs under valgrind's callgrind,
+which counts the instructions the process executes (the span exporter's thread included), the
+same count for the same work whatever else the machine is doing. A process reading `--reads`
+more times than another, otherwise alike, executed that many reads' instructions more; their
+difference, divided by `--reads`, is what a read costs. It counts tracing off, sampling nothing
+and every read recorded; production's 5% is then the unsampled read plus a twentieth of what
+recording adds (a run of 5% itself would count however many reads its sampler happened to
+pick). Each process runs some fifty times slower under valgrind: with `--reads 1000`, the six
+take about a quarter of an hour.
 
-    uv run python -m bench.read_cpu [--runs 5] [--reads 3000]
+Needs a running shop (`docker compose up --build --wait`) and the docker CLI; `--instructions`
+needs valgrind (Debian and Homebrew package: valgrind).
+
+    uv run python -m bench.read_cpu [--runs 5] [--reads 3000] [--instructions]
 """
 
 from __future__ import annotations
@@ -22,6 +34,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +51,8 @@ from bench.catalog_read import _identity_settings
 from bench.compose_stack import ROOT, service_env
 
 SAMPLING = {"tracing off": None, "sampling nothing": "0", "sampling 5%": "0.05", "every read": "1"}
+# Production's share of recorded reads.
+SAMPLED = 0.05
 
 
 class _Sink(BaseHTTPRequestHandler):
@@ -116,6 +132,72 @@ def _environment(sink: str) -> dict[str, str]:
     )
 
 
+def _configured(env: dict[str, str], ratio: str | None) -> dict[str, str]:
+    """`env` with tracing off (`ratio` None) or on, sampling that share of reads."""
+    if ratio is None:
+        return env | {"OTEL_SDK_DISABLED": "true"}
+    return env | {"OTEL_SDK_DISABLED": "false", "OTEL_TRACES_SAMPLER_ARG": ratio}
+
+
+def _child(path: str, reads: int) -> list[str]:
+    return [sys.executable, "-m", "bench.read_cpu", "--one", path, "--reads", str(reads)]
+
+
+def times(path: str, env: dict[str, str], runs: int, reads: int) -> None:
+    """Print the CPU time per read of each configuration, interleaved `runs` times."""
+    seconds: dict[str, list[float]] = {name: [] for name in SAMPLING}
+    for _ in range(runs):
+        for name, ratio in SAMPLING.items():
+            result = subprocess.run(
+                _child(path, reads), cwd=ROOT, env=_configured(env, ratio),
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            seconds[name].append(json.loads(result.stdout.splitlines()[-1]))
+
+    least, median = min(seconds["tracing off"]), statistics.median(seconds["tracing off"])
+    print(f"CPU per catalog read, in process, over {runs} runs of {reads} reads each")
+    print(f"  {'':18} {'least':>8} {'ratio':>6} {'median':>8} {'ratio':>6}   runs (µs)")
+    for name, runs_of in seconds.items():
+        print(
+            f"  {name:18} {min(runs_of) * 1e6:6.0f} µs {least / min(runs_of):6.2f} "
+            f"{statistics.median(runs_of) * 1e6:6.0f} µs "
+            f"{median / statistics.median(runs_of):6.2f}   "
+            + ", ".join(f"{run * 1e6:.0f}" for run in runs_of)
+        )
+
+
+def _instructions(path: str, env: dict[str, str], reads: int) -> int:
+    """Instructions a process reading `reads` times executes, start-up included."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("valgrind is needed (Debian and Homebrew package: valgrind)")
+    result = subprocess.run(
+        [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *_child(path, reads)],
+        cwd=ROOT, env=env | {"PYTHONHASHSEED": "0"},
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    collected = re.search(r"Collected : (\d+)", result.stderr)
+    if collected is None:
+        raise SystemExit(f"callgrind printed no count:\n{result.stderr[-2000:]}")
+    return int(collected.group(1))
+
+
+def instructions(path: str, env: dict[str, str], reads: int) -> None:
+    """Print the instructions a read executes with tracing off, sampling nothing and
+    recording every read, and at 5% as those imply."""
+    per_read: dict[str, float] = {}
+    for name in ("tracing off", "sampling nothing", "every read"):
+        configured = _configured(env, SAMPLING[name])
+        fewer, more = (_instructions(path, configured, count) for count in (100, 100 + reads))
+        per_read[name] = (more - fewer) / reads
+    off, unsampled = per_read["tracing off"], per_read["sampling nothing"]
+    per_read["sampling 5%"] = unsampled + SAMPLED * (per_read["every read"] - unsampled)
+    print(f"Instructions per catalog read, in process (callgrind, {reads} reads' difference)")
+    for name in SAMPLING:
+        note = "  (sampling nothing + 5% of what recording adds)" if name == "sampling 5%" else ""
+        print(f"  {name:18} {per_read[name] / 1e3:7.0f} k   {off / per_read[name]:6.3f}{note}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -123,6 +205,9 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reads", type=int, default=3000)
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions, not time (slow)"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # a child: measure and print
     args = parser.parse_args()
     if args.one:
@@ -136,30 +221,12 @@ def main() -> None:
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     try:
         env = os.environ | _environment(f"http://127.0.0.1:{sink.server_address[1]}")
-        seconds: dict[str, list[float]] = {name: [] for name in SAMPLING}
-        for _ in range(args.runs):
-            for name, ratio in SAMPLING.items():
-                tracing = {"OTEL_SDK_DISABLED": "true" if ratio is None else "false"}
-                sampled = {} if ratio is None else {"OTEL_TRACES_SAMPLER_ARG": ratio}
-                result = subprocess.run(
-                    [sys.executable, "-m", "bench.read_cpu", "--one", path,
-                     "--reads", str(args.reads)],
-                    cwd=ROOT, env=env | tracing | sampled,
-                    check=True, capture_output=True, text=True,
-                )  # fmt: skip
-                seconds[name].append(json.loads(result.stdout.splitlines()[-1]))
+        if args.instructions:
+            instructions(path, env, args.reads)
+        else:
+            times(path, env, args.runs, args.reads)
     finally:
         sink.shutdown()
-
-    least, median = min(seconds["tracing off"]), statistics.median(seconds["tracing off"])
-    print(f"CPU per catalog read, in process, over {args.runs} runs of {args.reads} reads each")
-    print(f"  {'':18} {'least':>8} {'ratio':>6} {'median':>8} {'ratio':>6}   runs (µs)")
-    for name, runs in seconds.items():
-        print(
-            f"  {name:18} {min(runs) * 1e6:6.0f} µs {least / min(runs):6.2f} "
-            f"{statistics.median(runs) * 1e6:6.0f} µs {median / statistics.median(runs):6.2f}   "
-            + ", ".join(f"{run * 1e6:.0f}" for run in runs)
-        )
 
 
 if __name__ == "__main__":
