@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import servicekit.app
@@ -20,7 +21,7 @@ def _uvicorn_options(monkeypatch: pytest.MonkeyPatch, settings: ServiceSettings)
     monkeypatch.setattr(servicekit.app, "configure_logging", lambda *args: None)
     monkeypatch.setattr(servicekit.app, "configure_telemetry", lambda *args: None)
     monkeypatch.setattr(servicekit.app, "settle_after_start", lambda: None)
-    serve(object(), settings)  # type: ignore[arg-type]
+    serve(lambda settings: FastAPI(), settings)
     return seen
 
 

@@ -1,13 +1,17 @@
-"""The kit's own measures: what a saga step took, by step and outcome."""
+"""The kit's own measures (what a saga step took, by step and outcome), and the routes' own
+where metrics are exported."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
+import httpx
 import pytest
+from fastapi import APIRouter, FastAPI
 from opentelemetry import metrics
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -15,6 +19,8 @@ from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricR
 from opentelemetry.sdk.resources import Resource
 from pydantic import BaseModel
 
+from servicekit import telemetry
+from servicekit.app import create_service_app
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import SagaSteps
 from servicekit.telemetry import metrics_pipeline
@@ -65,6 +71,38 @@ async def test_saga_steps_are_measured_by_step_and_outcome() -> None:
     points = _points(reader, "shop.saga.step.duration")
     assert points[(("outcome", "succeeded"), ("step", "Deliver"))] == 1
     assert points[(("outcome", "refused"), ("step", "Deliver"))] == 2
+
+
+@asynccontextmanager
+async def _no_resources(app: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+async def test_routes_are_measured_where_metrics_are_exported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FastAPI measures each route of an app built where the process exports metrics (as
+    `serve` builds it, once telemetry is configured); an app built where it does not is told
+    so, a meter provider in the process notwithstanding."""
+    reader = _reader()
+    for name, exporting in {"measured": True, "unmeasured": False}.items():
+        monkeypatch.setattr(telemetry, "_metering", exporting)
+        router = APIRouter(prefix=f"/{name}")
+
+        @router.get("/{parcel_id}")
+        async def parcel(parcel_id: str) -> dict[str, str]:
+            return {"parcel_id": parcel_id}
+
+        app = create_service_app(title=name, router=router, lifespan=_no_resources)
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://parcels") as http:
+            assert (await http.get(f"/{name}/p-1")).status_code == 200
+    routes = {
+        dict(attributes).get("http.route")
+        for attributes in _points(reader, "http.server.request.duration")
+    }
+    assert "/measured/{parcel_id}" in routes
+    assert "/unmeasured/{parcel_id}" not in routes
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def test_keep_alive_outlasts_the_load_balancers_idle_timeout(
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
     monkeypatch.setattr(servicekit.app, "configure_logging", lambda *args: None)
-    serve(FastAPI(), ServiceSettings(service_name="catalog"))
+    serve(lambda settings: FastAPI(), ServiceSettings(service_name="catalog"))
 
     found = re.search(r"^\s*idle_timeout\s*=\s*(\d+)", ALB.read_text(), re.MULTILINE)
     assert found, "the ALB's idle_timeout is not set in infra/modules/alb/main.tf"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -15,8 +15,10 @@ from servicekit.health import health_router
 from servicekit.logging import RequestContextMiddleware, configure_logging
 from servicekit.runtime import settle_after_start
 from servicekit.settings import ServiceSettings
-from servicekit.telemetry import ServerSpans, configure_telemetry
+from servicekit.telemetry import ServerSpans, configure_telemetry, metering
 
+# A service's own settings.
+S = TypeVar("S", bound=ServiceSettings)
 # A service's domain error base, and the status and slug of each of its errors.
 DomainErrors = tuple[type[Exception], Mapping[type[Exception], tuple[int, str]]]
 
@@ -51,12 +53,15 @@ def create_service_app(
         docs_url=f"{prefix}/docs",
         redoc_url=None,
         openapi_url=f"{prefix}/openapi.json",
-        # FastAPI measures every request itself once a meter provider is configured (rate,
-        # errors and duration per route), not health checks. It traces none: a request's span
-        # is the kit's (`ServerSpans`, below), which costs a request the sampler leaves out
-        # next to nothing. No log records of its own either (the service logs what it means to).
+        # Where the process exports metrics (`serve` configures telemetry before it builds the
+        # app), FastAPI measures every request itself: rate, errors and duration per route, not
+        # health checks. Where it does not, FastAPI is told so, or it would look for a meter
+        # provider on every request. It traces none: a request's span is the kit's
+        # (`ServerSpans`, below), which costs a request the sampler leaves out next to nothing.
+        # No log records of its own either (the service logs what it means to).
         telemetry={
             "tracing": False,
+            "metrics": metering(),
             "operation_spans": False,
             "logs": False,
             "exclude": _health_check,
@@ -84,10 +89,12 @@ def create_service_app(
     return app
 
 
-def serve(app: FastAPI, settings: ServiceSettings, **uvicorn_options: Any) -> None:
-    """Run `app` until SIGTERM, then finish in-flight requests and run the lifespan's cleanup."""
+def serve(create_app: Callable[[S], FastAPI], settings: S, **uvicorn_options: Any) -> None:
+    """Build the app `create_app` makes of `settings` once telemetry is configured, and run it
+    until SIGTERM, then finish in-flight requests and run the lifespan's cleanup."""
     configure_logging(settings.service_name, settings.log_level)
     configure_telemetry(settings, "api")
+    app = create_app(settings)
     settle_after_start()
     uvicorn.run(
         app,

@@ -5,4 +5,4 @@ from basket.settings import BasketSettings
 from servicekit.app import serve
 
 settings = BasketSettings()
-serve(create_app(settings), settings)
+serve(create_app, settings)

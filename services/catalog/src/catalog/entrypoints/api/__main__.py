@@ -5,4 +5,4 @@ from catalog.settings import CatalogSettings
 from servicekit.app import serve
 
 settings = CatalogSettings()
-serve(create_app(settings), settings)
+serve(create_app, settings)

@@ -5,4 +5,4 @@ from inventory.settings import InventorySettings
 from servicekit.app import serve
 
 settings = InventorySettings()
-serve(create_app(settings), settings)
+serve(create_app, settings)

@@ -5,4 +5,4 @@ from notification.settings import NotificationSettings
 from servicekit.app import serve
 
 settings = NotificationSettings()
-serve(create_app(settings), settings)
+serve(create_app, settings)

@@ -5,4 +5,4 @@ from ordering.settings import OrderingSettings
 from servicekit.app import serve
 
 settings = OrderingSettings()
-serve(create_app(settings), settings)
+serve(create_app, settings)

@@ -5,4 +5,4 @@ from payment.settings import PaymentSettings
 from servicekit.app import serve
 
 settings = PaymentSettings()
-serve(create_app(settings), settings)
+serve(create_app, settings)
