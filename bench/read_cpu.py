@@ -50,9 +50,14 @@ import httpx
 from bench.catalog_read import _identity_settings
 from bench.compose_stack import ROOT, service_env
 
-SAMPLING = {"tracing off": None, "sampling nothing": "0", "sampling 5%": "0.05", "every read": "1"}
 # Production's share of recorded reads.
 SAMPLED = 0.05
+SAMPLING = {
+    "tracing off": None,
+    "sampling nothing": "0",
+    "sampling 5%": str(SAMPLED),
+    "every read": "1",
+}
 
 
 class _Sink(BaseHTTPRequestHandler):

@@ -4,7 +4,6 @@ whole: a declared Content-Length before a byte is read, a chunked body as soon a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -14,13 +13,9 @@ from fastapi import APIRouter, FastAPI, Request
 from servicekit.app import create_service_app
 from servicekit.body_limit import MAX_BODY_BYTES
 from servicekit.errors import PROBLEM_JSON, Problem
+from servicekit.testing import no_resources
 
 CHUNK = 4096
-
-
-@asynccontextmanager
-async def _no_resources(app: FastAPI) -> AsyncIterator[None]:
-    yield
 
 
 class Calls:
@@ -57,7 +52,7 @@ def _app(calls: Calls) -> FastAPI:
             raise Problem(400, "Unreadable.") from exc
         return {"read": 1}
 
-    return create_service_app(title="Things", router=router, lifespan=_no_resources)
+    return create_service_app(title="Things", router=router, lifespan=no_resources)
 
 
 class Body:

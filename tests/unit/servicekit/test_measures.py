@@ -4,14 +4,13 @@ where metrics are exported."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from opentelemetry import metrics
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -24,7 +23,7 @@ from servicekit.app import create_service_app
 from servicekit.messaging.router import MessageRouter
 from servicekit.messaging.saga import SagaSteps
 from servicekit.telemetry import metrics_pipeline
-from servicekit.testing import SAGA_KEY, FakeStepFunctions, proven, received
+from servicekit.testing import SAGA_KEY, FakeStepFunctions, no_resources, proven, received
 
 READER = InMemoryMetricReader()
 
@@ -73,11 +72,6 @@ async def test_saga_steps_are_measured_by_step_and_outcome() -> None:
     assert points[(("outcome", "refused"), ("step", "Deliver"))] == 2
 
 
-@asynccontextmanager
-async def _no_resources(app: FastAPI) -> AsyncIterator[None]:
-    yield
-
-
 async def test_routes_are_measured_where_metrics_are_exported(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -93,7 +87,7 @@ async def test_routes_are_measured_where_metrics_are_exported(
         async def parcel(parcel_id: str) -> dict[str, str]:
             return {"parcel_id": parcel_id}
 
-        app = create_service_app(title=name, router=router, lifespan=_no_resources)
+        app = create_service_app(title=name, router=router, lifespan=no_resources)
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://parcels") as http:
             assert (await http.get(f"/{name}/p-1")).status_code == 200

@@ -3,8 +3,7 @@ sampled before anything is prepared for it; a statement's, only within a recorde
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -23,6 +22,7 @@ from servicekit import telemetry
 from servicekit.app import create_service_app
 from servicekit.messaging.envelope import Envelope, Event
 from servicekit.settings import ServiceSettings
+from servicekit.testing import no_resources
 
 _EXPORTER = InMemorySpanExporter()
 
@@ -200,11 +200,6 @@ class Seen:
     traceparent: str | None
 
 
-@asynccontextmanager
-async def _no_resources(app: FastAPI) -> AsyncIterator[None]:
-    yield
-
-
 def _parcels(seen: Seen) -> FastAPI:
     router = APIRouter(prefix="/parcels")
 
@@ -216,7 +211,7 @@ def _parcels(seen: Seen) -> FastAPI:
         seen.traceparent = telemetry.current_traceparent()
         return {"parcel_id": parcel_id}
 
-    return create_service_app(title="Parcels", router=router, lifespan=_no_resources)
+    return create_service_app(title="Parcels", router=router, lifespan=no_resources)
 
 
 async def _get(app: FastAPI, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -283,7 +278,7 @@ async def test_a_failed_request_s_span_says_so(tracing: InMemorySpanExporter) ->
     async def broken(parcel_id: str) -> None:
         raise RuntimeError("the shelf fell")
 
-    app = create_service_app(title="Parcels", router=router, lifespan=_no_resources)
+    app = create_service_app(title="Parcels", router=router, lifespan=no_resources)
     assert (await _get(app, "/parcels/p-1")).status_code == 500
     (server,) = tracing.get_finished_spans()
     assert server.name == "GET /parcels/{parcel_id}"

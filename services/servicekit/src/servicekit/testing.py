@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Self
 
 from botocore.exceptions import ClientError
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from servicekit.messaging.consumer import ReceivedMessage
 from servicekit.messaging.envelope import Envelope, Message
 from servicekit.messaging.saga import SagaKey
+
+
+@asynccontextmanager
+async def no_resources(app: FastAPI) -> AsyncIterator[None]:
+    """A lifespan that opens nothing, for an app under test that holds no state."""
+    yield
 
 
 def received(body: Envelope | dict[str, Any] | str, receive_count: int = 1) -> ReceivedMessage:
