@@ -3,6 +3,7 @@ sampled before anything is prepared for it; a statement's, only within a recorde
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,12 +12,14 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, TraceIdRatioBased
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags, TraceState
 
 from servicekit import telemetry
 from servicekit.app import create_service_app
@@ -93,6 +96,61 @@ def test_a_client_call_outside_any_work_starts_no_trace(monkeypatch: pytest.Monk
 def test_the_standard_variables_still_choose_the_sampler(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
     assert _recorded_by_tracer_provider() == []
+
+
+def _parents() -> list[Context]:
+    """No parent, and remote and local parents sampled and not, one carrying a trace state."""
+    state = TraceState([("vendor", "value")])
+    return [Context()] + [
+        trace.set_span_in_context(
+            NonRecordingSpan(SpanContext(7, 9, remote, TraceFlags(flags), state)), Context()
+        )
+        for remote in (True, False)
+        for flags in (TraceFlags.SAMPLED, TraceFlags.DEFAULT)
+    ]
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.05, 0.5, 1.0])
+def test_the_kit_samples_as_the_sdk_samples(monkeypatch: pytest.MonkeyPatch, rate: float) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", str(rate))
+    kit = telemetry.tracer_provider(Resource.create({})).sampler
+    sdk = ParentBased(TraceIdRatioBased(rate))
+    bound = TraceIdRatioBased.get_bound_for_rate(rate)
+    draws = random.Random(21)
+    trace_ids = [draws.getrandbits(128) for _ in range(500)]
+    trace_ids += [(5 << 64) | max(bound - 1, 1), (5 << 64) | bound]  # either side of the ratio
+    for parent in _parents():
+        for kind in (SpanKind.SERVER, SpanKind.CONSUMER, SpanKind.INTERNAL):
+            for trace_id in trace_ids:
+                ours = kit.should_sample(parent, trace_id, "GET", kind)
+                theirs = sdk.should_sample(parent, trace_id, "GET", kind)
+                assert (ours.decision, dict(ours.attributes), ours.trace_state) == (
+                    theirs.decision,
+                    dict(theirs.attributes),
+                    theirs.trace_state,
+                )
+
+
+def test_a_new_trace_left_out_is_decided_without_the_sdks_chain() -> None:
+    asked: list[int] = []
+
+    class Ratio(TraceIdRatioBased):
+        def should_sample(self, parent_context: Any, trace_id: int, *args: Any, **kw: Any) -> Any:
+            asked.append(trace_id)
+            return super().should_sample(parent_context, trace_id, *args, **kw)
+
+    kit_sampler: Any = type(telemetry.tracer_provider(Resource.create({})).sampler)
+    sampler = kit_sampler(ParentBased(Ratio(0.05)))
+    bound = TraceIdRatioBased.get_bound_for_rate(0.05)
+    left_out, kept = (9 << 64) | bound, (9 << 64) | (bound - 1)
+    assert sampler.should_sample(Context(), left_out, "GET", SpanKind.SERVER).decision is (
+        Decision.DROP
+    )
+    assert sampler.should_sample(Context(), kept, "GET", SpanKind.SERVER).decision is (
+        Decision.RECORD_AND_SAMPLE
+    )
+    assert asked == [kept]
 
 
 def test_outside_any_span_a_message_carries_no_traceparent(spans: InMemorySpanExporter) -> None:
