@@ -20,7 +20,7 @@ difference, divided by `--reads`, is what a read costs. It counts tracing off, s
 and every read recorded; production's 5% is then the unsampled read plus a twentieth of what
 recording adds (a run of 5% itself would count however many reads its sampler happened to
 pick). Each process runs some fifty times slower under valgrind: with `--reads 1000`, the six
-take about a quarter of an hour.
+take a quarter of an hour to half an hour, by the machine.
 
 Needs a running shop (`docker compose up --build --wait`) and the docker CLI; `--instructions`
 needs valgrind (Debian and Homebrew package: valgrind).
@@ -171,6 +171,15 @@ def times(path: str, env: dict[str, str], runs: int, reads: int) -> None:
         )
 
 
+# Under valgrind a process runs some fifty times slower, so the stack's export schedule (a
+# batch a second) would send batches a fiftieth as full as a busy process does, each POST's
+# own cost shared by that many fewer spans, and as many as the machine's load allowed: a count
+# that changed with the load. Counted, spans are exported when a batch is full (the SDK's 512)
+# and at exit, as a process recording some hundreds of spans a second sends them: the same
+# batches in every run.
+_EXPORT_WHEN_FULL = str(24 * 3600 * 1000)
+
+
 def _instructions(path: str, env: dict[str, str], reads: int) -> int:
     """Instructions a process reading `reads` times executes, start-up included."""
     valgrind = shutil.which("valgrind")
@@ -178,7 +187,7 @@ def _instructions(path: str, env: dict[str, str], reads: int) -> int:
         raise SystemExit("valgrind is needed (Debian and Homebrew package: valgrind)")
     result = subprocess.run(
         [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *_child(path, reads)],
-        cwd=ROOT, env=env | {"PYTHONHASHSEED": "0"},
+        cwd=ROOT, env=env | {"PYTHONHASHSEED": "0", "OTEL_BSP_SCHEDULE_DELAY": _EXPORT_WHEN_FULL},
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     collected = re.search(r"Collected : (\d+)", result.stderr)
