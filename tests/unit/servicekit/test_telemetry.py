@@ -132,16 +132,22 @@ def test_the_kit_samples_as_the_sdk_samples(monkeypatch: pytest.MonkeyPatch, rat
                 )
 
 
-def test_a_new_trace_left_out_is_decided_without_the_sdks_chain() -> None:
+def test_a_new_trace_left_out_is_decided_without_the_sdks_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.05")
+    sampler = telemetry.tracer_provider(Resource.create({})).sampler
     asked: list[int] = []
+    ratio = TraceIdRatioBased.should_sample
 
-    class Ratio(TraceIdRatioBased):
-        def should_sample(self, parent_context: Any, trace_id: int, *args: Any, **kw: Any) -> Any:
-            asked.append(trace_id)
-            return super().should_sample(parent_context, trace_id, *args, **kw)
+    def should_sample(
+        self: TraceIdRatioBased, parent_context: Any, trace_id: int, **kw: Any
+    ) -> Any:
+        asked.append(trace_id)
+        return ratio(self, parent_context, trace_id, **kw)
 
-    kit_sampler: Any = type(telemetry.tracer_provider(Resource.create({})).sampler)
-    sampler = kit_sampler(ParentBased(Ratio(0.05)))
+    monkeypatch.setattr(TraceIdRatioBased, "should_sample", should_sample)
     bound = TraceIdRatioBased.get_bound_for_rate(0.05)
     left_out, kept = (9 << 64) | bound, (9 << 64) | (bound - 1)
     assert sampler.should_sample(Context(), left_out, "GET", SpanKind.SERVER).decision is (

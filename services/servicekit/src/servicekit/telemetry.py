@@ -147,6 +147,7 @@ def tracer_provider(resource: Any) -> TracerProvider:
     from opentelemetry.sdk.trace.sampling import (
         Decision,
         ParentBased,
+        ParentBasedTraceIdRatio,
         Sampler,
         SamplingResult,
         TraceIdRatioBased,
@@ -158,8 +159,12 @@ def tracer_provider(resource: Any) -> TracerProvider:
     class WorkStartsTraces(Sampler):
         def __init__(self, sampler: Sampler) -> None:
             self._sampler = sampler
-            root = sampler._root if isinstance(sampler, ParentBased) else None
-            self._bound = root.bound if isinstance(root, TraceIdRatioBased) else None
+            # The SDK's own samplers only, not a subclass that decides otherwise. The SDK
+            # keeps a parent-based sampler's root as `_root`: should that change, every span
+            # goes the SDK's way (and the kit's tests say so).
+            parent_based = type(sampler) in (ParentBased, ParentBasedTraceIdRatio)
+            root = getattr(sampler, "_root", None) if parent_based else None
+            self._bound = root.bound if type(root) is TraceIdRatioBased else None
 
         def should_sample(
             self,
