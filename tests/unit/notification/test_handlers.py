@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from notification.adapters.repository import NotificationPage, sort_key
+from notification.adapters.repository import NotificationPage, sort_key, to_item
 from notification.contracts.consumed import CONSUMED, TOPICS
 from notification.domain.commands import NotifyCustomer, Topic
 from notification.domain.model import Notification, compose, order_reference
@@ -32,7 +32,7 @@ class FakeNotifications(InMemoryUnitOfWork):
 
     def add(self, notification: Notification) -> None:
         key = (notification.user_id, sort_key(notification))
-        self.stage(lambda: self.rows.__setitem__(key, notification), lambda: key not in self.rows)
+        self.stage(lambda: self.rows.__setitem__(key, notification))
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
         keys = sorted((sk for user, sk in self.rows if user == user_id), reverse=True)
@@ -138,13 +138,23 @@ def test_reasons_are_told_in_words(event_type: str, reason: str, phrase: str) ->
     assert phrase in compose(command).body
 
 
-async def test_a_redelivered_event_adds_nothing() -> None:
+async def test_a_redelivered_event_changes_nothing() -> None:
     notifications = FakeNotifications()
-    envelope = _envelope("ordering.OrderConfirmed")
-    command = _command(envelope)
-    assert await handlers.notify_customer(command, notifications) is True
-    assert await handlers.notify_customer(command, notifications) is False
-    assert len(notifications.rows) == 1
+    command = _command(_envelope("ordering.OrderConfirmed"))
+    await handlers.notify_customer(command, notifications)
+    stored = dict(notifications.rows)
+    await handlers.notify_customer(command, notifications)
+    assert notifications.rows == stored
+    assert len(stored) == 1
+
+
+def test_a_notification_is_made_from_its_event_alone() -> None:
+    occurred = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    command = _command(_envelope("ordering.OrderConfirmed", occurred_at=occurred))
+    ttl = 30 * 86400
+    item = to_item(compose(command), ttl)
+    assert item == to_item(compose(command), ttl)
+    assert item["expires_at"] == {"N": str(int(occurred.timestamp()) + ttl)}
 
 
 async def test_events_it_does_not_read_are_ignored_and_broken_ones_are_poison() -> None:

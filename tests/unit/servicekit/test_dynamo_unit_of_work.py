@@ -1,5 +1,6 @@
 """The kit's DynamoDB unit of work: one transaction of state, outbox and inbox items."""
 
+import asyncio
 import json
 from typing import Any, ClassVar, cast
 
@@ -8,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from servicekit.dynamo import DynamoRepository, DynamoUnitOfWork, TransactionFailedError
 from servicekit.errors import BusyError
+from servicekit.messaging.batching import TableWrites
 from servicekit.messaging.envelope import Event
 
 
@@ -187,6 +189,79 @@ async def test_a_single_put_refused_fails_as_a_transaction_would(
         return
     with pytest.raises(outcome):
         await uow.commit()
+
+
+class BatchWrites(FakeDynamo):
+    """A table whose `BatchWriteItem` leaves the last request unprocessed the first
+    `throttled` times, as DynamoDB does when it throttles."""
+
+    def __init__(self, throttled: int = 0) -> None:
+        super().__init__()
+        self.throttled = throttled
+        self.batches: list[list[dict[str, Any]]] = []
+
+    async def batch_write_item(self, *, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+        [(table, requests)] = RequestItems.items()
+        if self.throttled:
+            self.throttled -= 1
+            self.batches.append(requests[:-1])
+            return {"UnprocessedItems": {table: requests[-1:]}}
+        self.batches.append(requests)
+        return {"UnprocessedItems": {}}
+
+
+def _shared(client: BatchWrites, table: str = "things") -> TableWrites:
+    writes = TableWrites(cast(Any, client), table)
+    writes.unprocessed_delays = (0, 0)
+    return writes
+
+
+async def _put(uow: DynamoUnitOfWork, n: int, condition: str | None = None) -> bool:
+    put: Any = {"TableName": "things", "Item": {"pk": {"S": f"K{n}"}, "sk": {"S": "S"}}}
+    if condition is not None:
+        put["ConditionExpression"] = condition
+    async with uow:
+        uow.write({"Put": put})
+        return await uow.commit()
+
+
+async def test_puts_without_a_condition_committed_together_share_batch_calls() -> None:
+    client = BatchWrites()
+    shared = _shared(client)
+
+    def uow() -> DynamoUnitOfWork:
+        return DynamoUnitOfWork(cast(Any, client), "things", source="test", shared=shared)
+
+    assert all(await asyncio.gather(*(_put(uow(), n) for n in range(30))))
+    # Thirty commits at once: two calls, 25 to a call, not thirty.
+    assert [len(batch) for batch in client.batches] == [25, 5]
+    written = {r["PutRequest"]["Item"]["pk"]["S"] for batch in client.batches for r in batch}
+    assert written == {f"K{n}" for n in range(30)}
+    assert (client.puts, client.calls) == ([], [])
+
+
+async def test_a_put_that_decides_something_is_not_batched() -> None:
+    client = BatchWrites()
+    shared = _shared(client, table="things")
+    conditional = DynamoUnitOfWork(cast(Any, client), "things", source="test", shared=shared)
+    assert await _put(conditional, 1, condition="attribute_not_exists(pk)")
+    # Another table's unit of work with these batches does not write through them either.
+    other = DynamoUnitOfWork(
+        cast(Any, client), "things", source="test", shared=_shared(client, "others")
+    )
+    assert await _put(other, 2)
+    assert [put["Item"]["pk"]["S"] for put in client.puts] == ["K1", "K2"]
+    assert client.batches == []
+
+
+async def test_shared_puts_left_unprocessed_are_sent_again_and_then_not_taken_as_done() -> None:
+    client = BatchWrites(throttled=2)
+    uow = DynamoUnitOfWork(cast(Any, client), "things", source="test", shared=_shared(client))
+    assert await _put(uow, 1)
+    assert [len(batch) for batch in client.batches] == [0, 0, 1]
+    client.throttled = 3
+    with pytest.raises(BusyError):
+        await _put(uow, 2)
 
 
 class BatchReads:

@@ -10,7 +10,8 @@ class NotificationSettings(ServiceSettings):
 
     service_name: str = "notification"
     notifications_table: str = "notifications"
-    # How long a customer can look back; DynamoDB's TTL deletes older messages.
+    # How long after its event a customer can still see a message; DynamoDB's TTL deletes
+    # older ones.
     notification_ttl_days: int = 90
     notification_events_queue: str = "notification-events"
     # Set in AWS from the deployment; found by name on a local stack when empty.

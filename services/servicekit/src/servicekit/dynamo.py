@@ -2,7 +2,9 @@
 (`servicekit.unit_of_work.UnitOfWork`): one `TransactWriteItems` call gathering the state
 writes a change makes, the outbox item of each message it publishes, and the inbox item of
 each message it handles; all stored, or none. Given a `DirectPublisher`, it sends the
-messages as soon as they are stored, and the outbox relay sends only what that missed."""
+messages as soon as they are stored, and the outbox relay sends only what that missed.
+Given `TableWrites`, a change that is a single put without a condition goes in a
+`BatchWriteItem` call shared with the units of work committing at the same time."""
 
 from __future__ import annotations
 
@@ -14,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Self
 from botocore.exceptions import ClientError
 
 from servicekit.errors import BusyError
+from servicekit.messaging.batching import TableWrites
 from servicekit.messaging.dynamo_outbox import DirectPublisher, envelope_put
 from servicekit.messaging.envelope import Envelope, Message
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
-    from types_aiobotocore_dynamodb.type_defs import TransactWriteItemTypeDef
+    from types_aiobotocore_dynamodb.type_defs import PutTypeDef, TransactWriteItemTypeDef
 
 # How long a handled message's id is remembered: as long as the PostgreSQL inboxes keep theirs
 # (`messaging.inbox.INBOX_RETENTION`), past the last redelivery a message can have: four days
@@ -73,7 +76,9 @@ class DynamoUnitOfWork:
 
     Reads go straight to the table, so entering opens nothing; leaving forgets what was not
     committed. Subclasses attach their repositories in `__init__`. With `direct`, what
-    `publish()` gathered is sent right after the commit.
+    `publish()` gathered is sent right after the commit. With `shared`, a commit of one put
+    without a condition, on the table `shared` writes to, goes in a call shared with other
+    commits.
     """
 
     # Pauses before trying a transaction again that a conflict or throttling cancelled.
@@ -86,11 +91,13 @@ class DynamoUnitOfWork:
         *,
         source: str,
         direct: DirectPublisher | None = None,
+        shared: TableWrites | None = None,
     ) -> None:
         self.client = client
         self.table = table
         self._source = source
         self._direct = direct
+        self._shared = shared
         self._writes: list[TransactWriteItemTypeDef] = []
         self._outbox: list[TransactWriteItemTypeDef] = []
 
@@ -159,7 +166,7 @@ class DynamoUnitOfWork:
 
     async def _transact(self, writes: list[TransactWriteItemTypeDef]) -> bool:
         if len(writes) == 1 and "Put" in writes[0]:
-            return await self._put(writes[0])
+            return await self._put(writes[0]["Put"])
         pauses = list(self.retry_delays)
         while True:
             try:
@@ -177,12 +184,21 @@ class DynamoUnitOfWork:
                     raise TransactionFailedError(reasons) from exc
             await asyncio.sleep(pauses.pop(0))
 
-    async def _put(self, write: TransactWriteItemTypeDef) -> bool:
+    async def _put(self, put: PutTypeDef) -> bool:
         # One item needs no transaction: a conditional PutItem decides the same, at half the
         # write capacity and with less work on both sides. The SDK retries throttling itself;
-        # what it gives up on decided nothing, as a cancelled transaction did not.
+        # what it gives up on decided nothing, as a cancelled transaction did not. A put with
+        # no condition decides nothing at all, so it can share a batch call with others.
+        shared = self._shared
+        if (
+            shared is not None
+            and shared.table == put["TableName"]
+            and "ConditionExpression" not in put
+        ):
+            await shared.write([{"PutRequest": {"Item": put["Item"]}}])
+            return True
         try:
-            await self.client.put_item(**write["Put"])
+            await self.client.put_item(**put)
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             if code == "ConditionalCheckFailedException":

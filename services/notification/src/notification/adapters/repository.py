@@ -1,13 +1,14 @@
 """Notifications in DynamoDB: one item per customer and event (`USER#<id>`,
 `<occurred_at>#<event id>`), so that a customer's messages sort by time.
 
-The put joins a unit of work that claims the event in the inbox in the same transaction, so
-a redelivered event adds nothing. Items expire (`expires_at`) through the table's TTL.
+Everything in an item comes from its event, its expiry (`expires_at`, through the table's
+TTL) included: a redelivered event puts the same item again, under the same key, and changes
+nothing. So the put needs no condition and no inbox item, and the puts of messages handled at
+the same time share `BatchWriteItem` calls.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,8 +31,8 @@ class NotificationPage:
 
 class NotificationRepository(Protocol):
     def add(self, notification: Notification) -> None:
-        """Store a notification when the unit of work commits, unless one for its event is
-        stored already (the commit then fails)."""
+        """Store a notification when the unit of work commits; the same one again, for a
+        redelivered event, changes nothing."""
         ...
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
@@ -46,7 +47,8 @@ def sort_key(notification: Notification) -> str:
     return f"{occurred}#{notification.event_id}"
 
 
-def _to_item(notification: Notification, expires_at: int) -> dict[str, Any]:
+def to_item(notification: Notification, ttl_seconds: int) -> dict[str, Any]:
+    expires_at = int(notification.occurred_at.timestamp()) + ttl_seconds
     return {
         "pk": {"S": f"USER#{notification.user_id}"},
         "sk": {"S": sort_key(notification)},
@@ -57,7 +59,6 @@ def _to_item(notification: Notification, expires_at: int) -> dict[str, Any]:
         "subject": {"S": notification.subject},
         "body": {"S": notification.body},
         "occurred_at": {"S": notification.occurred_at.isoformat()},
-        "created_at": {"S": notification.created_at.isoformat()},
         "expires_at": {"N": str(expires_at)},
     }
 
@@ -71,7 +72,6 @@ def _from_item(item: dict[str, Any]) -> Notification:
         subject=item["subject"]["S"],
         body=item["body"]["S"],
         occurred_at=datetime.fromisoformat(item["occurred_at"]["S"]),
-        created_at=datetime.fromisoformat(item["created_at"]["S"]),
     )
 
 
@@ -83,17 +83,8 @@ class DynamoNotificationRepository(DynamoRepository):
         self._ttl_seconds = ttl_seconds
 
     def add(self, notification: Notification) -> None:
-        item = _to_item(notification, int(time.time()) + self._ttl_seconds)
-        # Its key is the event's (time and id): stored once, however often the event comes.
-        self._uow.write(
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(sk)",
-                }
-            }
-        )
+        item = to_item(notification, self._ttl_seconds)
+        self._uow.write({"Put": {"TableName": self._table, "Item": item}})
 
     async def page(self, user_id: str, limit: int, after: str | None) -> NotificationPage:
         values: dict[str, Any] = {":pk": {"S": f"USER#{user_id}"}}

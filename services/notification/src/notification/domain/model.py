@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from notification.domain.commands import NotifyCustomer, Topic
 
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """One message to one customer, about one event."""
+    """One message to one customer, about one event: made from the event alone, so the same
+    event always makes the same message."""
 
     user_id: str
     event_id: uuid.UUID
@@ -20,7 +21,6 @@ class Notification:
     subject: str
     body: str
     occurred_at: datetime
-    created_at: datetime
 
 
 _CANCEL_REASONS = {
@@ -108,5 +108,4 @@ def compose(news: NotifyCustomer) -> Notification:
         subject=subject.format(**values),
         body=body.format(**values),
         occurred_at=news.occurred_at,
-        created_at=datetime.now(UTC),
     )

@@ -17,15 +17,15 @@ _SORT_KEY = re.compile(
 )
 
 
-async def notify_customer(cmd: NotifyCustomer, uow: UnitOfWork) -> bool:
-    """Record the message about `cmd` for its customer, once; False if it was recorded.
+async def notify_customer(cmd: NotifyCustomer, uow: UnitOfWork) -> None:
+    """Record the message about `cmd` for its customer.
 
-    The notification is its own record of the event: keyed by the event's time and id, it is
-    stored once however often the event comes, so no inbox item is written beside it (one
-    conditional write, not a transaction of two)."""
+    The notification is its own record of the event: made from the event alone and keyed by
+    its time and id, it is the same item however often the event comes, so storing it again
+    changes nothing and no inbox item is written beside it."""
     async with uow:
         uow.notifications.add(compose(cmd))
-        return await uow.commit()
+        await uow.commit()
 
 
 def encode_cursor(last_key: str) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from notification.adapters.repository import DynamoNotificationRepository, NotificationRepository
 from servicekit.dynamo import DynamoUnitOfWork
+from servicekit.messaging.batching import TableWrites
 from servicekit.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 if TYPE_CHECKING:
@@ -18,10 +19,18 @@ class UnitOfWork(BaseUnitOfWork, Protocol):
 
 
 class NotificationUnitOfWork(DynamoUnitOfWork):
-    """One transaction on the `notifications` table, with its notifications."""
+    """Writes to the `notifications` table, with its notifications. Given `puts` (on the same
+    table), a notification's put goes in a call shared with those committed at the same time."""
 
-    def __init__(self, client: DynamoDBClient, table: str, ttl_seconds: int) -> None:
-        super().__init__(client, table, source="notification")
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        ttl_seconds: int,
+        *,
+        puts: TableWrites | None = None,
+    ) -> None:
+        super().__init__(client, table, source="notification", shared=puts)
         self._notifications = DynamoNotificationRepository(self, ttl_seconds)
 
     @property

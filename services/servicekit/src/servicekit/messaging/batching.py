@@ -15,7 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from servicekit.errors import BusyError
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_dynamodb.type_defs import WriteRequestTypeDef as WriteRequest
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -87,3 +93,47 @@ class SharedBatches(Generic[T, R]):
             for _, future in batch:
                 if not future.done():
                     future.set_result(outcome)
+
+
+class TableWrites:
+    """Puts and deletes on one DynamoDB table (a `PutRequest` or `DeleteRequest` each), in
+    `BatchWriteItem` calls of up to 25 that concurrent callers share (`SharedBatches`).
+
+    Requests DynamoDB leaves unprocessed (throttling) are sent again after a pause, a few
+    times; then the call's callers get `BusyError`, since a write left undone is not done.
+    A batch has no conditions: it suits writes whose repeating changes nothing."""
+
+    BATCH = 25  # DynamoDB's limit for one `BatchWriteItem` call
+    unprocessed_delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4)
+
+    def __init__(self, client: DynamoDBClient, table: str, *, linger: float = 0.0) -> None:
+        self._client = client
+        self.table = table
+        self._batches: SharedBatches[WriteRequest, None] = SharedBatches(
+            self._call, self.BATCH, linger=linger
+        )
+
+    def add(self, request: WriteRequest) -> asyncio.Future[None]:
+        """Write `request`, soon; the future is done once its call is back."""
+        return self._batches.add(request)
+
+    async def write(self, requests: Sequence[WriteRequest]) -> None:
+        """Write `requests` and wait until the calls they went in are back."""
+        await self._batches.send(requests)
+
+    async def flush(self) -> None:
+        """Wait until every write added so far has been tried."""
+        await self._batches.flush()
+
+    async def _call(self, requests: list[WriteRequest]) -> None:
+        pending: Any = {self.table: requests}
+        pauses = list(self.unprocessed_delays)
+        while True:
+            response = await self._client.batch_write_item(RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            left = len(pending.get(self.table, ()))
+            if not left:
+                return
+            if not pauses:
+                raise BusyError(f"DynamoDB left {left} writes undone: throttled")
+            await asyncio.sleep(pauses.pop(0))

@@ -10,8 +10,9 @@ Two paths send an item, and leases keep them apart:
 - **At once** (`DirectPublisher`): the process that committed sends its messages right after
   the commit and deletes their items. The items were written held in that process's name for
   `hold_seconds` (`lease_until`), so no relay touches them meanwhile. Units of work that
-  commit at once share their publish and delete calls (`batching.SharedBatches`), so a burst
-  costs a call per ten messages and per 25 deletes, not a call of each per commit.
+  commit at once share their publish and delete calls (`batching.SharedBatches`,
+  `batching.TableWrites`), so a burst costs a call per ten messages and per 25 deletes, not
+  a call of each per commit.
 - **The sweep** (`DynamoOutboxRelay`): sends what the committing process did not (a crash
   between commit and send, a broker outage). A relay leases whole partitions, not items: one
   conditional write takes or renews a partition's lease (`OUTBOX#LEASES`), and only the
@@ -53,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from botocore.exceptions import ClientError
 
-from servicekit.messaging.batching import SharedBatches
+from servicekit.messaging.batching import TableWrites
 from servicekit.messaging.envelope import Envelope
 from servicekit.messaging.publisher import SharedPublisher
 from servicekit.messaging.relay import Outgoing, Park, Publisher, RelayCore, Retry, RetryPolicy
@@ -61,6 +62,7 @@ from servicekit.messaging.relay import Outgoing, Park, Publisher, RelayCore, Ret
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
     from types_aiobotocore_dynamodb.type_defs import TransactWriteItemTypeDef
+    from types_aiobotocore_dynamodb.type_defs import WriteRequestTypeDef as WriteRequest
 
 log = structlog.get_logger(__name__)
 
@@ -68,9 +70,6 @@ PARTITIONS = 8
 PARKED_PK = "OUTBOX#PARKED"
 # Where the relays' partition leases live, one item per partition.
 LEASES_PK = "OUTBOX#LEASES"
-# BatchWriteItem takes at most 25 requests.
-DELETE_BATCH = 25
-
 Item = dict[str, Any]
 
 
@@ -128,45 +127,25 @@ def _key(item: Item) -> Item:
     return {"pk": item["pk"], "sk": item["sk"]}
 
 
-class _Deletes:
-    """Deletes a table's outbox items once sent, in `BatchWriteItem` calls of up to 25 keys
-    that concurrent callers share. Keys DynamoDB leaves unprocessed are tried again a few
-    times; what still fails, or a call that fails, is logged and left for its lease to
-    expire (sent again, absorbed). With `linger`, a call waits that long for company."""
-
-    def __init__(self, client: DynamoDBClient, table: str, *, linger: float = 0.0) -> None:
-        self._client = client
-        self._table = table
-        self._batches: SharedBatches[Item, None] = SharedBatches(
-            self._call, DELETE_BATCH, linger=linger
-        )
+class _Deletes(TableWrites):
+    """Deletes a table's outbox items once sent, in shared `BatchWriteItem` calls of up to 25
+    keys (`TableWrites`). What fails is logged and left for its lease to expire (sent again,
+    absorbed). With `linger`, a call waits that long for company."""
 
     async def delete(self, items: Sequence[Item]) -> None:
         """Delete `items`; back once the calls their keys went in are."""
-        await self._batches.send([_key(item) for item in items])
+        await self.write([{"DeleteRequest": {"Key": _key(item)}} for item in items])
 
     def delete_soon(self, items: Sequence[Item]) -> None:
         """Delete `items` in a call to come; nobody waits for it."""
         for item in items:
-            self._batches.add(_key(item))
+            self.add({"DeleteRequest": {"Key": _key(item)}})
 
-    async def flush(self) -> None:
-        """Wait until every deletion asked for so far has been tried."""
-        await self._batches.flush()
-
-    async def _call(self, keys: list[Item]) -> None:
-        requests: Any = {self._table: [{"DeleteRequest": {"Key": key}} for key in keys]}
+    async def _call(self, requests: list[WriteRequest]) -> None:
         try:
-            for attempt in range(4):
-                response = await self._client.batch_write_item(RequestItems=requests)
-                requests = response.get("UnprocessedItems") or {}
-                if not requests:
-                    return
-                await asyncio.sleep(0.05 * 2**attempt)
+            await super()._call(requests)
         except Exception as exc:  # see the class's docstring
-            log.warning("outbox_delete_failed", count=len(keys), error=repr(exc))
-            return
-        log.warning("outbox_delete_unprocessed", count=len(requests.get(self._table, [])))
+            log.warning("outbox_delete_failed", count=len(requests), error=repr(exc))
 
 
 class DirectPublisher:
