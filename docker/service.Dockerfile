@@ -92,7 +92,7 @@ COPY --from=deps /app/.venv /app/.venv
 COPY migrations/ /app/migrations/
 COPY infra/topology.json /app/infra/topology.json
 COPY infra/statemachine/ /app/infra/statemachine/
-COPY docker/healthcheck.py /usr/local/bin/healthcheck
+COPY docker/healthcheck /usr/local/bin/healthcheck
 # This image's own package.
 ARG PACKAGE
 COPY --from=app /overlay/ /
