@@ -240,6 +240,20 @@ async def test_puts_without_a_condition_committed_together_share_batch_calls() -
     assert (client.puts, client.calls) == ([], [])
 
 
+async def test_the_same_put_committed_twice_at_once_goes_once() -> None:
+    client = BatchWrites()
+    shared = _shared(client)
+
+    def uow() -> DynamoUnitOfWork:
+        return DynamoUnitOfWork(cast(Any, client), "things", source="test", shared=shared)
+
+    # One message delivered twice and handled together: DynamoDB would refuse a call that
+    # names one key twice, and with it every other put in the call.
+    assert all(await asyncio.gather(_put(uow(), 1), _put(uow(), 1), _put(uow(), 2)))
+    [batch] = client.batches
+    assert sorted(r["PutRequest"]["Item"]["pk"]["S"] for r in batch) == ["K1", "K2"]
+
+
 async def test_a_put_that_decides_something_is_not_batched() -> None:
     client = BatchWrites()
     shared = _shared(client, table="things")

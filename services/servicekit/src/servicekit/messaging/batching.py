@@ -17,6 +17,8 @@ import contextvars
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import orjson
+
 from servicekit.errors import BusyError
 
 if TYPE_CHECKING:
@@ -101,7 +103,9 @@ class TableWrites:
 
     Requests DynamoDB leaves unprocessed (throttling) are sent again after a pause, a few
     times; then the call's callers get `BusyError`, since a write left undone is not done.
-    A batch has no conditions: it suits writes whose repeating changes nothing."""
+    A batch has no conditions: it suits writes whose repeating changes nothing. The same
+    request added twice at once (one message delivered twice, both handled together) goes
+    once: DynamoDB refuses a whole call that names one key twice."""
 
     BATCH = 25  # DynamoDB's limit for one `BatchWriteItem` call
     unprocessed_delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4)
@@ -126,7 +130,8 @@ class TableWrites:
         await self._batches.flush()
 
     async def _call(self, requests: list[WriteRequest]) -> None:
-        pending: Any = {self.table: requests}
+        distinct = {orjson.dumps(r, option=orjson.OPT_SORT_KEYS): r for r in requests}
+        pending: Any = {self.table: list(distinct.values())}
         pauses = list(self.unprocessed_delays)
         while True:
             response = await self._client.batch_write_item(RequestItems=pending)
