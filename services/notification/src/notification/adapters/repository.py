@@ -48,6 +48,7 @@ def sort_key(notification: Notification) -> str:
 
 
 def to_item(notification: Notification, ttl_seconds: int) -> dict[str, Any]:
+    """The DynamoDB item of a notification, which expires `ttl_seconds` after its event."""
     expires_at = int(notification.occurred_at.timestamp()) + ttl_seconds
     return {
         "pk": {"S": f"USER#{notification.user_id}"},
