@@ -1,10 +1,12 @@
 """The kit's DynamoDB unit of work against the emulator's own cancellation reasons: a message
 handled before and a state write whose condition fails read as "nothing to do"; a cancellation
 for any other reason raises, stores nothing, and the message's next delivery does the work.
-(The emulator never throttles nor reports a conflict; those reasons are put in front of it.)"""
+(The emulator never throttles nor reports a conflict; those reasons are put in front of it.)
+Shared batch writes, against its refusal of a call that names one key twice."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from basket.domain.model import Basket
 from basket.service_layer import handlers
 from basket.service_layer.unit_of_work import BasketUnitOfWork
 from servicekit.dynamo import DynamoUnitOfWork, TransactionFailedError
+from servicekit.messaging.batching import TableWrites
 from tests.support.requests import scratch_table
 
 pytestmark = pytest.mark.integration
@@ -151,3 +154,26 @@ async def test_a_throttled_reopening_leaves_the_basket_to_the_next_delivery(
     assert (await BasketUnitOfWork(dynamodb, name, 3600).baskets.get(user)).order_id is None
     # A redelivery after that: the basket is not frozen for the order, nothing to do.
     assert await handlers.reopen_basket(reopen, BasketUnitOfWork(dynamodb, name, 3600)) is False
+
+
+async def test_shared_puts_of_one_item_at_once_go_in_one_call_that_dynamodb_takes(
+    table: tuple[Any, str],
+) -> None:
+    dynamodb, name = table
+    item = {"pk": {"S": f"N#{uuid.uuid4()}"}, "sk": {"S": "ITEM"}, "body": {"S": "hello"}}
+    other = {"pk": {"S": f"N#{uuid.uuid4()}"}, "sk": {"S": "ITEM"}, "body": {"S": "world"}}
+    # DynamoDB refuses a whole call that names one key twice.
+    with pytest.raises(ClientError) as refused:
+        await dynamodb.batch_write_item(
+            RequestItems={name: [{"PutRequest": {"Item": item}}, {"PutRequest": {"Item": item}}]}
+        )
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    # One message delivered twice and handled together, beside another: one call, all stored.
+    writes = TableWrites(dynamodb, name)
+    await asyncio.gather(
+        *(writes.write([{"PutRequest": {"Item": i}}]) for i in (item, item, other))
+    )
+    for expected in (item, other):
+        key = {"pk": expected["pk"], "sk": expected["sk"]}
+        stored = await dynamodb.get_item(TableName=name, Key=key, ConsistentRead=True)
+        assert stored["Item"] == expected
