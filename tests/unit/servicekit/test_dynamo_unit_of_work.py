@@ -259,7 +259,7 @@ async def test_a_put_that_decides_something_is_not_batched() -> None:
     shared = _shared(client, table="things")
     conditional = DynamoUnitOfWork(cast(Any, client), "things", source="test", shared=shared)
     assert await _put(conditional, 1, condition="attribute_not_exists(pk)")
-    # Another table's unit of work with these batches does not write through them either.
+    # Nor does a unit of work whose shared batches write to another table.
     other = DynamoUnitOfWork(
         cast(Any, client), "things", source="test", shared=_shared(client, "others")
     )
