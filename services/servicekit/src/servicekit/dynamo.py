@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 from botocore.exceptions import ClientError
 
 from servicekit.errors import BusyError
-from servicekit.messaging.batching import TableWrites
+from servicekit.messaging.batching import UNPROCESSED_DELAYS, TableWrites
 from servicekit.messaging.dynamo_outbox import DirectPublisher, envelope_put
 from servicekit.messaging.envelope import Envelope, Message
 
@@ -214,7 +214,7 @@ class DynamoRepository:
     writes to the unit of work's transaction (`self._uow.write`)."""
 
     # Pauses before asking again for keys a `BatchGetItem` left unprocessed (throttling).
-    unprocessed_delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4)
+    unprocessed_delays = UNPROCESSED_DELAYS
 
     def __init__(self, uow: DynamoUnitOfWork) -> None:
         self._uow = uow

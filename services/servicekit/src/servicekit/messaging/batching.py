@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Pauses before asking DynamoDB again for what a batch call left unprocessed (throttling).
+UNPROCESSED_DELAYS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4)
+
 
 class SharedBatches(Generic[T, R]):
     """Sends entries through `call`, at most `size` to a call, in calls shared by whoever adds
@@ -108,7 +111,7 @@ class TableWrites:
     once: DynamoDB refuses a whole call that names one key twice."""
 
     BATCH = 25  # DynamoDB's limit for one `BatchWriteItem` call
-    unprocessed_delays: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4)
+    unprocessed_delays = UNPROCESSED_DELAYS
 
     def __init__(self, client: DynamoDBClient, table: str, *, linger: float = 0.0) -> None:
         self._client = client
