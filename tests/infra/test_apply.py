@@ -145,6 +145,14 @@ def saga_key() -> str:
 
 
 DATA_SOURCE = re.compile(r"(^|\.)data\.")
+# An access-log line of a request answered 2xx (moto logs every request; ministack, errors only).
+SUCCEEDED = re.compile(r'" 2\d\d \S+$')
+
+
+def unsuccessful(log: Path) -> str:
+    """A log without its lines for requests that succeeded: what is left is what went wrong."""
+    lines = log.read_text(errors="replace").splitlines()
+    return "\n".join(line for line in lines if not SUCCEEDED.search(line))
 
 
 @dataclass
@@ -172,15 +180,17 @@ class Run:
             pytest.fail(f"terraform {args[0]} took over {timeout} s\n{self.emulator_logs()}")
         if label:
             self.seconds[label] = time.monotonic() - started
+        # Terraform's errors first: a long failure is shown by its head and its tail.
         assert result.returncode in ok, (
-            f"terraform {' '.join(args)}: exit {result.returncode}\n"
-            f"{result.stdout[-8000:]}\n{result.stderr[-4000:]}\n{self.emulator_logs()}"
+            f"terraform {' '.join(args)}: exit {result.returncode}\n{result.stderr[-4000:]}\n"
+            f"{self.emulator_logs()}\n--- terraform's output, last lines:\n{result.stdout[-6000:]}"
         )
         return result
 
     def emulator_logs(self) -> str:
+        """The last of what each emulator logged, less its answers that succeeded."""
         return "\n".join(
-            f"--- {name} log ({path}), last lines:\n{path.read_text(errors='replace')[-3000:]}"
+            f"--- {name} log ({path}), last lines:\n{unsuccessful(path)[-3000:]}"
             for name, path in self.logs.items()
             if path.exists()
         )
