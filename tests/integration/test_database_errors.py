@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from servicekit.db import create_engine, create_read_pool
+from servicekit.db import create_engine, create_statement_pool
 from servicekit.errors import PROBLEM_JSON, install_problem_handlers
 from servicekit.settings import PostgresSettings
 from tests.support.postgres import Database
@@ -60,7 +60,7 @@ async def client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
         db_max_overflow=0,
     )
     engine = create_engine(settings, "public")
-    reads = await create_read_pool(settings, "public")
+    reads = await create_statement_pool(settings, "public")
     transport = httpx.ASGITransport(_app(engine, reads), raise_app_exceptions=True)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -1,6 +1,6 @@
-"""Ordering's repository on the real PostgreSQL: a timeline entry is written only beside a
-stored order, in one statement; a step outcome only while the timeline has room, however
-many are written at once."""
+"""Ordering's repository on the real PostgreSQL: a timeline entry is written and counted only
+beside a stored order, in one statement; a step outcome, claimed with it in one statement, only
+once per message and while the timeline has room, however many are written at once."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ordering.adapters.orm import order_timeline
-from ordering.adapters.repository import SqlOrderRepository
-from ordering.domain.errors import TimelineFullError
+from ordering.adapters.orm import inbox, order_timeline, orders
+from ordering.adapters.repository import PgTimelines, Recorded, SqlOrderRepository
 from ordering.domain.model import Order, OrderLine, TimelineEntry
 from ordering.settings import OrderingSettings
-from servicekit.db import create_engine
+from servicekit.db import create_engine, create_statement_pool
 
 pytestmark = pytest.mark.integration
+
+AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -32,10 +33,27 @@ async def engine(ordering_env: dict[str, str]) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture
+async def timelines(ordering_env: dict[str, str]) -> AsyncIterator[PgTimelines]:
+    settings = OrderingSettings.model_validate({k.lower(): v for k, v in ordering_env.items()})
+    pool = await create_statement_pool(settings, "ordering")
+    yield PgTimelines(pool)
+    await pool.close()
+
+
 async def _entries(engine: AsyncEngine, order_id: uuid.UUID) -> int:
     async with engine.connect() as connection:
         counted = await connection.execute(
             select(func.count()).where(order_timeline.c.order_id == order_id)
+        )
+        return int(counted.scalar_one())
+
+
+async def _timeline_entries(engine: AsyncEngine, order_id: uuid.UUID) -> int:
+    """The order's own count of its timeline's entries."""
+    async with engine.connect() as connection:
+        counted = await connection.execute(
+            select(orders.c.timeline_entries).where(orders.c.id == order_id)
         )
         return int(counted.scalar_one())
 
@@ -49,11 +67,12 @@ async def test_a_timeline_entry_is_written_only_beside_a_stored_order(
     order = Order(id=uuid.uuid4(), user_id="alice", lines=(line,), currency="EUR")
     unknown = uuid.uuid4()
     async with engine.begin() as connection:
-        orders = SqlOrderRepository(connection)
-        assert await orders.add(order)
-        assert await orders.record(order.id, entry)
-        assert not await orders.record(unknown, entry)
+        repository = SqlOrderRepository(connection)
+        assert await repository.add(order)
+        assert await repository.record(order.id, entry)
+        assert not await repository.record(unknown, entry)
     assert await _entries(engine, order.id) == 1
+    assert await _timeline_entries(engine, order.id) == 1
     assert await _entries(engine, unknown) == 0
     async with engine.connect() as connection:
         stored = await connection.execute(
@@ -64,31 +83,78 @@ async def test_a_timeline_entry_is_written_only_beside_a_stored_order(
         assert stored.one() == ("ReserveStock", "reserved", at)
 
 
-async def test_a_full_timeline_takes_no_more_step_outcomes_even_written_at_once(
-    engine: AsyncEngine,
-) -> None:
+async def _stored_order(engine: AsyncEngine) -> Order:
     line = OrderLine(uuid.uuid4(), "MUG-001", "Mug", 1, Decimal("12.50"))
     order = Order(id=uuid.uuid4(), user_id="alice", lines=(line,), currency="EUR")
-    at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     async with engine.begin() as connection:
         assert await SqlOrderRepository(connection).add(order)
+    return order
 
-    async def write(n: int) -> bool:
-        async with engine.begin() as connection:
-            entry = TimelineEntry("ReserveStock", at, f"failed: Forged{n}")
-            try:
-                return await SqlOrderRepository(connection).record(order.id, entry, limit=5)
-            except TimelineFullError:
-                return False
 
-    written = await asyncio.gather(*(write(n) for n in range(12)))
-    assert written.count(True) == 5
+async def _handled(engine: AsyncEngine, message_ids: list[str]) -> int:
+    async with engine.connect() as connection:
+        counted = await connection.execute(
+            select(func.count()).where(
+                inbox.c.message_id.in_(message_ids), inbox.c.handler == "record_step"
+            )
+        )
+        return int(counted.scalar_one())
+
+
+async def test_a_full_timeline_takes_no_more_step_outcomes_even_written_at_once(
+    engine: AsyncEngine, timelines: PgTimelines
+) -> None:
+    order = await _stored_order(engine)
+    messages = [str(uuid.uuid4()) for _ in range(12)]
+
+    async def write(n: int) -> Recorded:
+        entry = TimelineEntry("ReserveStock", AT, f"failed: Forged{n}")
+        return await timelines.record_once(messages[n], order.id, entry, limit=5)
+
+    recorded = await asyncio.gather(*(write(n) for n in range(12)))
+    assert sorted(r.value for r in recorded) == ["added"] * 5 + ["full"] * 7
     assert await _entries(engine, order.id) == 5
+    assert await _handled(engine, messages) == 12  # each dropped at once when delivered again
+    assert await write(0) is Recorded.SEEN
+    # The order's own entries are written whatever the limit, and counted.
     async with engine.begin() as connection:
-        orders = SqlOrderRepository(connection)
-        with pytest.raises(TimelineFullError):
-            await orders.record(order.id, TimelineEntry("ReserveStock", at), limit=5)
-        # Without a limit (the order's own entries), it is still written.
-        assert await orders.record(order.id, TimelineEntry("CANCELLED", at, "TIMEOUT"))
-        assert not await orders.record(uuid.uuid4(), TimelineEntry("ReserveStock", at), limit=5)
+        assert await SqlOrderRepository(connection).record(order.id, TimelineEntry("X", AT))
     assert await _entries(engine, order.id) == 6
+    assert await _timeline_entries(engine, order.id) == 6
+
+
+async def test_the_order_s_own_entries_count_towards_the_limit(
+    engine: AsyncEngine, timelines: PgTimelines
+) -> None:
+    order = await _stored_order(engine)
+    async with engine.begin() as connection:
+        repository = SqlOrderRepository(connection)
+        for step in ("PLACED", "CANCEL_REQUESTED"):
+            assert await repository.record(order.id, TimelineEntry(step, AT))
+    entry = TimelineEntry("ReserveStock", AT, "succeeded")
+    assert await timelines.record_once("m1", order.id, entry, limit=3) is Recorded.ADDED
+    assert await timelines.record_once("m2", order.id, entry, limit=3) is Recorded.FULL
+    assert await _entries(engine, order.id) == 3
+
+
+async def test_one_message_delivered_twice_at_once_is_recorded_once(
+    engine: AsyncEngine, timelines: PgTimelines
+) -> None:
+    order = await _stored_order(engine)
+    message, entry = str(uuid.uuid4()), TimelineEntry("CapturePayment", AT, "succeeded")
+    recorded = await asyncio.gather(
+        *(timelines.record_once(message, order.id, entry, limit=32) for _ in range(2))
+    )
+    assert sorted(r.value for r in recorded) == ["added", "seen"]
+    assert await _entries(engine, order.id) == 1
+
+
+async def test_an_outcome_for_no_stored_order_is_handled_and_writes_nothing(
+    engine: AsyncEngine, timelines: PgTimelines
+) -> None:
+    unknown, message = uuid.uuid4(), str(uuid.uuid4())
+    entry = TimelineEntry("ReserveStock", AT, "succeeded")
+    assert await timelines.record_once(message, unknown, entry, limit=32) is Recorded.NO_ORDER
+    assert await _entries(engine, unknown) == 0
+    assert await _handled(engine, [message]) == 1
+    assert await timelines.record_once(message, unknown, entry, limit=32) is Recorded.SEEN

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from ordering.adapters.repository import Recorded
 from ordering.adapters.saga import saga_input
 from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from ordering.domain import commands
@@ -45,13 +46,9 @@ class FakeOrders:
     async def save(self, order: Order) -> None:
         self.rows[order.id] = order
 
-    async def record(
-        self, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int | None = None
-    ) -> bool:
+    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
         if order_id not in self.rows:
             return False
-        if limit is not None and len([o for o, _ in self.timeline if o == order_id]) >= limit:
-            raise TimelineFullError(order_id, limit)
         self.timeline.append((order_id, entry.step))
         self.entries.append((order_id, entry))
         return True
@@ -224,6 +221,29 @@ async def test_the_saga_input_carries_the_order_with_money_as_strings() -> None:
     assert SAGA_KEY.secret(str(uuid.uuid4())) != sent["secret"]
 
 
+class FakeTimelines:
+    """Step outcomes recorded on a fake unit of work's orders and inbox, as the one statement
+    records them: the message claimed whatever becomes of the entry."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    async def record_once(
+        self, message_id: str, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int
+    ) -> Recorded:
+        claim = (message_id, "record_step")
+        if claim in self._uow.handled:
+            return Recorded.SEEN
+        self._uow.handled.add(claim)
+        orders = self._uow.orders
+        if order_id not in orders.rows:
+            return Recorded.NO_ORDER
+        if sum(1 for recorded_on, _ in orders.timeline if recorded_on == order_id) >= limit:
+            return Recorded.FULL
+        await orders.record(order_id, entry)
+        return Recorded.ADDED
+
+
 def _step(order_id: uuid.UUID, message_id: str = "e1") -> commands.RecordStep:
     at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     return commands.RecordStep(message_id, order_id, "ReserveStock", "reserved", at)
@@ -231,22 +251,24 @@ def _step(order_id: uuid.UUID, message_id: str = "e1") -> commands.RecordStep:
 
 async def test_a_steps_outcome_is_recorded_once() -> None:
     uow, saga = FakeUnitOfWork(), FakeSaga()
+    timelines = FakeTimelines(uow)
     order = await handlers.place_order(_place(), uow, saga)
-    assert await handlers.record_step(_step(order.id), uow)
-    assert not await handlers.record_step(_step(order.id), uow)  # the same message again
+    assert await handlers.record_step(_step(order.id), timelines)
+    assert not await handlers.record_step(_step(order.id), timelines)  # the same message again
     assert uow.orders.timeline == [(order.id, "PLACED"), (order.id, "ReserveStock")]
 
 
 async def test_an_outcome_beyond_the_timelines_limit_is_claimed_and_not_recorded() -> None:
     uow, saga = FakeUnitOfWork(), FakeSaga()
+    timelines = FakeTimelines(uow)
     order = await handlers.place_order(_place(), uow, saga)  # PLACED: the first entry
     for n in range(1, TIMELINE_LIMIT):
-        assert await handlers.record_step(_step(order.id, f"e{n}"), uow)
+        assert await handlers.record_step(_step(order.id, f"e{n}"), timelines)
     with pytest.raises(TimelineFullError):
-        await handlers.record_step(_step(order.id, "one-too-many"), uow)
+        await handlers.record_step(_step(order.id, "one-too-many"), timelines)
     assert len(uow.orders.timeline) == TIMELINE_LIMIT
     assert ("one-too-many", "record_step") in uow.handled  # a redelivery is dropped at once
-    assert not await handlers.record_step(_step(order.id, "one-too-many"), uow)
+    assert not await handlers.record_step(_step(order.id, "one-too-many"), timelines)
     # The order's own entries are not step outcomes: its cancellation is still recorded.
     await handlers.cancel_order(commands.CancelOrder(order.id, CancelReason.TIMEOUT), uow)
     assert uow.orders.timeline[-1] == (order.id, "CANCELLED")
@@ -254,6 +276,6 @@ async def test_an_outcome_beyond_the_timelines_limit_is_claimed_and_not_recorded
 
 async def test_an_outcome_for_no_stored_order_is_claimed_and_dropped() -> None:
     uow, unknown = FakeUnitOfWork(), uuid.uuid4()
-    assert not await handlers.record_step(_step(unknown), uow)
+    assert not await handlers.record_step(_step(unknown), FakeTimelines(uow))
     assert uow.orders.timeline == []
     assert ("e1", "record_step") in uow.handled  # a redelivery finds it handled

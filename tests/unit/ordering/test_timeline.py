@@ -12,7 +12,7 @@ from ordering.domain.model import TIMELINE_LIMIT, Order, OrderLine
 from ordering.entrypoints.worker import step_outcomes
 from servicekit.messaging.consumer import PoisonMessageError
 from servicekit.testing import envelope, received
-from tests.unit.ordering.test_handlers import FakeUnitOfWork
+from tests.unit.ordering.test_handlers import FakeTimelines, FakeUnitOfWork
 
 AT = datetime(2026, 12, 1, 1, 2, 3, tzinfo=UTC)
 
@@ -60,7 +60,7 @@ async def test_each_step_outcome_is_recorded_at_its_own_time(
     uow = FakeUnitOfWork()
     order_id = _stored(uow)
     message = envelope(event_type, data | {"order_id": str(order_id)}, occurred_at=AT)
-    await step_outcomes(lambda: uow)(received(message))
+    await step_outcomes(FakeTimelines(uow))(received(message))
     [(recorded_on, entry)] = uow.orders.entries
     assert (recorded_on, entry.step, entry.detail, entry.at) == (order_id, step, detail, AT)
 
@@ -68,7 +68,7 @@ async def test_each_step_outcome_is_recorded_at_its_own_time(
 async def test_a_redelivered_outcome_is_recorded_once() -> None:
     uow = FakeUnitOfWork()
     order_id = _stored(uow)
-    router = step_outcomes(lambda: uow)
+    router = step_outcomes(FakeTimelines(uow))
     message = envelope("payment.PaymentCaptured", PAYMENT | {"order_id": str(order_id)})
     for _ in range(2):
         await router(received(message))
@@ -78,7 +78,7 @@ async def test_a_redelivered_outcome_is_recorded_once() -> None:
 async def test_outcomes_arriving_out_of_order_keep_their_own_times() -> None:
     uow = FakeUnitOfWork()
     order_id = _stored(uow)
-    router = step_outcomes(lambda: uow)
+    router = step_outcomes(FakeTimelines(uow))
     later = envelope(
         "payment.PaymentAuthorized",
         PAYMENT | {"order_id": str(order_id)},
@@ -95,7 +95,7 @@ async def test_outcomes_arriving_out_of_order_keep_their_own_times() -> None:
 
 async def test_an_outcome_for_no_order_here_changes_nothing_and_is_acknowledged() -> None:
     uow = FakeUnitOfWork()
-    router = step_outcomes(lambda: uow)
+    router = step_outcomes(FakeTimelines(uow))
     await router(
         received(envelope("inventory.StockReleased", {"order_id": str(uuid.uuid4()), "lines": []}))
     )
@@ -107,7 +107,7 @@ async def test_an_outcome_for_no_order_here_changes_nothing_and_is_acknowledged(
 
 async def test_an_outcome_that_breaks_its_contract_is_poison() -> None:
     with pytest.raises(PoisonMessageError):
-        await step_outcomes(FakeUnitOfWork)(
+        await step_outcomes(FakeTimelines(FakeUnitOfWork()))(
             received(envelope("inventory.StockReservationRefused", {"order_id": "x"}))
         )
 
@@ -126,7 +126,7 @@ async def test_a_refusal_whose_reason_is_not_an_error_name_is_poison(reason: str
     order_id = _stored(uow)
     data = {"order_id": str(order_id), "reason": reason, "short_skus": []}
     with pytest.raises(PoisonMessageError, match="reason"):
-        await step_outcomes(lambda: uow)(
+        await step_outcomes(FakeTimelines(uow))(
             received(envelope("inventory.StockReservationRefused", data))
         )
     assert uow.orders.entries == []
@@ -134,7 +134,7 @@ async def test_a_refusal_whose_reason_is_not_an_error_name_is_poison(reason: str
 
 async def test_an_order_id_longer_than_any_is_poison_rather_than_logged() -> None:
     with pytest.raises(PoisonMessageError, match="order_id"):
-        await step_outcomes(FakeUnitOfWork)(
+        await step_outcomes(FakeTimelines(FakeUnitOfWork()))(
             received(envelope("inventory.StockReleased", {"order_id": "x" * 65, "lines": []}))
         )
 
@@ -142,7 +142,7 @@ async def test_an_order_id_longer_than_any_is_poison_rather_than_logged() -> Non
 async def test_outcomes_beyond_the_timelines_limit_are_dropped_counted_and_acknowledged() -> None:
     uow = FakeUnitOfWork()
     order_id = _stored(uow)
-    router = step_outcomes(lambda: uow)
+    router = step_outcomes(FakeTimelines(uow))
     refused = {"order_id": str(order_id), "reason": "OutOfStock", "short_skus": []}
     with structlog.testing.capture_logs() as logs:
         for _ in range(TIMELINE_LIMIT + 5):  # each a new message, as a forger would send

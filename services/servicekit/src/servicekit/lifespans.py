@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.auth import TokenVerifier
 from servicekit.aws import AwsClients, report_requests_on_signal
-from servicekit.db import check_database, create_engine, create_read_pool
+from servicekit.db import check_database, create_engine, create_statement_pool
 from servicekit.health import Readiness
 from servicekit.identity import build_verifier, resolve_identity
 from servicekit.settings import PostgresSettings, ServiceSettings
@@ -53,7 +53,7 @@ class PostgresState(ApiState):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostgresReadsState(PostgresState):
     """An API on its PostgreSQL schema with hot reads: the engine, and the plain read pool
-    (see `create_read_pool`)."""
+    (see `create_statement_pool`)."""
 
     reads: asyncpg.Pool
 
@@ -74,7 +74,7 @@ async def postgres_api(settings: PostgresSettings) -> AsyncIterator[PostgresStat
 async def postgres_reads_api(settings: PostgresSettings) -> AsyncIterator[PostgresReadsState]:
     """The engine on the service's schema and a read pool on it, for a service with hot
     reads; ready while the database answers."""
-    reads = await create_read_pool(settings, settings.db_schema)
+    reads = await create_statement_pool(settings, settings.db_schema)
     try:
         async with postgres_api(settings) as api:
             yield PostgresReadsState(

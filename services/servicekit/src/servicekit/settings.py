@@ -69,9 +69,10 @@ class PostgresSettings(ServiceSettings):
     # in AWS, an IAM token. Past `db_pool_size` busy at once, the next waits its turn.
     db_pool_size: int = 20
     db_max_overflow: int = 0
-    # An API's plain-SQL reads (`db.create_read_pool`): single statements, each held for a
-    # fraction of a millisecond, so a few connections serve a busy read path.
-    db_read_pool_size: int = 10
+    # Plain-SQL single statements (`db.create_statement_pool`), an API's reads or a worker's
+    # one-statement writes, each held for a fraction of a millisecond: a few connections
+    # serve a busy path.
+    db_statement_pool_size: int = 10
     db_timeout_seconds: float = 5.0
 
     def database_url(self) -> URL:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import structlog
 
 from servicekit.aws import AwsClients, report_requests_on_signal
-from servicekit.db import create_engine
+from servicekit.db import create_engine, create_statement_pool
 from servicekit.logging import configure_logging
 from servicekit.messaging.consumer import ConsumerSettings, Handler, QueueConsumer
 from servicekit.messaging.inbox import InboxPurge
@@ -22,6 +22,7 @@ from servicekit.settings import PostgresSettings, PublisherSettings, ServiceSett
 from servicekit.telemetry import configure_telemetry
 
 if TYPE_CHECKING:
+    import asyncpg
     from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,12 +35,14 @@ Part = Callable[[asyncio.Event], Coroutine[object, object, None]]
 
 class Worker(Generic[S]):
     """What a worker process is built from: its settings, its AWS clients, its database
-    engine if it has one, and the parts it runs. Everything opened here is closed on exit."""
+    engine and statement pool if it has them, and the parts it runs. Everything opened here
+    is closed on exit."""
 
     def __init__(self, settings: S) -> None:
         self.settings = settings
         self.aws = AwsClients(settings.aws_region, f"{settings.service_name}-worker")
         self._engine: AsyncEngine | None = None
+        self._statements: asyncpg.Pool | None = None
         self._parts: list[Part] = []
         self._finishers: list[Callable[[], Awaitable[None]]] = []
 
@@ -49,6 +52,13 @@ class Worker(Generic[S]):
         if self._engine is None:
             self._engine = create_engine(self.settings, self.settings.db_schema)
         return self._engine
+
+    async def statements(self: Worker[P]) -> asyncpg.Pool:
+        """A pool for writes that are whole in one statement, on the service's schema
+        (`db.create_statement_pool`), created on first use."""
+        if self._statements is None:
+            self._statements = await create_statement_pool(self.settings, self.settings.db_schema)
+        return self._statements
 
     async def events_publisher(self: Worker[E]) -> SnsPublisher:
         """A publisher to the service's events topic (for a service that has one)."""
@@ -88,12 +98,14 @@ class Worker(Generic[S]):
                 group.create_task(part(stop))
 
     async def close(self) -> None:
-        """Finish, then close the clients and the engine."""
+        """Finish, then close the clients and the database's pools."""
         try:
             for finish in self._finishers:
                 await finish()
         finally:
             await self.aws.close()
+            if self._statements is not None:
+                await self._statements.close()
             if self._engine is not None:
                 await self._engine.dispose()
 

@@ -23,6 +23,10 @@ orders = sa.Table(
     sa.Column("shipping_address", postgresql.JSONB),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # How many entries the order's timeline holds, counted as each is written: a write that
+    # must find room takes the order's row and reads this, where a count would need the row
+    # locked first and the entries counted after, in two statements.
+    sa.Column("timeline_entries", sa.Integer, nullable=False, server_default="0"),
     sa.Index("orders_user_created_idx", "user_id", "created_at", "id"),
 )
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
+from enum import Enum
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+import asyncpg
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.dml import ReturningInsert
 
 from ordering.adapters.orm import order_lines, order_timeline, orders
-from ordering.domain.errors import TimelineFullError
 from ordering.domain.model import (
     CancelReason,
     Order,
@@ -35,12 +35,9 @@ class OrderRepository(Protocol):
 
     async def save(self, order: Order) -> None: ...
 
-    async def record(
-        self, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int | None = None
-    ) -> bool:
+    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
         """Add a step to the order's timeline; False, adding nothing, when no such order is
-        stored. With `limit`, raise `TimelineFullError`, adding nothing, when the timeline
-        already holds that many entries."""
+        stored."""
         ...
 
 
@@ -94,39 +91,28 @@ _SAVE = (
         updated_at=bindparam("updated_at"),
     )
 )
-# An order's row, locked FOR NO KEY UPDATE: rows that only reference it are written meanwhile.
-_TAKE_ORDER = (
-    select(orders.c.id).where(orders.c.id == bindparam("order_id")).with_for_update(key_share=True)
+# The order's count of timeline entries, one more; its id returned, none when no such order is
+# stored. The update takes the order's row, so the entries of one order are counted in turn.
+_COUNTED = (
+    update(orders)
+    .where(orders.c.id == bindparam("order_id"))
+    .values(timeline_entries=orders.c.timeline_entries + 1)
+    .returning(orders.c.id)
+    .cte("counted")
 )
-# A timeline entry beside a stored order: the order's id, and the entry's values.
-_ENTRY_OF_A_STORED_ORDER = select(
-    orders.c.id,
-    bindparam("step", type_=order_timeline.c.step.type),
-    bindparam("detail", type_=order_timeline.c.detail.type),
-    bindparam("at", type_=order_timeline.c.at.type),
-).where(orders.c.id == bindparam("order_id"))
-
-
-def _recording(entry: Select[Any]) -> ReturningInsert[tuple[int]]:
-    """The timeline entry `entry` selects, written; its id returned."""
-    return (
-        insert(order_timeline)
-        .from_select(["order_id", "step", "detail", "at"], entry)
-        .returning(order_timeline.c.id)
+# One statement: a timeline entry written and counted, only beside a stored order.
+_RECORD = (
+    insert(order_timeline)
+    .from_select(
+        ["order_id", "step", "detail", "at"],
+        select(
+            _COUNTED.c.id,
+            bindparam("step", type_=order_timeline.c.step.type),
+            bindparam("detail", type_=order_timeline.c.detail.type),
+            bindparam("at", type_=order_timeline.c.at.type),
+        ),
     )
-
-
-# One statement: the entry is written only beside a stored order.
-_RECORD = _recording(_ENTRY_OF_A_STORED_ORDER)
-# The same, and only while the order's timeline holds fewer than `limit` entries.
-_RECORD_WITHIN_LIMIT = _recording(
-    _ENTRY_OF_A_STORED_ORDER.where(
-        select(func.count())
-        .select_from(order_timeline)
-        .where(order_timeline.c.order_id == bindparam("order_id"))
-        .scalar_subquery()
-        < bindparam("limit")
-    )
+    .returning(order_timeline.c.id)
 )
 
 
@@ -193,19 +179,74 @@ class SqlOrderRepository:
             },
         )
 
-    async def record(
-        self, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int | None = None
-    ) -> bool:
+    async def record(self, order_id: uuid.UUID, entry: TimelineEntry) -> bool:
         values = {"order_id": order_id, "step": entry.step, "detail": entry.detail, "at": entry.at}
-        if limit is None:
-            written = await self._connection.execute(_RECORD, values)
-            return written.first() is not None
-        # The order's row, taken first, lines up the entries of one order, so that two
-        # written at once cannot both find room for one; the count is then read after it.
-        taken = await self._connection.execute(_TAKE_ORDER, {"order_id": order_id})
-        if taken.first() is None:
-            return False
-        written = await self._connection.execute(_RECORD_WITHIN_LIMIT, values | {"limit": limit})
-        if written.first() is not None:
-            return True
-        raise TimelineFullError(order_id, limit)
+        written = await self._connection.execute(_RECORD, values)
+        return written.first() is not None
+
+
+class Recorded(Enum):
+    """What became of a step's outcome given to `Timelines.record_once`."""
+
+    ADDED = "added"
+    # Its message was handled before: nothing written.
+    SEEN = "seen"
+    # Its message is now handled; no such order is stored.
+    NO_ORDER = "no_order"
+    # Its message is now handled; the order's timeline already holds `limit` entries.
+    FULL = "full"
+
+
+class Timelines(Protocol):
+    async def record_once(
+        self, message_id: str, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int
+    ) -> Recorded:
+        """Record the message as handled and add `entry` to the order's timeline if it has
+        room, all of it or none, unless the message was handled before."""
+        ...
+
+
+# The message claimed, the order's count of entries taken and raised while under the limit, and
+# the entry written beside it: one statement, so one transaction with no BEGIN or COMMIT of its
+# own. A concurrent delivery of the same message waits for this one's claim and finds it; a
+# concurrent entry for the same order waits for its row, and the limit is checked again on the
+# count that entry left.
+RECORD_ONCE = """
+WITH claimed AS (
+    INSERT INTO ordering.inbox (message_id, handler) VALUES ($1, 'record_step')
+    ON CONFLICT DO NOTHING
+    RETURNING message_id
+), counted AS (
+    UPDATE ordering.orders SET timeline_entries = timeline_entries + 1
+    WHERE id = $2 AND timeline_entries < $6 AND EXISTS (SELECT FROM claimed)
+    RETURNING id
+), written AS (
+    INSERT INTO ordering.order_timeline (order_id, step, detail, at)
+    SELECT id, $3::varchar, $4::text, $5::timestamptz FROM counted
+    RETURNING order_id
+)
+SELECT EXISTS (SELECT FROM claimed) AS claimed,
+       EXISTS (SELECT FROM written) AS written,
+       EXISTS (SELECT FROM ordering.orders WHERE id = $2) AS stored
+"""
+
+
+class PgTimelines:
+    """Step outcomes on the `ordering` schema, each in one statement on a plain pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def record_once(
+        self, message_id: str, order_id: uuid.UUID, entry: TimelineEntry, *, limit: int
+    ) -> Recorded:
+        row = await self._pool.fetchrow(
+            RECORD_ONCE, message_id, order_id, entry.step, entry.detail, entry.at, limit
+        )
+        if row is None:  # a SELECT with no FROM returns one row
+            raise RuntimeError("recording a step outcome returned nothing")
+        if not row["claimed"]:
+            return Recorded.SEEN
+        if row["written"]:
+            return Recorded.ADDED
+        return Recorded.FULL if row["stored"] else Recorded.NO_ORDER

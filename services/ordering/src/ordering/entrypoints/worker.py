@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ordering.adapters.orm import inbox, outbox
+from ordering.adapters.repository import PgTimelines, Timelines
 from ordering.adapters.saga import SagaStarter, StepFunctionsSaga
 from ordering.contracts import saga
 from ordering.contracts.consumed import (
@@ -94,7 +95,7 @@ def checkouts(new_uow: Callable[[], UnitOfWork], starter: SagaStarter) -> Messag
 timeline_entries_dropped = 0
 
 
-def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
+def step_outcomes(timelines: Timelines) -> MessageRouter:
     """What `ordering-events` carries: how the saga's steps in other services ended."""
 
     async def record(event: StepOutcomeRead, envelope: Envelope) -> Outcome:
@@ -103,7 +104,7 @@ def step_outcomes(new_uow: Callable[[], UnitOfWork]) -> MessageRouter:
             log.warning("step_outcome_ignored", type=envelope.type, order_id=event.order_id)
             return None
         try:
-            recorded = await handlers.record_step(command, new_uow())
+            recorded = await handlers.record_step(command, timelines)
         except TimelineFullError:
             # Acknowledged, not retried: more of the same would only be dropped again.
             global timeline_entries_dropped
@@ -146,7 +147,7 @@ async def compose(worker: Worker[OrderingSettings]) -> None:
     events_url = await aws.queue_url(
         settings.ordering_events_queue, settings.ordering_events_queue_url
     )
-    await worker.consume(events_url, step_outcomes(lambda: SqlUnitOfWork(engine)))
+    await worker.consume(events_url, step_outcomes(PgTimelines(await worker.statements())))
     await worker.relay_outbox(engine, outbox, inbox=inbox)
 
 

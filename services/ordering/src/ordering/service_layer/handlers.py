@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from ordering.adapters.repository import Recorded, Timelines
 from ordering.adapters.saga import SagaStarter
 from ordering.contracts.events import OrderCancelled, OrderConfirmed, OrderPlaced, OrderRejected
 from ordering.domain import commands
@@ -93,22 +94,18 @@ async def cancel_order(cmd: commands.CancelOrder, uow: UnitOfWork) -> Order:
         return cancelled
 
 
-async def record_step(cmd: commands.RecordStep, uow: UnitOfWork) -> bool:
+async def record_step(cmd: commands.RecordStep, timelines: Timelines) -> bool:
     """Add a saga step's outcome to the order's timeline, once per message; False when the
-    message was recorded before or names no order here. Raises `TimelineFullError`, the
-    message claimed and nothing added, when the timeline has all the entries any saga could
-    give it."""
-    async with uow:
-        uow.claim(cmd.message_id, "record_step")  # the commit stores nothing if recorded before
-        entry = TimelineEntry(cmd.step, cmd.at, cmd.detail)
-        try:
-            recorded = await uow.orders.record(cmd.order_id, entry, limit=TIMELINE_LIMIT)
-        except TimelineFullError:
-            if await uow.commit():  # the claim: a redelivery is dropped at once, not again
-                raise
-            return False
-        # The claim too: with no order to show it on, nothing to wait for.
-        return await uow.commit() and recorded
+    message was recorded before or names no order here (it is then handled: a redelivery has
+    nothing to wait for). Raises `TimelineFullError`, the message handled and nothing added,
+    when the timeline has all the entries any saga could give it."""
+    entry = TimelineEntry(cmd.step, cmd.at, cmd.detail)
+    recorded = await timelines.record_once(
+        cmd.message_id, cmd.order_id, entry, limit=TIMELINE_LIMIT
+    )
+    if recorded is Recorded.FULL:  # a redelivery is dropped at once, not again
+        raise TimelineFullError(cmd.order_id, TIMELINE_LIMIT)
+    return recorded is Recorded.ADDED
 
 
 async def request_cancellation(cmd: commands.RequestCancellation, uow: UnitOfWork) -> Order:
