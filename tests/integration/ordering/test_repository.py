@@ -131,9 +131,9 @@ async def test_the_order_s_own_entries_count_towards_the_limit(
         repository = SqlOrderRepository(connection)
         for step in ("PLACED", "CANCEL_REQUESTED"):
             assert await repository.record(order.id, TimelineEntry(step, AT))
-    entry = TimelineEntry("ReserveStock", AT, "succeeded")
-    assert await timelines.record_once("m1", order.id, entry, limit=3) is Recorded.ADDED
-    assert await timelines.record_once("m2", order.id, entry, limit=3) is Recorded.FULL
+    entry, first, second = TimelineEntry("ReserveStock", AT), str(uuid.uuid4()), str(uuid.uuid4())
+    assert await timelines.record_once(first, order.id, entry, limit=3) is Recorded.ADDED
+    assert await timelines.record_once(second, order.id, entry, limit=3) is Recorded.FULL
     assert await _entries(engine, order.id) == 3
 
 
