@@ -171,6 +171,8 @@ class Run:
     path: Path
     env: dict[str, str]
     logs: dict[str, Path]
+    # The provider's own log (`TF_LOG_PATH`), which says each request it sends again.
+    provider_log: Path
     seconds: dict[str, float] = field(default_factory=dict)
 
     def __call__(
@@ -212,10 +214,9 @@ class Run:
 
     def retried_role_creations(self) -> int:
         """How many times the provider sent a `CreateRole` again, by its own log."""
-        log = self.path.parent / "provider.log"
-        if not log.exists():
+        if not self.provider_log.exists():
             return 0
-        return log.read_text(errors="replace").count(RETRIED_CREATE_ROLE)
+        return self.provider_log.read_text(errors="replace").count(RETRIED_CREATE_ROLE)
 
     def resources(self) -> list[str]:
         """The managed resources in the state (not its data sources)."""
@@ -246,6 +247,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan", "*_override.tf"),
     )
     logs = {MINISTACK: base / "ministack.log", MOTO: base / "moto.log"}
+    provider_log = base / "provider.log"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -259,7 +261,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         "TF_CLI_CONFIG_FILE": os.devnull,  # no user settings, no network mirror
         # The provider's own log, with each request it sends again (`RETRIED_CREATE_ROLE`).
         "TF_LOG_PROVIDER": "DEBUG",
-        "TF_LOG_PATH": str(base / "provider.log"),
+        "TF_LOG_PATH": str(provider_log),
         # The first apply writes the saga's signing key; the provider wants one in every later
         # plan too, where it is not written (infra/README.md, "Saga signing key").
         "TF_VAR_saga_key": saga_key(),
@@ -277,7 +279,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         (copy / "emulator_override.tf").write_text(
             override({key: urls[emulator] for key, emulator in ENDPOINTS.items()})
         )
-        work = Run(terraform, copy, env, logs)
+        work = Run(terraform, copy, env, logs, provider_log)
         work("init", f"-plugin-dir={mirror}", "-lockfile=readonly", label="init")
         # Whatever a failed test leaves behind goes with the emulators when they stop.
         yield work
