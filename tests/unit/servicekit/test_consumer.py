@@ -3,6 +3,7 @@ batches), hands failures back later after each failed try (in batches), and drai
 holds when stopped."""
 
 import asyncio
+import itertools
 from collections import Counter
 from typing import Any, cast
 
@@ -79,6 +80,52 @@ async def test_it_never_asks_for_more_messages_than_it_has_free_slots() -> None:
     await asyncio.wait_for(running, 2)
     assert max(queue.asked) <= 2
     assert sorted(queue.deleted) == [f"r-{i}" for i in range(5)]
+
+
+class TricklingQueue(FakeQueue):
+    """A queue whose messages arrive `per_receive` at a time, each receive's time noted."""
+
+    def __init__(self, bodies: list[str], per_receive: int) -> None:
+        super().__init__(bodies)
+        self.per_receive = per_receive
+        self.times: list[float] = []
+
+    async def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.times.append(asyncio.get_running_loop().time())
+        return await super().receive_message(
+            **kwargs | {"MaxNumberOfMessages": min(self.per_receive, kwargs["MaxNumberOfMessages"])}
+        )
+
+
+async def _gaps(per_receive: int, count: int) -> list[float]:
+    queue = TricklingQueue([f"b{i}" for i in range(count)], per_receive)
+
+    async def handler(message: ReceivedMessage) -> None:
+        pass
+
+    consumer = _consumer(queue, handler, concurrency=16, receive_window_seconds=0.05)
+    await _run_for(0.3, consumer)
+    assert sorted(queue.deleted) == sorted(f"r-{i}" for i in range(count))
+    delivering = queue.times[: count // per_receive]
+    return [b - a for a, b in itertools.pairwise(delivering)]
+
+
+async def test_a_busy_queue_is_left_its_window_to_gather_before_it_is_asked_again() -> None:
+    gaps = await _gaps(per_receive=3, count=9)
+    assert len(gaps) == 2
+    assert min(gaps) >= 0.05
+
+
+async def test_a_queue_giving_one_message_at_a_time_is_asked_again_at_once() -> None:
+    gaps = await _gaps(per_receive=1, count=3)
+    assert len(gaps) == 2
+    assert max(gaps) < 0.02
+
+
+async def test_a_queue_giving_full_batches_is_asked_again_at_once() -> None:
+    gaps = await _gaps(per_receive=10, count=30)
+    assert len(gaps) == 2
+    assert max(gaps) < 0.02
 
 
 async def test_a_failed_message_is_handed_back_soon_and_not_deleted() -> None:

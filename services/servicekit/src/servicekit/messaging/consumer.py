@@ -112,6 +112,14 @@ class ConsumerSettings:
     # on it (a handled message stays invisible for its visibility timeout either way), and
     # messages handled a few milliseconds apart, as a busy queue's are, then go in one call.
     delete_linger_seconds: float = 0.5
+    # How long a busy queue is left to gather messages before it is asked again (Lambda's
+    # batching window, for a poller of our own). A receive that brought several messages but
+    # not a full batch says they arrive faster than one at a time and slower than the worker
+    # takes them: waiting this long makes the next receive fuller, and receives fewer (each a
+    # request SQS bills, and CPU on both sides). Nothing received waits on it, only what has
+    # yet to arrive; a quiet queue (a message at a time) or a backlog (full batches) is asked
+    # again at once.
+    receive_window_seconds: float = 0.1
 
     def retry_delay(self, receive_count: int) -> int:
         """Seconds a message that failed on its `receive_count`-th receive stays away."""
@@ -230,6 +238,9 @@ class QueueConsumer:
                 task = asyncio.create_task(self._handle(message))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
+            if 1 < len(messages) < free:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._settings.receive_window_seconds)
         await self.drain()
 
     async def drain(self) -> None:
