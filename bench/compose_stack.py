@@ -68,6 +68,15 @@ def cpu_seconds(container: str) -> float:
     raise SystemExit(f"no CPU counter found for container {container}")
 
 
+def machine_cpu() -> tuple[float, float]:
+    """The machine's CPU seconds so far, over all its cores: those spent busy (in every state
+    but idle and waiting on I/O) and those in all, from the kernel's `/proc/stat`."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
+
+
 def aws_requests(container: str, timeout: float = 10) -> dict[str, int]:
     """The AWS requests the shop process in `container` has sent since it started, by
     "service.Operation": it logs them as `aws_requests` on SIGUSR1 (`servicekit.aws`)."""

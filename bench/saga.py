@@ -38,7 +38,14 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.compose_stack import ROOT, aws_requests, cpu_seconds, database_url, running_services
+from bench.compose_stack import (
+    ROOT,
+    aws_requests,
+    cpu_seconds,
+    database_url,
+    machine_cpu,
+    running_services,
+)
 from shopctl.aws import client
 from shopctl.bootstrap import LOCAL_STEP_TIMEOUT_SECONDS, fill_placeholders
 from shopctl.identity import local_token
@@ -224,6 +231,10 @@ class Costs:
     idle_cpu_ms_per_s: float  # the whole stack, doing nothing
     seconds: float  # from the first checkout until the stack was idle again
     count: int  # orders
+    # The whole machine: its busy CPU over the same window, and the share of its cores busy
+    # until the last order ended (the work after it runs on fewer cores at a time).
+    machine_cpu_ms: float
+    machine_busy: float
 
     @classmethod
     def measured(
@@ -232,10 +243,12 @@ class Costs:
         count: int,
         cpu: tuple[dict[str, float], dict[str, float]],
         requests: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]],
+        machine: tuple[tuple[float, float], tuple[float, float], tuple[float, float]],
         idle_rate: float,
         seconds: float,
     ) -> Costs:
         (cpu_before, cpu_after), (sent_before, sent_after) = cpu, requests
+        (busy_before, all_before), (busy_ended, all_ended), (busy_after, _) = machine
         return cls(
             cpu_ms={
                 name: (cpu_after[name] - cpu_before[name]) * 1000 / count
@@ -252,6 +265,8 @@ class Costs:
             idle_cpu_ms_per_s=idle_rate * 1000,
             seconds=seconds,
             count=count,
+            machine_cpu_ms=(busy_after - busy_before) * 1000 / count,
+            machine_busy=(busy_ended - busy_before) / (all_ended - all_before),
         )
 
     def print(self) -> None:
@@ -269,6 +284,13 @@ class Costs:
         # it per order, so this shows what the orders themselves cost.
         idle_share = self.idle_cpu_ms_per_s * self.seconds / self.count
         print(f"    {'stack less idle':24} {total_cpu - idle_share:7.1f} ms")
+        # Beside the stack: docker's daemon and port proxies, this bench, the kernel's work that
+        # no container is charged for. How busy the cores were says whether CPU bounds a burst.
+        print(
+            f"    {'machine':24} {self.machine_cpu_ms:7.1f} ms"
+            f" ({self.machine_busy:.0%} of its {os.cpu_count()} cores busy until the last order"
+            " ended)"
+        )
         by_operation: dict[str, float] = {}
         print("  AWS requests per order, by process:")
         for process, operations in sorted(self.requests.items()):
@@ -416,15 +438,22 @@ def burst(bench: Bench, count: int) -> tuple[float, Costs]:
         customers = list(pool.map(lambda _: bench.customer(product_id), range(count)))
         meter.settle(idle_rate := meter.idle_rate())
         sent_before = meter.requests()
-        cpu_before = meter.cpu()
+        cpu_before, machine_before = meter.cpu(), machine_cpu()
         first = datetime.now(UTC)
         submitted = list(pool.map(bench.check_out, customers))
     asyncio.run(_await_terminal([order_id for order_id, _ in submitted]))
+    machine_ended = machine_cpu()
     meter.settle(idle_rate)
     seconds = (datetime.now(UTC) - first).total_seconds()
-    cpu_after = meter.cpu()
+    cpu_after, machine_after = meter.cpu(), machine_cpu()
     costs = Costs.measured(
-        meter, count, (cpu_before, cpu_after), (sent_before, meter.requests()), idle_rate, seconds
+        meter,
+        count,
+        (cpu_before, cpu_after),
+        (sent_before, meter.requests()),
+        (machine_before, machine_ended, machine_after),
+        idle_rate,
+        seconds,
     )
     orders = bench.orders(
         [(me, order_id) for me, (order_id, _) in zip(customers, submitted, strict=True)]
