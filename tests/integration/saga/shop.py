@@ -15,6 +15,22 @@ from tests.support.waiting import eventually
 TERMINAL = ("CONFIRMED", "CANCELLED")
 
 
+@dataclass(frozen=True)
+class Settled:
+    """An order at the end of its saga: confirmed, captured, its stock committed, and every
+    step's outcome on its timeline."""
+
+    order: dict[str, Any]
+    sku: str
+    payment: dict[str, Any]
+    stock: dict[str, Any]
+    timeline: list[tuple[str, str]]
+
+    @property
+    def id(self) -> str:
+        return str(self.order["id"])
+
+
 @dataclass
 class Shop:
     catalog: httpx.Client
@@ -98,3 +114,22 @@ class Shop:
             return payment if payment is not None and payment["status"] == "CAPTURED" else None
 
         return eventually(probe, timeout, f"the payment of order {order_id} to be captured")
+
+    def settled(self, me: dict[str, str]) -> Settled:
+        """An order of two units of a new product with five on hand, once its saga is over."""
+        product_id, sku = self.product(on_hand=5)
+        order_id = self.check_out(me, product_id, 2)
+        assert self.finished(me, order_id)["status"] == "CONFIRMED"
+        payment = self.captured(me, order_id)
+        stock = eventually(
+            lambda: s if (s := self.stock(sku))["on_hand"] == 3 else None,
+            what="the stock to be committed",
+        )
+        timeline = self.timeline(
+            me,
+            order_id,
+            ("ReserveStock", "succeeded"),
+            ("AuthorizePayment", "succeeded"),
+            ("CapturePayment", "succeeded"),
+        )
+        return Settled(self.finished(me, order_id), sku, payment, stock, timeline)

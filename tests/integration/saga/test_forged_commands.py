@@ -103,27 +103,12 @@ def test_commands_with_real_tokens_from_another_state_machine_change_nothing(
     shop: Shop, proof: str | None
 ) -> None:
     me = shop.customer()
-    product_id, sku = shop.product(on_hand=5)
-    order_id = shop.check_out(me, product_id, 2)
-    assert shop.finished(me, order_id)["status"] == "CONFIRMED"
-    payment = shop.captured(me, order_id)
-    stock = eventually(
-        lambda: s if (s := shop.stock(sku))["on_hand"] == 3 else None,
-        what="the stock to be committed",
-    )
     # Every step's outcome is on the timeline before the forgeries arrive.
-    shop.timeline(
-        me,
-        order_id,
-        ("ReserveStock", "succeeded"),
-        ("AuthorizePayment", "succeeded"),
-        ("CapturePayment", "succeeded"),
-    )
-    order = shop.finished(me, order_id)
+    settled = shop.settled(me)
 
     machine = _attackers_machine(proof)
     executions = [
-        _forge(machine, queue, command, order, user_id(me))
+        _forge(machine, queue, command, settled.order, user_id(me))
         for queue, commands in FORGEABLE.items()
         for command in commands
     ]
@@ -133,9 +118,9 @@ def test_commands_with_real_tokens_from_another_state_machine_change_nothing(
         what="the forged commands to be refused",
     )
 
-    assert shop.finished(me, order_id) == order
-    assert shop.payment(me, order_id) == payment
-    assert shop.stock(sku) == stock
+    assert shop.finished(me, settled.id) == settled.order
+    assert shop.payment(me, settled.id) == settled.payment
+    assert shop.stock(settled.sku) == settled.stock
     # Refused, not answered: the attacker's tokens were live all along, and still are.
     sfn = client("stepfunctions")
     statuses = {sfn.describe_execution(executionArn=arn)["status"] for arn in executions}

@@ -64,40 +64,25 @@ def test_forged_step_outcomes_fill_a_timeline_to_its_limit_and_change_nothing_el
     shop: Shop, ordering_worker: RunningWorker
 ) -> None:
     me = shop.customer()
-    product_id, sku = shop.product(on_hand=5)
-    order_id = shop.check_out(me, product_id, 2)
-    assert shop.finished(me, order_id)["status"] == "CONFIRMED"
-    payment = shop.captured(me, order_id)
-    stock = eventually(
-        lambda: s if (s := shop.stock(sku))["on_hand"] == 3 else None,
-        what="the stock to be committed",
-    )
-    genuine = shop.timeline(
-        me,
-        order_id,
-        ("ReserveStock", "succeeded"),
-        ("AuthorizePayment", "succeeded"),
-        ("CapturePayment", "succeeded"),
-    )
-    before = shop.finished(me, order_id)
+    settled = shop.settled(me)
+    order_id = settled.id
 
     # One forgery delivered twice is one entry: a moment of its own tells it on the timeline.
     twice_at = datetime.now(UTC) - timedelta(seconds=7)
     twice = _forged(order_id, 0, at=twice_at)
     _send([twice, twice])
-    room = TIMELINE_LIMIT - len(genuine) - 1
+    room = TIMELINE_LIMIT - len(settled.timeline) - 1
     flood = room + 9
     _send([_forged(order_id, n) for n in range(flood)])
 
     after = shop.finished(me, order_id)
     timeline = after.pop("timeline")
-    del before["timeline"]
-    assert after == before
-    assert shop.payment(me, order_id) == payment
-    assert shop.stock(sku) == stock
+    assert after == {k: v for k, v in settled.order.items() if k != "timeline"}
+    assert shop.payment(me, order_id) == settled.payment
+    assert shop.stock(settled.sku) == settled.stock
     assert len(timeline) == TIMELINE_LIMIT
     shown = [(entry["step"], entry["detail"]) for entry in timeline]
-    assert all(shown.count(entry) >= genuine.count(entry) for entry in genuine)
+    assert all(shown.count(entry) >= settled.timeline.count(entry) for entry in settled.timeline)
     assert [datetime.fromisoformat(e["at"]) for e in timeline].count(twice_at) == 1
     dropped = [
         line
